@@ -1,0 +1,92 @@
+import type { Params } from '../space/types.js';
+import type { EpochRecord, Objective, BackendName } from '../train/types.js';
+import type { DataSource } from '../data/types.js';
+import type { Decision } from '../oracle/oracle.js';
+
+export type TrialStatus = 'running' | 'completed' | 'rejected' | 'pruned' | 'failed' | 'stale';
+
+/** What a study is, fixed when it is created. */
+export interface NewStudy {
+  name: string;
+  /** The space as the user named it: a built-in name or a module path. */
+  space: string;
+  /** The dataset as the user named it (built-in name or file path) and its fingerprint. */
+  datasetName: string;
+  datasetFingerprint: string;
+  /** The data options (target, task, valSplit, seed) so workers can reload the same split. */
+  data: DataSource;
+  objective: Objective;
+  algorithm: string;
+  /** Algorithm settings, e.g. { maxTrials } for random search. */
+  settings: Record<string, unknown>;
+  seed: number;
+  maxEpochs: number;
+}
+
+export interface StudyRecord extends NewStudy {
+  id: number;
+  createdAt: string; // ISO 8601
+}
+
+export interface TrialRecord {
+  studyId: number;
+  /** 0-based, unique within a study, assigned in ask order. */
+  number: number;
+  status: TrialStatus;
+  params: Params;
+  score: number | null;
+  bestEpoch: number | null;
+  epochsRun: number;
+  history: EpochRecord[];
+  backend: BackendName | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  heartbeatAt: string | null;
+  error: string | null;
+}
+
+/** What a finished trial reports back to the store. */
+export interface TrialOutcomeUpdate {
+  status: Exclude<TrialStatus, 'running'>;
+  score: number | null;
+  bestEpoch: number | null;
+  epochsRun: number;
+  history: EpochRecord[];
+  backend: BackendName | null;
+  durationMs: number | null;
+  error?: string | null;
+}
+
+export interface StudySummary {
+  name: string;
+  space: string;
+  datasetName: string;
+  algorithm: string;
+  objective: Objective;
+  createdAt: string;
+  counts: Partial<Record<TrialStatus, number>>;
+  best: number | null;
+}
+
+/** The result of one ask: the decision, and for `run` the trial that was inserted. */
+export type AskResult =
+  | { kind: 'run'; trial: TrialRecord }
+  | { kind: 'wait' }
+  | { kind: 'done'; reason: string };
+
+/**
+ * The single source of truth for studies and trials. `ask` is one transaction: it reads
+ * the history, lets the oracle decide, and inserts the chosen trial as running, so
+ * several processes sharing a store never hand out the same trial number.
+ */
+export interface Store {
+  createStudy(study: NewStudy): StudyRecord;
+  getStudy(name: string): StudyRecord | undefined;
+  deleteStudy(name: string): void;
+  listStudies(): StudySummary[];
+  trials(studyId: number): TrialRecord[];
+  ask(studyId: number, decide: (study: StudyRecord, trials: readonly TrialRecord[]) => Decision): AskResult;
+  tell(studyId: number, trialNumber: number, outcome: TrialOutcomeUpdate): void;
+  close(): void;
+}

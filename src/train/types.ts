@@ -1,0 +1,58 @@
+import type { Params } from '../space/types.js';
+import type { DataSource } from '../data/types.js';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | BackendName;
+
+export type Direction = 'min' | 'max';
+export interface Objective {
+  /** loss, val_loss, accuracy, val_accuracy, mae, val_mae */
+  metric: string;
+  direction: Direction;
+}
+
+/** Metrics recorded at the end of each epoch. */
+export interface EpochRecord {
+  epoch: number; // 1-based
+  loss: number;
+  val_loss: number;
+  accuracy?: number;
+  val_accuracy?: number;
+  mae?: number;
+  val_mae?: number;
+  learningRate: number;
+  [metric: string]: number | undefined;
+}
+
+/** How a space is found by a worker: a built-in name or a module path. */
+export interface SpaceRef {
+  builtin?: string;
+  path?: string;
+}
+
+/** Everything a worker needs to run one trial; serialisable. */
+export interface TrialSpec {
+  trialNumber: number;
+  params: Params;
+  space: SpaceRef;
+  data: DataSource;
+  objective: Objective;
+  maxEpochs: number;
+  /** Seed for weight initialisation and batch shuffling. */
+  seed: number;
+  backend: BackendPreference;
+}
+
+export type TrialOutcome = 'completed' | 'failed';
+
+export interface TrialResult {
+  status: TrialOutcome;
+  /** Best value of the objective over the epochs, or null when none was finite. */
+  score: number | null;
+  bestEpoch: number | null;
+  epochsRun: number;
+  history: EpochRecord[];
+  backend: BackendName;
+  durationMs: number;
+  error?: string;
+}
