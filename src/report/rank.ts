@@ -1,0 +1,51 @@
+// Orders a study's trials for every report: the leaderboard, `best` and the HTML report
+// all rank through here so they can never disagree about which trial won.
+import type { StudyRecord, TrialRecord, TrialStatus } from '../store/store.js';
+
+/** A completed trial whose score is a finite number: the only kind that can be ranked. */
+export type ScoredTrial = TrialRecord & { status: 'completed'; score: number };
+
+/** A trial with its place: ranked trials carry their score, unranked ones a null rank. */
+export type RankedTrial = { rank: number; trial: ScoredTrial } | { rank: null; trial: TrialRecord };
+
+export function isScored(trial: TrialRecord): trial is ScoredTrial {
+  // A completed trial can still lack a score (every epoch's objective was NaN); it
+  // cannot be compared with the others, so it is listed but not ranked.
+  return trial.status === 'completed' && trial.score !== null && Number.isFinite(trial.score);
+}
+
+/**
+ * Where unranked trials go, after all ranked ones: completed-without-score first (it
+ * did finish), then the ones still going, then the ones that said something about the
+ * space (rejected, pruned) before the ones that only say something about the run.
+ */
+const UNRANKED_ORDER: Record<TrialStatus, number> = {
+  completed: 0,
+  running: 1,
+  rejected: 2,
+  pruned: 3,
+  failed: 4,
+  stale: 5,
+};
+
+export function rankTrials(study: StudyRecord, trials: readonly TrialRecord[]): RankedTrial[] {
+  const sign = study.objective.direction === 'max' ? -1 : 1;
+  const scored = trials
+    .filter(isScored)
+    .sort((a, b) => sign * (a.score - b.score) || a.number - b.number);
+  const unranked = trials
+    .filter((t) => !isScored(t))
+    .sort((a, b) => UNRANKED_ORDER[a.status] - UNRANKED_ORDER[b.status] || a.number - b.number);
+  // Ranks are positions (1, 2, 3...) even on equal scores: the tie is already broken by
+  // trial number, and a unique rank is easier to refer to ("take rank 2").
+  return [
+    ...scored.map((trial, i): RankedTrial => ({ rank: i + 1, trial })),
+    ...unranked.map((trial): RankedTrial => ({ rank: null, trial })),
+  ];
+}
+
+/** The top completed trial, or undefined when no trial has finished with a score. */
+export function bestTrial(study: StudyRecord, trials: readonly TrialRecord[]): ScoredTrial | undefined {
+  const top = rankTrials(study, trials)[0];
+  return top && top.rank !== null ? top.trial : undefined;
+}

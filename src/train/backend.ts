@@ -1,0 +1,72 @@
+// One backend choice, made once per process: native TensorFlow (tfjs-node) when it is
+// installed and loads, else WebAssembly, else the plain JavaScript CPU backend.
+import * as tf from '@tensorflow/tfjs';
+import { GradtuneError } from '../errors.js';
+import type { BackendName, BackendPreference } from './types.js';
+
+export const BACKEND_CHOICES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+let chosen: BackendName | undefined;
+
+async function tryTensorflow(): Promise<boolean> {
+  try {
+    // Registers the 'tensorflow' backend with the tfjs-core instance we share.
+    // The specifier is a variable so TypeScript does not require the optional package.
+    const nodeBackend = '@tensorflow/tfjs-node';
+    await import(nodeBackend);
+    return await tf.setBackend('tensorflow');
+  } catch {
+    return false;
+  }
+}
+
+async function tryWasm(): Promise<boolean> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    return await tf.setBackend('wasm');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Selects and initialises the backend for this process (idempotent). Asking for a
+ * backend that cannot load is a user error with the reason and the fix.
+ */
+export async function initBackend(preference: BackendPreference = 'auto'): Promise<BackendName> {
+  if (chosen && (preference === 'auto' || preference === chosen)) return chosen;
+  if (!BACKEND_CHOICES.includes(preference)) {
+    throw new GradtuneError(`unknown backend "${preference}": use one of ${BACKEND_CHOICES.join(', ')}`);
+  }
+  // Production mode skips tfjs's per-op debug checks, which cost time on small models.
+  tf.enableProdMode();
+  let name: BackendName | undefined;
+  if (preference === 'tensorflow') {
+    if (!(await tryTensorflow())) {
+      throw new GradtuneError(
+        'backend "tensorflow" is not available: @tensorflow/tfjs-node is not installed or failed to load ' +
+          '(its install downloads libtensorflow from outside the npm registry); install it where that download works, ' +
+          'or use --backend auto|wasm|cpu',
+      );
+    }
+    name = 'tensorflow';
+  } else if (preference === 'wasm') {
+    if (!(await tryWasm())) throw new GradtuneError('backend "wasm" failed to load: reinstall @tensorflow/tfjs-backend-wasm or use --backend cpu');
+    name = 'wasm';
+  } else if (preference === 'cpu') {
+    await tf.setBackend('cpu');
+    name = 'cpu';
+  } else {
+    if (await tryTensorflow()) name = 'tensorflow';
+    else if (await tryWasm()) name = 'wasm';
+    else {
+      await tf.setBackend('cpu');
+      name = 'cpu';
+    }
+  }
+  await tf.ready();
+  chosen = name;
+  return name;
+}
+
+export { tf };

@@ -1,0 +1,188 @@
+// The training loop: ours, not model.fit, so every step's gradients pass through our
+// hands (clipping now, diagnostics later). Performance rule on small models: the
+// dataset lives on the backend, each batch is gathered by an index tensor, and metrics
+// are accumulated on the backend and read back once per epoch.
+import seedrandom from 'seedrandom';
+import { tf } from './backend.js';
+import { disposeOptimizer, makeOptimizer, setLearningRate } from './optimizer.js';
+import { clipGradients } from './clip.js';
+import { learningRateAt } from './schedule.js';
+import type { Dataset } from '../data/types.js';
+import type { TrainingSettings } from '../space/types.js';
+import type { EpochRecord, Objective } from './types.js';
+
+export interface TrainOptions {
+  model: tf.LayersModel;
+  dataset: Dataset;
+  training: TrainingSettings;
+  objective: Objective;
+  /** Cap on epochs; the configuration's own `epochs` may be lower. */
+  maxEpochs: number;
+  /** Seeds the batch order. */
+  seed: number;
+  /** Called after every epoch with its record (progress, heartbeats). */
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+export interface TrainOutcome {
+  history: EpochRecord[];
+  /** Best objective value seen, null when no epoch produced a finite one. */
+  score: number | null;
+  bestEpoch: number | null;
+  epochsRun: number;
+  /** Why training ended before its epoch budget, if it did. */
+  stoppedEarly?: 'early-stopping' | 'non-finite-loss';
+}
+
+function isBetter(value: number, best: number | null, objective: Objective, minDelta: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (best === null) return true;
+  return objective.direction === 'max' ? value > best + minDelta : value < best - minDelta;
+}
+
+/** Loss (mean over the batch) and the summed task metric (correct count or absolute error). */
+function lossAndMetric(pred: tf.Tensor, y: tf.Tensor, classification: boolean): { loss: tf.Scalar; metricSum: tf.Scalar } {
+  if (classification) {
+    const clipped = tf.clipByValue(pred, 1e-7, 1 - 1e-7);
+    const loss = tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(clipped)), 1))) as tf.Scalar;
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(pred, 1), tf.argMax(y, 1)), 'float32')) as tf.Scalar;
+    return { loss, metricSum: correct };
+  }
+  const diff = tf.sub(pred, y);
+  return { loss: tf.mean(tf.square(diff)) as tf.Scalar, metricSum: tf.sum(tf.abs(diff)) as tf.Scalar };
+}
+
+/** Fisher–Yates with a seeded rng, so batch order depends only on the trial's seed. */
+function shuffledIndices(n: number, rng: () => number): Int32Array {
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+  }
+  return idx;
+}
+
+export async function train(opts: TrainOptions): Promise<TrainOutcome> {
+  const { model, dataset: ds, training, objective } = opts;
+  const classification = ds.task === 'classification';
+  const metricName = classification ? 'accuracy' : 'mae';
+  const epochs = Math.max(1, Math.min(training.epochs ?? opts.maxEpochs, opts.maxEpochs));
+  const batchSize = Math.max(1, Math.min(training.batchSize, ds.nTrain));
+  const stepsPerEpoch = Math.ceil(ds.nTrain / batchSize);
+  const schedule = {
+    baseRate: training.learningRate,
+    warmupEpochs: training.warmupEpochs ?? 0,
+    decay: training.decay ?? 'constant',
+    decayRate: training.decayRate ?? 0.9,
+    stepsPerEpoch,
+    totalEpochs: epochs,
+  };
+  const patience = training.earlyStopping?.patience ?? Infinity;
+  const minDelta = training.earlyStopping?.minDelta ?? 0;
+  const rng = seedrandom(`batches:${opts.seed}`);
+
+  const xTrain = tf.tensor2d(ds.xTrain, [ds.nTrain, ds.nFeatures]);
+  const yTrain = tf.tensor2d(ds.yTrain, [ds.nTrain, ds.nOutputs]);
+  const xVal = tf.tensor2d(ds.xVal, [ds.nVal, ds.nFeatures]);
+  const yVal = tf.tensor2d(ds.yVal, [ds.nVal, ds.nOutputs]);
+  const optimizer = makeOptimizer(training.optimizer, learningRateAt(0, schedule));
+  // variableGrads must see the tf.Variables behind the model's trainable LayerVariables.
+  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+
+  const history: EpochRecord[] = [];
+  let best: number | null = null;
+  let bestEpoch: number | null = null;
+  let bestWeights: tf.Tensor[] | null = null;
+  let sinceBest = 0;
+  let stoppedEarly: TrainOutcome['stoppedEarly'];
+  let currentRate = learningRateAt(0, schedule);
+  let globalStep = 0;
+
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const order = tf.tensor1d(shuffledIndices(ds.nTrain, rng), 'int32');
+      // [sum of per-example loss, sum of metric] accumulated on the backend.
+      let sums: tf.Tensor1D = tf.zeros([2]);
+      for (let step = 0; step < stepsPerEpoch; step++, globalStep++) {
+        const rate = learningRateAt(globalStep, schedule);
+        if (rate !== currentRate) {
+          setLearningRate(optimizer, rate);
+          currentRate = rate;
+        }
+        const start = step * batchSize;
+        const size = Math.min(batchSize, ds.nTrain - start);
+        const next = tf.tidy(() => {
+          const idx = order.slice(start, size);
+          const xb = tf.gather(xTrain, idx);
+          const yb = tf.gather(yTrain, idx);
+          let metricSum: tf.Scalar | undefined;
+          const { value, grads } = tf.variableGrads(() => {
+            const pred = model.apply(xb, { training: true }) as tf.Tensor;
+            const lm = lossAndMetric(pred, yb, classification);
+            // Kept so it survives variableGrads's inner tidy; kept tensors escape every
+            // tidy, so it is disposed by hand below.
+            metricSum = tf.keep(lm.metricSum);
+            const penalties = model.calculateLosses();
+            return (penalties.length ? tf.addN([lm.loss, ...penalties]) : lm.loss) as tf.Scalar;
+          }, trainable);
+          optimizer.applyGradients(clipGradients(grads, training.clip));
+          const updated = tf.add(sums, tf.stack([tf.mul(value, size), metricSum!])) as tf.Tensor1D;
+          metricSum!.dispose();
+          return updated;
+        });
+        sums.dispose();
+        sums = next;
+      }
+      order.dispose();
+
+      const epochValues = tf.tidy(() => {
+        const pred = model.apply(xVal, { training: false }) as tf.Tensor;
+        const { loss, metricSum } = lossAndMetric(pred, yVal, classification);
+        return tf.concat([sums, tf.stack([loss, metricSum])]);
+      });
+      sums.dispose();
+      const [lossSum, trainMetricSum, valLoss, valMetricSum] = await epochValues.data();
+      epochValues.dispose();
+
+      const record: EpochRecord = {
+        epoch,
+        loss: lossSum / ds.nTrain,
+        val_loss: valLoss,
+        [metricName]: trainMetricSum / ds.nTrain,
+        [`val_${metricName}`]: valMetricSum / ds.nVal,
+        learningRate: currentRate,
+      };
+      history.push(record);
+      opts.onEpoch?.(record);
+
+      const value = record[objective.metric];
+      if (typeof value === 'number' && isBetter(value, best, objective, minDelta)) {
+        best = value;
+        bestEpoch = epoch;
+        sinceBest = 0;
+        bestWeights?.forEach((w) => w.dispose());
+        bestWeights = model.getWeights().map((w) => w.clone());
+      } else {
+        sinceBest++;
+      }
+      if (!Number.isFinite(record.loss)) {
+        stoppedEarly = 'non-finite-loss';
+        break;
+      }
+      if (sinceBest >= patience) {
+        stoppedEarly = 'early-stopping';
+        break;
+      }
+    }
+    // Restore the best epoch's weights, as Keras's EarlyStopping(restore_best_weights).
+    if (bestWeights) model.setWeights(bestWeights);
+  } finally {
+    bestWeights?.forEach((w) => w.dispose());
+    disposeOptimizer(optimizer);
+    tf.dispose([xTrain, yTrain, xVal, yVal]);
+  }
+  return { history, score: best, bestEpoch, epochsRun: history.length, stoppedEarly };
+}

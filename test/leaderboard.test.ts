@@ -1,0 +1,288 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { isGradtuneError } from '../src/errors.js';
+import type { StudyRecord, TrialRecord } from '../src/store/store.js';
+import type { Direction, EpochRecord } from '../src/train/types.js';
+import { bestTrial, rankTrials } from '../src/report/rank.js';
+import { formatParam, formatScore, formatSeconds, varyingParams } from '../src/report/columns.js';
+import { formatLeaderboard } from '../src/report/leaderboard.js';
+import { formatBest } from '../src/report/best.js';
+
+function study(direction: Direction = 'max', metric = direction === 'max' ? 'val_accuracy' : 'val_loss'): StudyRecord {
+  return {
+    id: 1,
+    name: 'iris-demo',
+    space: 'mlp',
+    datasetName: 'iris',
+    datasetFingerprint: 'abc123',
+    data: { builtin: 'iris', valSplit: 0.2, seed: 7 },
+    objective: { metric, direction },
+    algorithm: 'random',
+    settings: { maxTrials: 10 },
+    seed: 42,
+    maxEpochs: 20,
+    createdAt: '2024-05-01T12:00:00.000Z',
+  };
+}
+
+function epoch(n: number, loss: number, valAccuracy: number): EpochRecord {
+  return { epoch: n, loss, val_loss: loss, val_accuracy: valAccuracy, learningRate: 1e-3 };
+}
+
+function trial(number: number, over: Partial<TrialRecord> = {}): TrialRecord {
+  const done = (over.status ?? 'completed') !== 'running';
+  return {
+    studyId: 1,
+    number,
+    status: 'completed',
+    // `optimizer` is the same everywhere: a constant the table should drop.
+    params: { learning_rate: 0.001 * (number + 1), units: 16 * (number + 1), optimizer: 'adam' },
+    score: null,
+    bestEpoch: null,
+    epochsRun: 3,
+    history: [epoch(1, 1.0, 0.5), epoch(2, 0.8, 0.6), epoch(3, 0.7, 0.65)],
+    backend: 'cpu',
+    startedAt: '2024-05-01T12:00:00.000Z',
+    finishedAt: done ? '2024-05-01T12:00:05.000Z' : null,
+    durationMs: done ? 5250 : null,
+    heartbeatAt: null,
+    error: null,
+    ...over,
+  };
+}
+
+/** A mixed history: four scored trials (one tie), one of each other status. */
+function trials(): TrialRecord[] {
+  return [
+    trial(0, { score: 0.9, bestEpoch: 3 }),
+    trial(1, { status: 'failed', error: 'out of memory' }),
+    trial(2, { score: 0.95, bestEpoch: 2 }),
+    trial(3, { status: 'running', epochsRun: 1 }),
+    trial(4, { status: 'rejected', error: 'exploding gradients: norm 3.2e9 at epoch 1' }),
+    trial(5, { score: 0.8, bestEpoch: 3 }),
+    trial(6, { status: 'completed', score: null }), // finished, but every score was NaN
+    trial(7, { score: 0.9, bestEpoch: 1 }), // ties with trial 0
+    trial(8, { status: 'pruned' }),
+    trial(9, { status: 'stale' }),
+  ];
+}
+
+const order = (s: StudyRecord, ts: TrialRecord[]) => rankTrials(s, ts).map((r) => [r.rank, r.trial.number]);
+
+describe('rankTrials', () => {
+  it('ranks completed trials by score, highest first for max, ties by trial number', () => {
+    expect(order(study('max'), trials()).slice(0, 4)).toEqual([
+      [1, 2],
+      [2, 0],
+      [3, 7],
+      [4, 5],
+    ]);
+  });
+
+  it('ranks lowest first for min objectives', () => {
+    expect(order(study('min'), trials()).slice(0, 4)).toEqual([
+      [1, 5],
+      [2, 0],
+      [3, 7],
+      [4, 2],
+    ]);
+  });
+
+  it('puts every other trial after the ranked ones, unranked, in status order', () => {
+    const rest = rankTrials(study('max'), trials()).slice(4);
+    expect(rest.map((r) => r.rank)).toEqual([null, null, null, null, null, null]);
+    expect(rest.map((r) => [r.trial.status, r.trial.number])).toEqual([
+      ['completed', 6],
+      ['running', 3],
+      ['rejected', 4],
+      ['pruned', 8],
+      ['failed', 1],
+      ['stale', 9],
+    ]);
+  });
+
+  it('does not rank a completed trial whose score is not finite', () => {
+    const ranked = rankTrials(study(), [trial(0, { score: Number.NaN }), trial(1, { score: 0.5 })]);
+    expect(ranked.map((r) => [r.rank, r.trial.number])).toEqual([
+      [1, 1],
+      [null, 0],
+    ]);
+  });
+
+  it('bestTrial is the top completed trial, or undefined', () => {
+    expect(bestTrial(study('max'), trials())?.number).toBe(2);
+    expect(bestTrial(study('min'), trials())?.number).toBe(5);
+    expect(bestTrial(study(), [trial(0, { status: 'failed' })])).toBeUndefined();
+    expect(bestTrial(study(), [])).toBeUndefined();
+  });
+});
+
+describe('columns', () => {
+  it('keeps varying and sometimes-missing params in first-seen order, drops constant ones', () => {
+    const ts = [
+      trial(0, { params: { lr: 0.1, fixed: 'a', units: 8 } }),
+      trial(1, { params: { lr: 0.2, fixed: 'a', units: 8, dropout: 0.5 } }),
+    ];
+    expect(varyingParams(ts)).toEqual(['lr', 'dropout']);
+  });
+
+  it('formats scores, params and times for people', () => {
+    expect(formatScore(0.987654)).toBe('0.9877');
+    expect(formatScore(null)).toBe('');
+    expect(formatParam(0.0012)).toBe('1.2e-3');
+    expect(formatParam(0.001)).toBe('1e-3');
+    expect(formatParam(0.000123456)).toBe('1.23e-4');
+    expect(formatParam(0.25)).toBe('0.25');
+    expect(formatParam(128)).toBe('128');
+    expect(formatParam(100.4)).toBe('100');
+    expect(formatParam(true)).toBe('true');
+    expect(formatParam(undefined)).toBe('');
+    expect(formatSeconds(5250)).toBe('5.3');
+    expect(formatSeconds(null)).toBe('');
+  });
+});
+
+describe('formatLeaderboard', () => {
+  it('table: objective-labelled score, varying params only, no colour codes, a summary', () => {
+    const out = formatLeaderboard(study(), trials(), { format: 'table' });
+    const header = out.split('\n')[1];
+    for (const col of ['rank', 'trial', 'status', 'val_accuracy', 'epochs', 'time (s)', 'learning_rate', 'units']) {
+      expect(header).toContain(col);
+    }
+    expect(out).not.toContain('optimizer');
+    expect(out).not.toContain('\u001b[');
+    expect(out).toContain('5.3');
+    expect(out).toContain('2e-3');
+    expect(out.split('\n').at(-1)).toBe(
+      '10 trials: 5 completed, 1 running, 1 rejected, 1 pruned, 1 failed, 1 stale; best val_accuracy 0.9500 (trial 2)',
+    );
+  });
+
+  it('csv: parses back with the header and one row per trial', () => {
+    const out = formatLeaderboard(study(), trials(), { format: 'csv' });
+    const rows: string[][] = parse(out);
+    expect(rows[0]).toEqual(['rank', 'trial', 'status', 'val_accuracy', 'epochs', 'time (s)', 'learning_rate', 'units']);
+    expect(rows).toHaveLength(1 + trials().length);
+    expect(rows[1]).toEqual(['1', '2', 'completed', '0.95', '3', '5.25', '0.003', '48']);
+    // Unranked trials have an empty rank.
+    expect(rows.at(-1)?.slice(0, 3)).toEqual(['', '9', 'stale']);
+  });
+
+  it('md: states the objective, has a header separator row and a summary', () => {
+    const out = formatLeaderboard(study('min'), trials(), { format: 'md' });
+    const lines = out.split('\n');
+    expect(lines[0]).toContain('`val_loss`');
+    expect(lines[0]).toContain('lower is better');
+    const tableLines = lines.filter((l) => l.startsWith('|'));
+    expect(tableLines[0]).toMatch(/^\| rank \| trial \| status \| val_loss \|/);
+    expect(tableLines[1]).toMatch(/^\|( :?---:? \|)+$/);
+    expect(tableLines).toHaveLength(2 + trials().length);
+    expect(out).not.toContain('optimizer');
+    expect(lines.at(-1)).toContain('best val_loss 0.8000 (trial 5)');
+  });
+
+  it('md: escapes pipes in values', () => {
+    const ts = [trial(0, { score: 0.5, params: { act: 'a|b' } }), trial(1, { score: 0.4, params: { act: 'c' } })];
+    expect(formatLeaderboard(study(), ts, { format: 'md' })).toContain('a\\|b');
+  });
+
+  it('json: complete, round-trips, keeps constant params, history and non-finite values', () => {
+    const ts = trials();
+    ts[1] = { ...ts[1], history: [epoch(1, Number.NaN, 0.1), epoch(2, Number.POSITIVE_INFINITY, 0.1)] };
+    const doc = JSON.parse(formatLeaderboard(study(), ts, { format: 'json' }));
+    expect(doc.study).toEqual({
+      name: 'iris-demo',
+      space: 'mlp',
+      dataset: { name: 'iris', fingerprint: 'abc123', source: { builtin: 'iris', valSplit: 0.2, seed: 7 } },
+      objective: { metric: 'val_accuracy', direction: 'max' },
+      algorithm: 'random',
+      settings: { maxTrials: 10 },
+      seed: 42,
+      maxEpochs: 20,
+      createdAt: '2024-05-01T12:00:00.000Z',
+    });
+    expect(doc.trials).toHaveLength(ts.length);
+    const first = doc.trials[0];
+    expect(first).toEqual({
+      rank: 1,
+      number: 2,
+      status: 'completed',
+      score: 0.95,
+      bestEpoch: 2,
+      epochsRun: 3,
+      durationMs: 5250,
+      backend: 'cpu',
+      params: ts[2].params,
+      history: ts[2].history,
+      error: null,
+    });
+    expect(first.params.optimizer).toBe('adam');
+    const failed = doc.trials.find((t: { number: number }) => t.number === 1);
+    expect(failed.rank).toBeNull();
+    expect(failed.error).toBe('out of memory');
+    expect(failed.history[0].loss).toBe('NaN');
+    expect(failed.history[1].loss).toBe('Infinity');
+  });
+
+  it('top limits rows in every format but not the summary', () => {
+    const s = study();
+    const table = formatLeaderboard(s, trials(), { format: 'table', top: 2 });
+    expect(table).toContain('showing 2');
+    expect(table).toContain('10 trials');
+    expect(parse(formatLeaderboard(s, trials(), { format: 'csv', top: 2 }))).toHaveLength(3);
+    const md = formatLeaderboard(s, trials(), { format: 'md', top: 2 });
+    expect(md.split('\n').filter((l) => l.startsWith('|'))).toHaveLength(4);
+    const doc = JSON.parse(formatLeaderboard(s, trials(), { format: 'json', top: 2 }));
+    expect(doc.trials.map((t: { number: number }) => t.number)).toEqual([2, 0]);
+    // Columns are chosen over the whole study, so they do not shift with --top.
+    expect(table).toContain('learning_rate');
+  });
+
+  it('rejects a top that is not a positive whole number', () => {
+    expect(() => formatLeaderboard(study(), trials(), { format: 'table', top: 0 })).toThrow(/--top/);
+    expect(() => formatLeaderboard(study(), trials(), { format: 'table', top: 1.5 })).toThrow(/--top/);
+  });
+
+  it('an empty study still renders', () => {
+    expect(formatLeaderboard(study(), [], { format: 'table' })).toContain('0 trials; no completed trial yet');
+    expect(JSON.parse(formatLeaderboard(study(), [], { format: 'json' })).trials).toEqual([]);
+  });
+});
+
+describe('formatBest', () => {
+  it('max objective: text lists exact params, aligned', () => {
+    const out = formatBest(study('max'), trials(), { json: false });
+    expect(out.split('\n')).toEqual([
+      'trial 2: val_accuracy 0.9500 (max), best epoch 2 of 3',
+      '  learning_rate  0.003',
+      '  units          48',
+      '  optimizer      adam',
+    ]);
+  });
+
+  it('min objective: JSON with the best trial', () => {
+    const doc = JSON.parse(formatBest(study('min'), trials(), { json: true }));
+    expect(doc).toEqual({
+      trial: 5,
+      score: 0.8,
+      objective: { metric: 'val_loss', direction: 'min' },
+      params: { learning_rate: 0.006, units: 96, optimizer: 'adam' },
+      epochsRun: 3,
+      bestEpoch: 3,
+    });
+  });
+
+  it('no completed trial is a GradtuneError that says what to run', () => {
+    const ts = [trial(0, { status: 'failed' }), trial(1, { status: 'running' })];
+    let caught: unknown;
+    try {
+      formatBest(study(), ts, { json: false });
+    } catch (err) {
+      caught = err;
+    }
+    expect(isGradtuneError(caught)).toBe(true);
+    expect((caught as Error).message).toBe(
+      'study "iris-demo" has no completed trial yet; run gradtune search --study iris-demo',
+    );
+  });
+});
