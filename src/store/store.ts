@@ -88,5 +88,9 @@ export interface Store {
   trials(studyId: number): TrialRecord[];
   ask(studyId: number, decide: (study: StudyRecord, trials: readonly TrialRecord[]) => Decision): AskResult;
   tell(studyId: number, trialNumber: number, outcome: TrialOutcomeUpdate): void;
+  /** Marks a running trial as alive now, so it is not mistaken for one that lost its worker. */
+  heartbeat(studyId: number, trialNumber: number): void;
+  /** Number of trials per status; statuses with no trials are absent. */
+  countTrials(studyId: number): Partial<Record<TrialStatus, number>>;
   close(): void;
 }

@@ -1,0 +1,33 @@
+import type { Scaling } from './types.js';
+
+/**
+ * Per-feature mean and (population) standard deviation of the given rows. Fitted on the
+ * training rows only, so nothing about the validation rows leaks into training.
+ */
+export function fitScaling(features: Float64Array, nFeatures: number, rows: number[]): Scaling {
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (let f = 0; f < nFeatures; f++) {
+    const values = rows.map((r) => features[r * nFeatures + f]);
+    const m = values.reduce((a, b) => a + b, 0) / values.length;
+    const s = Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / values.length);
+    // A constant feature (e.g. a border pixel that is always blank) gets std 1, which leaves
+    // it at 0 rather than NaN. Tested by value, not by s === 0: float rounding in the mean
+    // can leave a constant column with a tiny non-zero s that would blow it up.
+    const constant = values.every((v) => v === values[0]);
+    mean.push(m);
+    std.push(constant || s === 0 ? 1 : s);
+  }
+  return { mean, std };
+}
+
+/** The given rows, standardised with `scaling`, as a row-major Float32Array. */
+export function scaleRows(features: Float64Array, nFeatures: number, rows: number[], scaling: Scaling): Float32Array {
+  const out = new Float32Array(rows.length * nFeatures);
+  rows.forEach((r, i) => {
+    for (let f = 0; f < nFeatures; f++) {
+      out[i * nFeatures + f] = (features[r * nFeatures + f] - scaling.mean[f]) / scaling.std[f];
+    }
+  });
+  return out;
+}

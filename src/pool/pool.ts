@@ -1,0 +1,39 @@
+// The worker pool: piscina threads, each running src/pool/worker.ts.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import type { TrialResult, TrialSpec } from '../train/types.js';
+
+/**
+ * Workers load TypeScript (our worker and the user's space module) through tsx's
+ * loader, resolved from this package so it works wherever gradtune is installed and
+ * whether or not the main process itself runs under tsx.
+ */
+function tsxLoaderUrl(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+}
+
+export class TrialPool {
+  private readonly piscina: Piscina;
+
+  constructor(readonly size: number) {
+    this.piscina = new Piscina({
+      filename: new URL('./worker.ts', import.meta.url).href,
+      minThreads: size,
+      maxThreads: size,
+      // One trial per thread at a time: training is CPU-bound.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Infinity,
+      execArgv: ['--import', tsxLoaderUrl()],
+    });
+  }
+
+  /** Runs a trial; rejects if the worker thread dies (the caller marks the trial failed). */
+  run(spec: TrialSpec): Promise<TrialResult> {
+    return this.piscina.run(spec) as Promise<TrialResult>;
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}

@@ -1,0 +1,88 @@
+// Runs one trial inside a worker: rebuild the configuration from its params, build the
+// model, train, and report. The space module and the dataset are loaded once per worker
+// and reused across trials (keyed by what identifies them).
+import { initBackend, tf } from '../train/backend.js';
+import { buildModel } from '../train/model.js';
+import { train } from '../train/loop.js';
+import { loadSpace } from '../space/load.js';
+import { loadDataset } from '../data/load.js';
+import { isGradtuneError } from '../errors.js';
+import type { SearchSpace } from '../space/define.js';
+import type { Dataset } from '../data/types.js';
+import type { TrialResult, TrialSpec } from '../train/types.js';
+
+const spaces = new Map<string, Promise<SearchSpace>>();
+const datasets = new Map<string, Dataset>();
+
+function cachedSpace(spec: TrialSpec): Promise<SearchSpace> {
+  const key = JSON.stringify(spec.space);
+  let space = spaces.get(key);
+  if (!space) {
+    space = loadSpace(spec.space);
+    spaces.set(key, space);
+  }
+  return space;
+}
+
+function cachedDataset(spec: TrialSpec): Dataset {
+  const key = JSON.stringify(spec.data);
+  let ds = datasets.get(key);
+  if (!ds) {
+    ds = loadDataset(spec.data);
+    datasets.set(key, ds);
+  }
+  return ds;
+}
+
+function describeError(err: unknown): string {
+  if (isGradtuneError(err)) return err.message;
+  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
+  const started = performance.now();
+  const backend = await initBackend(spec.backend);
+  let model: tf.LayersModel | undefined;
+  try {
+    const space = await cachedSpace(spec);
+    const dataset = cachedDataset(spec);
+    const config = space.configFor(spec.params);
+    model = buildModel(config, {
+      inputDim: dataset.nFeatures,
+      outputUnits: dataset.nOutputs,
+      task: dataset.task,
+      seed: spec.seed,
+    });
+    const outcome = await train({
+      model,
+      dataset,
+      training: config.training,
+      objective: spec.objective,
+      maxEpochs: spec.maxEpochs,
+      seed: spec.seed,
+    });
+    return {
+      status: 'completed',
+      score: outcome.score,
+      bestEpoch: outcome.bestEpoch,
+      epochsRun: outcome.epochsRun,
+      history: outcome.history,
+      backend,
+      durationMs: performance.now() - started,
+    };
+  } catch (err) {
+    return {
+      status: 'failed',
+      score: null,
+      bestEpoch: null,
+      epochsRun: 0,
+      history: [],
+      backend,
+      durationMs: performance.now() - started,
+      error: describeError(err),
+    };
+  } finally {
+    model?.dispose();
+  }
+}

@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { GradtuneError } from '../errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+
+/** Every SQLite 3 database file starts with these 16 bytes. */
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * Long enough to ride out another process's ask or tell (milliseconds each), short enough
+ * that a wedged process shows up as an error rather than a silent hang.
+ */
+const BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * Opens (creating if needed) the SQLite file at `file` and brings its schema up to date.
+ * Every user mistake is caught before anything is written, so a wrong path never damages
+ * the file it points at.
+ */
+export function openDatabase(file: string): Database.Database {
+  if (file !== ':memory:') checkPath(file);
+  const db = new Database(file);
+  try {
+    probe(db, file);
+    // busy_timeout first: switching to WAL itself needs a lock another process may hold.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // WAL lets readers (reports) run while a search writes, and makes commits cheap.
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, file);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** Refuses directories, missing parents and files that are not SQLite, by looking only. */
+function checkPath(file: string): void {
+  const stat = statOrUndefined(file);
+  if (stat === undefined) {
+    const dir = path.dirname(path.resolve(file));
+    const dirStat = statOrUndefined(dir);
+    if (dirStat === undefined) {
+      throw new GradtuneError(`cannot create store ${file}: directory ${dir} does not exist; create it first (mkdir -p ${dir})`);
+    }
+    if (!dirStat.isDirectory()) {
+      throw new GradtuneError(`cannot create store ${file}: ${dir} is not a directory; choose a store path inside a directory`);
+    }
+    return;
+  }
+  if (stat.isDirectory()) {
+    throw new GradtuneError(`store path ${file} is a directory; pass a file path such as ${path.join(file, 'gradtune.db')}`);
+  }
+  // An empty file is a valid empty database to SQLite (e.g. made by mktemp); anything else
+  // must carry the header. better-sqlite3 would only notice on the first statement.
+  if (stat.size > 0 && !hasSqliteHeader(file)) {
+    throw notADatabase(file);
+  }
+}
+
+function statOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function hasSqliteHeader(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return n === head.length && head.equals(SQLITE_HEADER);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function notADatabase(file: string): GradtuneError {
+  return new GradtuneError(`${file} is not a gradtune store (not a SQLite database); choose another store path or move the file away`);
+}
+
+/** Reads only: rejects stores from a newer gradtune, corrupt files, and other programs' databases. */
+function probe(db: Database.Database, file: string): void {
+  let version: number;
+  let foreignTables: number;
+  try {
+    version = db.pragma('user_version', { simple: true }) as number;
+    foreignTables = (
+      db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'`).get() as { n: number }
+    ).n;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw notADatabase(file);
+    throw err;
+  }
+  if (version > SCHEMA_VERSION) throw newerSchema(file, version);
+  // user_version 0 with tables in it: some other program's database, not ours to alter.
+  if (version === 0 && foreignTables > 0) {
+    throw new GradtuneError(`${file} is a SQLite database but not a gradtune store; choose another store path`);
+  }
+}
+
+function newerSchema(file: string, version: number): GradtuneError {
+  return new GradtuneError(
+    `${file} was created by a newer gradtune (schema version ${version}, this gradtune knows up to ${SCHEMA_VERSION}); upgrade gradtune`,
+  );
+}
+
+/**
+ * Applies the missing migrations in one IMMEDIATE transaction: two processes opening a new
+ * file at once serialise here, and the second finds the schema already in place.
+ */
+function migrate(db: Database.Database, file: string): void {
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION) throw newerSchema(file, current);
+    for (let v = current; v < SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v]);
+      // user_version lives in the file header and commits or rolls back with the rest.
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}

@@ -1,0 +1,55 @@
+/**
+ * The store's schema as an ordered list of migrations. Migration i (0-based) takes a
+ * database from `PRAGMA user_version = i` to `i + 1`; released migrations are never edited,
+ * only appended to, so every existing store can be brought forward step by step.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: studies and trials.
+  `
+  CREATE TABLE studies (
+    -- AUTOINCREMENT: a deleted study's id is never reused, so a process still holding it
+    -- cannot write into a newer study by accident.
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    name                TEXT    NOT NULL UNIQUE,
+    space               TEXT    NOT NULL,
+    dataset_name        TEXT    NOT NULL,
+    dataset_fingerprint TEXT    NOT NULL,
+    data_json           TEXT    NOT NULL,
+    objective_metric    TEXT    NOT NULL,
+    objective_direction TEXT    NOT NULL CHECK (objective_direction IN ('min', 'max')),
+    algorithm           TEXT    NOT NULL,
+    settings_json       TEXT    NOT NULL,
+    seed                INTEGER NOT NULL,
+    max_epochs          INTEGER NOT NULL,
+    created_at          TEXT    NOT NULL
+  );
+
+  CREATE TABLE trials (
+    study_id     INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    number       INTEGER NOT NULL CHECK (number >= 0),
+    status       TEXT    NOT NULL
+                 CHECK (status IN ('running', 'completed', 'rejected', 'pruned', 'failed', 'stale')),
+    params_json  TEXT    NOT NULL,
+    score        REAL,
+    best_epoch   INTEGER,
+    epochs_run   INTEGER NOT NULL DEFAULT 0,
+    history_json TEXT    NOT NULL DEFAULT '[]',
+    backend      TEXT,
+    started_at   TEXT    NOT NULL,
+    finished_at  TEXT,
+    duration_ms  REAL,
+    heartbeat_at TEXT,
+    error        TEXT,
+    -- Reserved for Hyperband: the trial this one continues, and its starting weights.
+    parent       INTEGER,
+    checkpoint   BLOB,
+    PRIMARY KEY (study_id, number)
+  );
+
+  -- Counting trials by status and finding running ones (heartbeats, stale detection).
+  CREATE INDEX trials_by_status ON trials (study_id, status);
+  `,
+];
+
+/** The schema version this code writes; a store with a higher user_version is from a newer gradtune. */
+export const SCHEMA_VERSION = MIGRATIONS.length;

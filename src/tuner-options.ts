@@ -1,0 +1,146 @@
+// Tuner options: what a user passes, their defaults, and validation (one clear error
+// per mistake, before anything is written).
+import { availableParallelism } from 'node:os';
+import { GradtuneError } from './errors.js';
+import { BUILTIN_SPACES } from './space/load.js';
+import { isBuiltinDataset } from './data/builtin.js';
+import { BACKEND_CHOICES } from './train/backend.js';
+import type { Task } from './data/types.js';
+import type { BackendPreference, Direction } from './train/types.js';
+
+export const ALGORITHMS = ['random'] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+export interface TunerOptions {
+  /** A built-in space name (mlp, quick) or a path to a space module. Default: mlp. */
+  space?: string;
+  /** A built-in dataset name (digits, iris, breast-cancer) or a path to a CSV file. Default: digits. */
+  data?: string;
+  /** Target column of a CSV; default: the last column. */
+  target?: string;
+  task?: Task;
+  /** Validation fraction, in (0, 1). Default 0.2. */
+  valSplit?: number;
+  algorithm?: Algorithm;
+  /** Total trials of the study (a continued study counts the ones it has). Default 20. */
+  maxTrials?: number;
+  /** Cap on each trial's epochs. Default 30. */
+  maxEpochs?: number;
+  /** Parallel trials. Default: the number of cores. */
+  workers?: number;
+  /** Seeds configurations, the data split, weights and batch order. Default 42. */
+  seed?: number;
+  /** SQLite file. Default gradtune.db in the working directory. */
+  storage?: string;
+  /** Study name. Default: `<space>-<dataset>`. */
+  study?: string;
+  /** Objective metric; default val_accuracy (classification) or val_loss (regression). */
+  objective?: string;
+  direction?: Direction;
+  /** Start the study afresh, deleting its trials. */
+  overwrite?: boolean;
+  backend?: BackendPreference;
+}
+
+export interface ResolvedOptions {
+  space: { builtin?: string; path?: string; label: string };
+  data: { builtin?: string; path?: string; label: string };
+  target?: string;
+  task?: Task;
+  valSplit: number;
+  algorithm: Algorithm;
+  maxTrials: number;
+  maxEpochs: number;
+  workers: number;
+  seed: number;
+  storage: string;
+  study?: string;
+  objective?: string;
+  direction?: Direction;
+  overwrite: boolean;
+  backend: BackendPreference;
+}
+
+export const DEFAULTS = {
+  space: 'mlp',
+  data: 'digits',
+  valSplit: 0.2,
+  algorithm: 'random' as Algorithm,
+  maxTrials: 20,
+  maxEpochs: 30,
+  seed: 42,
+  storage: 'gradtune.db',
+  backend: 'auto' as BackendPreference,
+};
+
+export const OBJECTIVE_METRICS = ['val_accuracy', 'accuracy', 'val_loss', 'loss', 'val_mae', 'mae'] as const;
+
+function wholeNumber(flag: string, value: number | undefined, fallback: number, min: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min) throw new GradtuneError(`${flag} must be a whole number >= ${min}, got ${value}`);
+  return v;
+}
+
+/** A name without a path separator or extension is a built-in; anything else is a file. */
+function looksLikePath(value: string): boolean {
+  return /[\\/]/.test(value) || /\.(ts|js|mts|mjs|csv|gz)$/i.test(value);
+}
+
+export function resolveOptions(o: TunerOptions): ResolvedOptions {
+  const space = o.space ?? DEFAULTS.space;
+  if (!looksLikePath(space) && !(BUILTIN_SPACES as readonly string[]).includes(space)) {
+    throw new GradtuneError(`unknown search space "${space}": built-in spaces are ${BUILTIN_SPACES.join(', ')}; give a path like ./my-space.ts for your own`);
+  }
+  const data = o.data ?? DEFAULTS.data;
+  if (!looksLikePath(data) && !isBuiltinDataset(data)) {
+    throw new GradtuneError(`unknown dataset "${data}": built-in datasets are digits, iris, breast-cancer; use --data <file.csv> for your own`);
+  }
+  const valSplit = o.valSplit ?? DEFAULTS.valSplit;
+  if (!(valSplit > 0 && valSplit < 1)) throw new GradtuneError(`--val-split must be between 0 and 1 (exclusive), got ${o.valSplit}`);
+  const algorithm = o.algorithm ?? DEFAULTS.algorithm;
+  if (!(ALGORITHMS as readonly string[]).includes(algorithm)) {
+    throw new GradtuneError(`unknown algorithm "${algorithm}": use one of ${ALGORITHMS.join(', ')}`);
+  }
+  const backend = o.backend ?? DEFAULTS.backend;
+  if (!BACKEND_CHOICES.includes(backend)) throw new GradtuneError(`unknown backend "${backend}": use one of ${BACKEND_CHOICES.join(', ')}`);
+  if (o.objective !== undefined && !(OBJECTIVE_METRICS as readonly string[]).includes(o.objective)) {
+    throw new GradtuneError(`unknown objective "${o.objective}": use one of ${OBJECTIVE_METRICS.join(', ')}`);
+  }
+  if (o.direction !== undefined && o.direction !== 'min' && o.direction !== 'max') {
+    throw new GradtuneError(`--direction must be min or max, got "${o.direction}"`);
+  }
+  if (o.task !== undefined && o.task !== 'classification' && o.task !== 'regression') {
+    throw new GradtuneError(`--task must be classification or regression, got "${o.task}"`);
+  }
+  const seed = o.seed ?? DEFAULTS.seed;
+  if (!Number.isInteger(seed)) throw new GradtuneError(`--seed must be a whole number, got ${o.seed}`);
+  return {
+    space: looksLikePath(space) ? { path: space, label: space } : { builtin: space, label: space },
+    data: looksLikePath(data) ? { path: data, label: data } : { builtin: data, label: data },
+    target: o.target,
+    task: o.task,
+    valSplit,
+    algorithm,
+    maxTrials: wholeNumber('--max-trials', o.maxTrials, DEFAULTS.maxTrials, 1),
+    maxEpochs: wholeNumber('--max-epochs', o.maxEpochs, DEFAULTS.maxEpochs, 1),
+    workers: wholeNumber('--workers', o.workers, availableParallelism(), 1),
+    seed,
+    storage: o.storage ?? DEFAULTS.storage,
+    study: o.study,
+    objective: o.objective,
+    direction: o.direction,
+    overwrite: o.overwrite ?? false,
+    backend,
+  };
+}
+
+/** `quick-iris`, `mlp-my-data`: a valid study name derived from the space and dataset. */
+export function defaultStudyName(space: string, data: string): string {
+  const base = (s: string) =>
+    s
+      .replace(/^.*[\\/]/, '')
+      .replace(/\.(csv\.gz|csv|gz|ts|mts|js|mjs)$/i, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '');
+  return `${base(space) || 'space'}-${base(data) || 'data'}`.slice(0, 64);
+}

@@ -1,0 +1,225 @@
+// The search loop: ask the store for the next trial (the oracle decides inside that
+// transaction), run it in the pool, tell the store the result. Everything that matters
+// is in the store, so a search can be continued by running it again.
+import seedrandom from 'seedrandom';
+import { GradtuneError } from './errors.js';
+import { loadSpace } from './space/load.js';
+import { loadDataset, describeDataset } from './data/load.js';
+import { openSqliteStore, type SqliteStore } from './store/sqlite.js';
+import { validateStudyName } from './store/names.js';
+import { randomOracle } from './oracle/random.js';
+import { TrialPool } from './pool/pool.js';
+import { initBackend } from './train/backend.js';
+import { bestTrial } from './report/rank.js';
+import { defaultStudyName, resolveOptions, type ResolvedOptions, type TunerOptions } from './tuner-options.js';
+import type { SearchSpace } from './space/define.js';
+import type { Dataset, DataSource } from './data/types.js';
+import type { StudyRecord, TrialRecord } from './store/store.js';
+import type { Oracle } from './oracle/oracle.js';
+import type { BackendName, Objective, TrialResult, TrialSpec } from './train/types.js';
+
+export type { TunerOptions } from './tuner-options.js';
+
+/** Progress events, for the CLI's progress bar or a user's own logging. */
+export interface TunerEvents {
+  onStart?(info: { study: StudyRecord; dataset: Dataset; backend: BackendName; total: number; existing: number; workers: number; resumed: boolean }): void;
+  onTrialStart?(trial: TrialRecord): void;
+  onTrialEnd?(trial: TrialRecord, progress: { finished: number; running: number; best: TrialRecord | undefined }): void;
+}
+
+export interface SearchResults {
+  study: StudyRecord;
+  trials: TrialRecord[];
+  best: TrialRecord | undefined;
+  /** Why the search ended, e.g. "reached --max-trials 20". */
+  stopReason: string;
+  backend: BackendName;
+  storage: string;
+}
+
+/** Seed of trial n's weights and batch order: derived from (study seed, n) only. */
+export function trialSeed(studySeed: number, trialNumber: number): number {
+  return seedrandom(`${studySeed}:trial:${trialNumber}`).int32() >>> 0;
+}
+
+function defaultObjective(dataset: Dataset, opts: ResolvedOptions): Objective {
+  const metric = opts.objective ?? (dataset.task === 'classification' ? 'val_accuracy' : 'val_loss');
+  if (dataset.task === 'regression' && metric.endsWith('accuracy')) {
+    throw new GradtuneError(`objective "${metric}" needs a classification target; for regression use val_loss or val_mae`);
+  }
+  if (dataset.task === 'classification' && metric.endsWith('mae')) {
+    throw new GradtuneError(`objective "${metric}" needs a regression target; for classification use val_accuracy or val_loss`);
+  }
+  const direction = opts.direction ?? (metric.endsWith('accuracy') ? 'max' : 'min');
+  return { metric, direction };
+}
+
+export class Tuner {
+  readonly options: ResolvedOptions;
+  private stopping = false;
+  private backend: BackendName = 'cpu';
+
+  constructor(
+    private readonly given: TunerOptions = {},
+    private readonly events: TunerEvents = {},
+  ) {
+    this.options = resolveOptions(given);
+  }
+
+  /** Ask running trial loops to stop after their current trial. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  async search(): Promise<SearchResults> {
+    const o = this.options;
+    // Check everything a user can get wrong before the store is opened or written.
+    const space = await loadSpace(o.space);
+    let dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed };
+    let dataset = loadDataset(dataSource);
+    const studyName = validateStudyName(o.study ?? defaultStudyName(o.space.label, o.data.label));
+    const oracle = this.makeOracle(space);
+    const backend = await initBackend(o.backend);
+    this.backend = backend;
+
+    const store = openSqliteStore(o.storage);
+    let pool: TrialPool | undefined;
+    try {
+      // A continued study keeps its own split options unless the user set them again.
+      const previous = o.overwrite ? undefined : store.getStudy(studyName);
+      if (previous && this.dataOptionsImplicit() && JSON.stringify(previous.data) !== JSON.stringify(dataSource)) {
+        dataSource = { ...previous.data, builtin: o.data.builtin, path: o.data.path };
+        dataset = loadDataset(dataSource);
+      }
+      const objective = defaultObjective(dataset, o);
+      const { study, resumed } = this.openStudy(store, studyName, dataset, dataSource, objective);
+      const existing = store.trials(study.id).length;
+      this.events.onStart?.({ study, dataset, backend, total: o.maxTrials, existing, workers: o.workers, resumed });
+      pool = new TrialPool(o.workers);
+      let stopReason = 'stopped';
+      const counters = { finished: 0, running: 0 };
+      const loops = Array.from({ length: o.workers }, () =>
+        this.trialLoop(store, study, oracle, pool!, counters).then((reason) => {
+          if (reason) stopReason = reason;
+        }),
+      );
+      await Promise.all(loops);
+      const trials = store.trials(study.id);
+      return { study, trials, best: bestTrial(study, trials), stopReason, backend, storage: o.storage };
+    } finally {
+      await pool?.close();
+      store.close();
+    }
+  }
+
+  private dataOptionsImplicit(): boolean {
+    const g = this.given;
+    return g.target === undefined && g.task === undefined && g.valSplit === undefined && g.seed === undefined;
+  }
+
+  private makeOracle(space: SearchSpace): Oracle {
+    return randomOracle(space, { maxTrials: this.options.maxTrials });
+  }
+
+  /** Creates the study, or checks that the existing one is the same search. */
+  private openStudy(store: SqliteStore, name: string, dataset: Dataset, data: DataSource, objective: Objective): { study: StudyRecord; resumed: boolean } {
+    const o = this.options;
+    let existing = store.getStudy(name);
+    if (existing && o.overwrite) {
+      store.deleteStudy(name);
+      existing = undefined;
+    }
+    if (existing) {
+      const fix = `use --overwrite to start it afresh, or --study <another-name>`;
+      if (existing.space !== o.space.label) throw new GradtuneError(`study "${name}" was created with space "${existing.space}", not "${o.space.label}": ${fix}`);
+      if (existing.datasetFingerprint !== dataset.fingerprint) {
+        throw new GradtuneError(`study "${name}" was created on different data ("${existing.datasetName}", other contents or split options): ${fix}`);
+      }
+      if (existing.objective.metric !== objective.metric || existing.objective.direction !== objective.direction) {
+        if (o.objective !== undefined || o.direction !== undefined) {
+          throw new GradtuneError(`study "${name}" optimises ${existing.objective.metric} (${existing.objective.direction}), not ${objective.metric} (${objective.direction}): ${fix}`);
+        }
+      }
+      if (this.given.maxEpochs !== undefined && existing.maxEpochs !== o.maxEpochs) {
+        throw new GradtuneError(`study "${name}" caps trials at --max-epochs ${existing.maxEpochs}, not ${o.maxEpochs}: ${fix}`);
+      }
+      if (existing.algorithm !== o.algorithm) throw new GradtuneError(`study "${name}" uses --algo ${existing.algorithm}, not ${o.algorithm}: ${fix}`);
+      return { study: existing, resumed: true };
+    }
+    const study = store.createStudy({
+      name,
+      space: o.space.label,
+      datasetName: o.data.label,
+      datasetFingerprint: dataset.fingerprint,
+      data,
+      objective,
+      algorithm: o.algorithm,
+      settings: { maxTrials: o.maxTrials },
+      seed: o.seed,
+      maxEpochs: o.maxEpochs,
+    });
+    return { study, resumed: false };
+  }
+
+  /** One of `workers` concurrent loops: ask → run → tell until the oracle says done. */
+  private async trialLoop(store: SqliteStore, study: StudyRecord, oracle: Oracle, pool: TrialPool, counters: { finished: number; running: number }): Promise<string | undefined> {
+    while (!this.stopping) {
+      const asked = store.ask(study.id, (s, trials) => oracle.next(s, trials));
+      if (asked.kind === 'done') return asked.reason;
+      if (asked.kind === 'wait') {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      const trial = asked.trial;
+      counters.running++;
+      this.events.onTrialStart?.(trial);
+      const result = await this.runInPool(pool, study, trial);
+      counters.running--;
+      counters.finished++;
+      store.tell(study.id, trial.number, {
+        status: result.status,
+        score: result.score,
+        bestEpoch: result.bestEpoch,
+        epochsRun: result.epochsRun,
+        history: result.history,
+        backend: result.backend,
+        durationMs: Math.round(result.durationMs),
+        error: result.error ?? null,
+      });
+      const trials = store.trials(study.id);
+      const finishedTrial = trials.find((t) => t.number === trial.number)!;
+      this.events.onTrialEnd?.(finishedTrial, { ...counters, best: bestTrial(study, trials) });
+    }
+    return undefined;
+  }
+
+  private async runInPool(pool: TrialPool, study: StudyRecord, trial: TrialRecord): Promise<TrialResult> {
+    const spec: TrialSpec = {
+      trialNumber: trial.number,
+      params: trial.params,
+      space: { builtin: this.options.space.builtin, path: this.options.space.path },
+      data: study.data,
+      objective: study.objective,
+      maxEpochs: study.maxEpochs,
+      seed: trialSeed(study.seed, trial.number),
+      backend: this.options.backend,
+    };
+    try {
+      return await pool.run(spec);
+    } catch (err) {
+      // The worker thread died (out of memory, a native crash): the trial failed, the search goes on.
+      return {
+        status: 'failed',
+        score: null,
+        bestEpoch: null,
+        epochsRun: 0,
+        history: [],
+        backend: this.backend,
+        durationMs: 0,
+        error: `worker died: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+  }
+}
+
+export { describeDataset };
