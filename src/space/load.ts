@@ -1,0 +1,81 @@
+// Finds a search space module, imports it and checks it before any trial depends on it.
+// Spaces are TypeScript modules: the CLI runs under tsx, so importing .ts works.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { GradtuneError, isGradtuneError } from '../errors.js';
+import { buildConfig, isSearchSpace, type SearchSpace } from './define.js';
+import { defaultDecider } from './sample.js';
+
+/** The spaces shipped in search-spaces/; the first is the default. */
+export const BUILTIN_SPACES = ['mlp', 'quick'] as const;
+export type BuiltinSpace = (typeof BUILTIN_SPACES)[number];
+
+/**
+ * Loads a built-in space by name or a space module by path (relative to the current
+ * directory); neither given → `mlp`. Same shape as SpaceRef in train/types.ts.
+ */
+export async function loadSpace(ref: { builtin?: string; path?: string }): Promise<SearchSpace> {
+  if (ref.builtin !== undefined && ref.path !== undefined) {
+    throw new GradtuneError('give a built-in search space name or a path to a space module, not both');
+  }
+  const { url, label } = ref.path !== undefined ? locateFile(ref.path) : locateBuiltin(ref.builtin ?? BUILTIN_SPACES[0]);
+  const space = defaultExport(await importModule(url, label));
+  if (space === undefined) {
+    throw new GradtuneError(`${label} has no default export; end it with \`export default defineSearchSpace({ ... })\``);
+  }
+  if (!isSearchSpace(space)) {
+    throw new GradtuneError(`${label}: the default export is not a search space; wrap it in defineSearchSpace({ name, description, build })`);
+  }
+  checkBuilds(space, label);
+  return space;
+}
+
+function defaultExport(mod: Record<string, unknown>): unknown {
+  const value = mod.default;
+  // A space compiled to CommonJS arrives as { default: { __esModule, default: space } }.
+  if (!isSearchSpace(value) && typeof value === 'object' && value !== null && '__esModule' in value) {
+    return (value as Record<string, unknown>).default;
+  }
+  return value;
+}
+
+function locateBuiltin(name: string): { url: string; label: string } {
+  if (!(BUILTIN_SPACES as readonly string[]).includes(name)) {
+    throw new GradtuneError(`unknown built-in search space "${name}"; choose one of ${BUILTIN_SPACES.join(', ')} or give a path to a space module`);
+  }
+  return { url: new URL(`../../search-spaces/${name}.ts`, import.meta.url).href, label: `built-in search space "${name}"` };
+}
+
+function locateFile(path: string): { url: string; label: string } {
+  const abs = resolve(process.cwd(), path);
+  if (!existsSync(abs)) {
+    throw new GradtuneError(`search space file not found: ${abs}; give the path of a .ts or .js module, relative to the current directory`);
+  }
+  return { url: pathToFileURL(abs).href, label: `search space ${path}` };
+}
+
+async function importModule(url: string, label: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (err) {
+    // Syntax errors come back over several lines with a code frame; the CLI prints one.
+    const message = err instanceof Error ? err.message : String(err);
+    throw new GradtuneError(`could not import ${label}: ${oneLine(message)}`);
+  }
+}
+
+/** One build with the defaults: an invalid range fails now, not in every worker. */
+function checkBuilds(space: SearchSpace, label: string): void {
+  try {
+    buildConfig(space, defaultDecider());
+  } catch (err) {
+    // Other errors are bugs in the build function: keep their stack trace.
+    if (isGradtuneError(err)) throw new GradtuneError(`${label}: ${err.message}`);
+    throw err;
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
