@@ -1,4 +1,4 @@
-// The worker pool: piscina threads, each running src/pool/worker.ts.
+// The worker pool: piscina threads, each running src/pool/worker.ts through worker-entry.mjs.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
@@ -18,7 +18,7 @@ export class TrialPool {
 
   constructor(readonly size: number) {
     this.piscina = new Piscina({
-      filename: new URL('./worker.ts', import.meta.url).href,
+      filename: new URL('./worker-entry.mjs', import.meta.url).href,
       minThreads: size,
       maxThreads: size,
       // One trial per thread at a time: training is CPU-bound.

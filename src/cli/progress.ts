@@ -1,0 +1,47 @@
+// Search progress: a live bar on a terminal; one plain line per finished trial when
+// stdout is a pipe or a file (CI logs, `| tee`).
+import cliProgress from 'cli-progress';
+import { formatScore } from '../report/columns.js';
+import type { TunerEvents } from '../tuner.js';
+import type { TrialRecord } from '../store/store.js';
+
+export function progressReporter(out: NodeJS.WriteStream = process.stdout): TunerEvents & { stop(): void } {
+  const interactive = Boolean(out.isTTY);
+  let bar: cliProgress.SingleBar | undefined;
+  let total = 0;
+  let before = 0;
+  let metric = '';
+  const bestText = (best: TrialRecord | undefined) => (best ? `${formatScore(best.score)} (#${best.number})` : '-');
+  return {
+    onStart({ study, dataset, backend, total: target, existing, workers, resumed }) {
+      total = target;
+      before = existing;
+      metric = study.objective.metric;
+      out.write(`backend: ${backend}\n`);
+      out.write(`study: ${study.name}${resumed ? ` (continuing: ${existing} trials so far)` : ''} | space ${study.space} | objective ${metric} (${study.objective.direction})\n`);
+      out.write(`data: ${dataset.name}: ${dataset.nTrain + dataset.nVal} rows, ${dataset.nFeatures} features, ${dataset.task}, ${dataset.nTrain} train / ${dataset.nVal} val\n`);
+      out.write(`workers: ${workers} | trials: up to ${target}\n`);
+      if (interactive) {
+        bar = new cliProgress.SingleBar(
+          { format: 'trials {bar} {value}/{total} | running {running} | best {best} | ETA {eta_formatted}', hideCursor: true, etaBuffer: 8 },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(target, Math.min(existing, target), { running: 0, best: '-' });
+      }
+    },
+    onTrialStart() {},
+    onTrialEnd(trial, progress) {
+      if (bar) {
+        bar.increment(1, { running: progress.running, best: bestText(progress.best) });
+        return;
+      }
+      const score = trial.score === null ? '-' : formatScore(trial.score);
+      const time = trial.durationMs === null ? '' : ` ${(trial.durationMs / 1000).toFixed(1)}s`;
+      const error = trial.error ? ` error: ${trial.error.split('\n')[0]}` : '';
+      out.write(`trial ${trial.number} ${trial.status} ${metric}=${score} epochs=${trial.epochsRun}${time} | ${before + progress.finished}/${total} | best ${bestText(progress.best)}${error}\n`);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}

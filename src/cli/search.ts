@@ -1,0 +1,72 @@
+import { Command, Option } from 'commander';
+import { Tuner } from '../tuner.js';
+import { DEFAULTS, OBJECTIVE_METRICS } from '../tuner-options.js';
+import { formatLeaderboard } from '../report/leaderboard.js';
+import { progressReporter } from './progress.js';
+import { intFlag, numberFlag } from './flags.js';
+import { GradtuneError } from '../errors.js';
+
+export function searchCommand(): Command {
+  return new Command('search')
+    .description('run a hyperparameter search (continues the study if it exists)')
+    .option('--space <name|path>', 'built-in space (mlp, quick) or a space module', DEFAULTS.space)
+    .option('--dataset <name>', 'built-in dataset: digits, iris, breast-cancer (default: digits)')
+    .option('--data <file.csv>', 'your own CSV file (header row; .gz allowed)')
+    .option('--target <column>', 'target column of --data (default: the last column)')
+    .addOption(new Option('--task <task>', 'override the inferred task').choices(['classification', 'regression']))
+    .option('--val-split <fraction>', 'fraction of rows held out for validation', numberFlag('--val-split'), DEFAULTS.valSplit)
+    .addOption(new Option('--algo <algorithm>', 'search algorithm').choices(['random']).default('random'))
+    .option('--max-trials <n>', 'total trials in the study', intFlag('--max-trials'), DEFAULTS.maxTrials)
+    .option('--max-epochs <n>', "cap on each trial's epochs", intFlag('--max-epochs'))
+    .option('--workers <n>', 'trials run in parallel (default: number of cores)', intFlag('--workers'))
+    .option('--seed <n>', 'seed for configurations, split, weights and batches', intFlag('--seed'))
+    .option('--objective <metric>', `metric to optimise: ${OBJECTIVE_METRICS.join(', ')}`)
+    .addOption(new Option('--direction <dir>', 'optimisation direction').choices(['min', 'max']))
+    .option('--study <name>', 'study name (default: <space>-<dataset>)')
+    .option('--storage <path>', 'SQLite file holding the studies', DEFAULTS.storage)
+    .option('--overwrite', 'delete the study first and start afresh')
+    .addOption(new Option('--backend <backend>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .action(async (opts) => {
+      if (opts.dataset !== undefined && opts.data !== undefined) {
+        throw new GradtuneError('give --dataset <built-in> or --data <file.csv>, not both');
+      }
+      if (opts.target !== undefined && opts.data === undefined) {
+        throw new GradtuneError('--target applies to --data <file.csv>; built-in datasets have their target set');
+      }
+      const progress = progressReporter();
+      const tuner = new Tuner(
+        {
+          space: opts.space,
+          data: opts.data ?? opts.dataset,
+          target: opts.target,
+          task: opts.task,
+          valSplit: opts.valSplit,
+          algorithm: opts.algo,
+          maxTrials: opts.maxTrials,
+          maxEpochs: opts.maxEpochs,
+          workers: opts.workers,
+          seed: opts.seed,
+          objective: opts.objective,
+          direction: opts.direction,
+          study: opts.study,
+          storage: opts.storage,
+          overwrite: Boolean(opts.overwrite),
+          backend: opts.backend,
+        },
+        progress,
+      );
+      let results;
+      try {
+        results = await tuner.search();
+      } finally {
+        progress.stop();
+      }
+      const out = process.stdout;
+      out.write(`\n${results.stopReason}\n\n`);
+      out.write(formatLeaderboard(results.study, results.trials, { format: 'table', top: 10 }) + '\n\n');
+      const storageFlag = results.storage === DEFAULTS.storage ? '' : ` --storage ${results.storage}`;
+      out.write(`study "${results.study.name}" is stored in ${results.storage}. Look at it with:\n`);
+      out.write(`  npx gradtune report --study ${results.study.name}${storageFlag}\n`);
+      out.write(`  npx gradtune best --study ${results.study.name}${storageFlag}\n`);
+    });
+}
