@@ -91,6 +91,8 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const optimizer = makeOptimizer(training.optimizer, learningRateAt(0, schedule));
   // variableGrads must see the tf.Variables behind the model's trainable LayerVariables.
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // L1/L2 penalties (kernel regularizers) join the training loss; skip the call when none.
+  const hasPenalties = model.layers.some((layer) => layer.losses.length > 0);
 
   const history: EpochRecord[] = [];
   let best: number | null = null;
@@ -104,8 +106,11 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const order = tf.tensor1d(shuffledIndices(ds.nTrain, rng), 'int32');
-      // [sum of per-example loss, sum of metric] accumulated on the backend.
-      let sums: tf.Tensor1D = tf.zeros([2]);
+      // Per-step batch loss (mean) and metric sum stay on the backend as kept scalars and
+      // are reduced once at the end of the epoch: no per-step read back, no extra ops.
+      const stepLosses: tf.Scalar[] = [];
+      const stepMetrics: tf.Scalar[] = [];
+      const stepSizes: number[] = [];
       for (let step = 0; step < stepsPerEpoch; step++, globalStep++) {
         const rate = learningRateAt(globalStep, schedule);
         if (rate !== currentRate) {
@@ -114,36 +119,31 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         }
         const start = step * batchSize;
         const size = Math.min(batchSize, ds.nTrain - start);
-        const next = tf.tidy(() => {
+        tf.tidy(() => {
           const idx = order.slice(start, size);
           const xb = tf.gather(xTrain, idx);
           const yb = tf.gather(yTrain, idx);
-          let metricSum: tf.Scalar | undefined;
           const { value, grads } = tf.variableGrads(() => {
             const pred = model.apply(xb, { training: true }) as tf.Tensor;
             const lm = lossAndMetric(pred, yb, classification);
-            // Kept so it survives variableGrads's inner tidy; kept tensors escape every
-            // tidy, so it is disposed by hand below.
-            metricSum = tf.keep(lm.metricSum);
-            const penalties = model.calculateLosses();
-            return (penalties.length ? tf.addN([lm.loss, ...penalties]) : lm.loss) as tf.Scalar;
+            // Kept tensors escape every tidy (variableGrads's inner one and ours).
+            stepMetrics.push(tf.keep(lm.metricSum));
+            return (hasPenalties ? tf.addN([lm.loss, ...model.calculateLosses()]) : lm.loss) as tf.Scalar;
           }, trainable);
           optimizer.applyGradients(clipGradients(grads, training.clip));
-          const updated = tf.add(sums, tf.stack([tf.mul(value, size), metricSum!])) as tf.Tensor1D;
-          metricSum!.dispose();
-          return updated;
+          stepLosses.push(tf.keep(value));
         });
-        sums.dispose();
-        sums = next;
+        stepSizes.push(size);
       }
       order.dispose();
 
       const epochValues = tf.tidy(() => {
+        const lossSum = tf.sum(tf.mul(tf.stack(stepLosses), tf.tensor1d(stepSizes)));
         const pred = model.apply(xVal, { training: false }) as tf.Tensor;
         const { loss, metricSum } = lossAndMetric(pred, yVal, classification);
-        return tf.concat([sums, tf.stack([loss, metricSum])]);
+        return tf.stack([lossSum, tf.addN(stepMetrics), loss, metricSum]);
       });
-      sums.dispose();
+      tf.dispose([...stepLosses, ...stepMetrics]);
       const [lossSum, trainMetricSum, valLoss, valMetricSum] = await epochValues.data();
       epochValues.dispose();
 
