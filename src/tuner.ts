@@ -73,6 +73,17 @@ export class Tuner {
 
   async search(): Promise<SearchResults> {
     const o = this.options;
+    // Worker threads load tfjs while this process checks the space, data and store.
+    const pool = new TrialPool(o.workers, o.backend);
+    try {
+      return await this.searchWith(pool);
+    } finally {
+      await pool.close();
+    }
+  }
+
+  private async searchWith(pool: TrialPool): Promise<SearchResults> {
+    const o = this.options;
     // Check everything a user can get wrong before the store is opened or written.
     const space = await loadSpace(o.space);
     let dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed };
@@ -83,7 +94,6 @@ export class Tuner {
     this.backend = backend;
 
     const store = openSqliteStore(o.storage);
-    let pool: TrialPool | undefined;
     try {
       // A continued study keeps its own split options unless the user set them again.
       const previous = o.overwrite ? undefined : store.getStudy(studyName);
@@ -95,11 +105,10 @@ export class Tuner {
       const { study, resumed } = this.openStudy(store, studyName, dataset, dataSource, objective);
       const existing = store.trials(study.id).length;
       this.events.onStart?.({ study, dataset, backend, total: o.maxTrials, existing, workers: o.workers, resumed });
-      pool = new TrialPool(o.workers);
       let stopReason = 'stopped';
       const counters = { finished: 0, running: 0 };
       const loops = Array.from({ length: o.workers }, () =>
-        this.trialLoop(store, study, oracle, pool!, counters).then((reason) => {
+        this.trialLoop(store, study, oracle, pool, counters).then((reason) => {
           if (reason) stopReason = reason;
         }),
       );
@@ -107,7 +116,6 @@ export class Tuner {
       const trials = store.trials(study.id);
       return { study, trials, best: bestTrial(study, trials), stopReason, backend, storage: o.storage };
     } finally {
-      await pool?.close();
       store.close();
     }
   }

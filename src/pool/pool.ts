@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import type { TrialResult, TrialSpec } from '../train/types.js';
+import type { BackendPreference, TrialResult, TrialSpec } from '../train/types.js';
 
 /**
  * Workers load TypeScript (our worker and the user's space module) through tsx's
@@ -16,7 +16,10 @@ function tsxLoaderUrl(): string {
 export class TrialPool {
   private readonly piscina: Piscina;
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    backend: BackendPreference = 'auto',
+  ) {
     this.piscina = new Piscina({
       filename: new URL('./worker-entry.mjs', import.meta.url).href,
       minThreads: size,
@@ -25,6 +28,8 @@ export class TrialPool {
       concurrentTasksPerWorker: 1,
       idleTimeout: Infinity,
       execArgv: ['--import', tsxLoaderUrl()],
+      // Threads start (and load their backend) now, not at the first trial.
+      workerData: { backend },
     });
   }
 

@@ -2,11 +2,13 @@
 // The thread gets tsx through `--import` (see pool.ts), but on Node 20 that hook does not
 // cover a later dynamic import() of a .ts file in a worker (the user's space module);
 // registering tsx's ESM loader here does.
+import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
-const mod = await import('./worker.ts');
-// tsx may hand the module over CommonJS-style: { default: { default: fn } }.
-const trialWorker = typeof mod.default === 'function' ? mod.default : mod.default.default;
+const imported = await import('./worker.ts');
+// tsx may hand the module over CommonJS-style: { default: { default: fn, warmUp } }.
+const mod = typeof imported.default === 'function' ? imported : imported.default;
+await mod.warmUp(workerData);
 
-export default trialWorker;
+export default mod.default;
