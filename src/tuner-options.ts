@@ -4,9 +4,8 @@ import { availableParallelism } from 'node:os';
 import { GradtuneError } from './errors.js';
 import { BUILTIN_SPACES } from './space/load.js';
 import { isBuiltinDataset } from './data/builtin.js';
-import { BACKEND_CHOICES } from './train/backend.js';
 import type { Task } from './data/types.js';
-import type { BackendPreference, Direction } from './train/types.js';
+import { BACKEND_CHOICES, type BackendPreference, type Direction } from './train/types.js';
 
 export const ALGORITHMS = ['random'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];

@@ -88,6 +88,7 @@ export class Tuner {
     const space = await loadSpace(o.space);
     let dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed };
     let dataset = loadDataset(dataSource);
+    defaultObjective(dataset, o); // checks objective vs task before the store file is created
     const studyName = validateStudyName(o.study ?? defaultStudyName(o.space.label, o.data.label));
     const oracle = this.makeOracle(space);
     const backend = await initBackend(o.backend);

@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { Tuner } from '../tuner.js';
 import { DEFAULTS, OBJECTIVE_METRICS } from '../tuner-options.js';
 import { formatLeaderboard } from '../report/leaderboard.js';
 import { progressReporter } from './progress.js';
@@ -33,6 +32,8 @@ export function searchCommand(): Command {
       if (opts.target !== undefined && opts.data === undefined) {
         throw new GradtuneError('--target applies to --data <file.csv>; built-in datasets have their target set');
       }
+      // Loaded here, not at startup: it brings tfjs, which the other commands do not need.
+      const { Tuner } = await import('../tuner.js');
       const progress = progressReporter();
       const tuner = new Tuner(
         {

@@ -1,7 +1,7 @@
 // Random search: every trial's params drawn independently from the space.
 import seedrandom from 'seedrandom';
 import { GradtuneError } from '../errors.js';
-import { buildConfig } from '../space/define.js';
+import { sampleParams } from '../space/define.js';
 import { paramsKey } from '../space/params.js';
 import { randomDecider } from '../space/sample.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
@@ -34,7 +34,7 @@ export function randomOracle(space: SearchSpaceDefinition, opts: RandomOracleOpt
       const n = trials.length;
       for (let attempt = 0; attempt < maxCollisions; attempt++) {
         const rng = seedrandom(`${study.seed}:${n}:${attempt}`);
-        const { params } = buildConfig(space, randomDecider(rng));
+        const params = sampleParams(space, randomDecider(rng));
         if (!tried.has(paramsKey(params))) return { kind: 'run', params };
       }
       return {

@@ -71,6 +71,23 @@ export function buildConfig(space: SearchSpaceDefinition, decider: Decider): Bui
   return { config, params: hp.params, specs: hp.specs };
 }
 
+/**
+ * The params a build reaches, for an oracle choosing a configuration. A bug in the
+ * user's build (a plain Error for some values) must not stop the search: the params
+ * reached before the throw are returned, and the worker, rebuilding the configuration,
+ * meets the same error and records that trial as failed with its stack (as Optuna
+ * does). An invalid declaration (GradtuneError) is the user's to fix and propagates.
+ */
+export function sampleParams(space: SearchSpaceDefinition, decider: Decider): Params {
+  const hp = new HyperParameters(decider);
+  try {
+    space.build(hp);
+  } catch (err) {
+    if (err instanceof GradtuneError) throw err;
+  }
+  return hp.params;
+}
+
 function describe(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
   return `an object with keys ${Object.keys(value).join(', ') || '(none)'}`;

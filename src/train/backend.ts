@@ -2,9 +2,7 @@
 // installed and loads, else WebAssembly, else the plain JavaScript CPU backend.
 import * as tf from '@tensorflow/tfjs';
 import { GradtuneError } from '../errors.js';
-import type { BackendName, BackendPreference } from './types.js';
-
-export const BACKEND_CHOICES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+import { BACKEND_CHOICES, type BackendName, type BackendPreference } from './types.js';
 
 let chosen: BackendName | undefined;
 

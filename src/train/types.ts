@@ -3,6 +3,7 @@ import type { DataSource } from '../data/types.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
+export const BACKEND_CHOICES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 export type Direction = 'min' | 'max';
 export interface Objective {

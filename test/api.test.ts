@@ -1,0 +1,62 @@
+// The programmatic API, as a user imports it: a Tuner searches and hands back the study,
+// its trials, the best one and why it stopped.
+import { describe, it, expect } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tuner, defineSearchSpace, GradtuneError, type TrialRecord } from '../src/index.js';
+import { tempDir } from './helpers/cli.js';
+
+describe('Tuner', () => {
+  it('searches iris with the quick space and returns study, trials, best and stop reason', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const storage = join(dir, 's.db');
+    const ended: TrialRecord[] = [];
+    let started: { total: number; existing: number; workers: number; resumed: boolean } | undefined;
+    const tuner = new Tuner(
+      { space: 'quick', data: 'iris', maxTrials: 3, workers: 1, seed: 3, storage },
+      {
+        onStart: ({ total, existing, workers, resumed }) => (started = { total, existing, workers, resumed }),
+        onTrialEnd: (trial) => ended.push(trial),
+      },
+    );
+    const results = await tuner.search();
+
+    expect(Object.keys(results)).toEqual(expect.arrayContaining(['study', 'trials', 'best', 'stopReason']));
+    expect(results.study).toMatchObject({ name: 'quick-iris', space: 'quick', datasetName: 'iris', seed: 3, objective: { metric: 'val_accuracy', direction: 'max' } });
+    expect(results.trials.map((t) => t.number)).toEqual([0, 1, 2]);
+    for (const t of results.trials) {
+      expect(t.status, t.error ?? '').toBe('completed');
+      expect(t.history).toHaveLength(t.epochsRun);
+    }
+    expect(results.best).toBeDefined();
+    expect(results.best!.score).toBe(Math.max(...results.trials.map((t) => t.score!)));
+    expect(results.stopReason).toMatch(/max-trials/);
+    expect(results.storage).toBe(storage);
+    expect(existsSync(storage)).toBe(true);
+
+    expect(started).toEqual({ total: 3, existing: 0, workers: 1, resumed: false });
+    expect(ended.map((t) => t.number).sort()).toEqual([0, 1, 2]);
+  });
+
+  it('rejects invalid options when constructed, before anything is written', () => {
+    expect(() => new Tuner({ workers: 0 })).toThrow(GradtuneError);
+    expect(() => new Tuner({ space: 'nope' })).toThrow(/unknown search space "nope"/);
+    expect(() => new Tuner({ data: 'iris', valSplit: 1 })).toThrow(/--val-split/);
+  });
+});
+
+describe('defineSearchSpace', () => {
+  it('checks the definition up front', () => {
+    const space = defineSearchSpace({
+      name: 'tiny',
+      description: 'one layer',
+      build: (hp) => ({
+        model: { kind: 'mlp', hidden: [{ units: hp.int('units', 4, 8), activation: 'relu', initializer: 'glorotUniform' }] },
+        training: { optimizer: 'adam', learningRate: 0.01, batchSize: 16 },
+      }),
+    });
+    expect(space.name).toBe('tiny');
+    expect(space.configFor({ units: 6 }).model).toMatchObject({ kind: 'mlp', hidden: [{ units: 6 }] });
+    expect(() => defineSearchSpace({ name: '', description: 'x', build: space.build })).toThrow(GradtuneError);
+  });
+});
