@@ -1,3 +1,4 @@
+import type * as TF from '@tensorflow/tfjs';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { initBackend, tf } from '../src/train/backend.js';
 import { buildModel } from '../src/train/model.js';
@@ -75,7 +76,7 @@ describe('training loop', () => {
     const out = await train({ model, dataset: ds, training: cfg.training, objective: { metric: 'val_loss', direction: 'min' }, maxEpochs: 6, seed: 5 });
     // Re-evaluating the restored model on the validation split gives the best epoch's val_loss.
     const valLoss = tf.tidy(() => {
-      const p = tf.clipByValue(model.predict(tf.tensor2d(ds.xVal, [ds.nVal, 2])) as tf.Tensor, 1e-7, 1 - 1e-7);
+      const p = tf.clipByValue(model.predict(tf.tensor2d(ds.xVal, [ds.nVal, 2])) as TF.Tensor, 1e-7, 1 - 1e-7);
       return tf.neg(tf.mean(tf.sum(tf.mul(tf.tensor2d(ds.yVal, [ds.nVal, 2]), tf.log(p)), 1))).dataSync()[0];
     });
     model.dispose();
@@ -99,7 +100,7 @@ describe('gradient clipping', () => {
       const byNorm = clipGradients(grads, { kind: 'norm', value: 1 });
       const loose = clipGradients(grads, { kind: 'norm', value: 10 });
       const byValue = clipGradients(grads, { kind: 'value', value: 2 });
-      const norm = (m: tf.NamedTensorMap) => Math.sqrt(Object.values(m).reduce((s, g) => s + tf.sum(tf.square(g)).dataSync()[0], 0));
+      const norm = (m: TF.NamedTensorMap) => Math.sqrt(Object.values(m).reduce((s, g) => s + tf.sum(tf.square(g)).dataSync()[0], 0));
       return { byNorm: norm(byNorm), loose: norm(loose), byValue: Array.from(byValue.b.dataSync()) };
     });
     expect(norms.byNorm).toBeCloseTo(1, 5);

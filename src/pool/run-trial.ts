@@ -1,6 +1,7 @@
 // Runs one trial inside a worker: rebuild the configuration from its params, build the
 // model, train, and report. The space module and the dataset are loaded once per worker
 // and reused across trials (keyed by what identifies them).
+import type * as TF from '@tensorflow/tfjs';
 import { initBackend, tf } from '../train/backend.js';
 import { buildModel } from '../train/model.js';
 import { train } from '../train/loop.js';
@@ -43,7 +44,7 @@ function describeError(err: unknown): string {
 export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
   const started = performance.now();
   const backend = await initBackend(spec.backend);
-  let model: tf.LayersModel | undefined;
+  let model: TF.LayersModel | undefined;
   try {
     const space = await cachedSpace(spec);
     const dataset = cachedDataset(spec);

@@ -1,6 +1,6 @@
 // One backend choice, made once per process: native TensorFlow (tfjs-node) when it is
 // installed and loads, else WebAssembly, else the plain JavaScript CPU backend.
-import * as tf from '@tensorflow/tfjs';
+import { requireNodeBackend, requireWasmBackend, tf } from './tf.js';
 import { GradtuneError } from '../errors.js';
 import { BACKEND_CHOICES, type BackendName, type BackendPreference } from './types.js';
 
@@ -9,9 +9,7 @@ let chosen: BackendName | undefined;
 async function tryTensorflow(): Promise<boolean> {
   try {
     // Registers the 'tensorflow' backend with the tfjs-core instance we share.
-    // The specifier is a variable so TypeScript does not require the optional package.
-    const nodeBackend = '@tensorflow/tfjs-node';
-    await import(nodeBackend);
+    requireNodeBackend();
     return await tf.setBackend('tensorflow');
   } catch {
     return false;
@@ -20,7 +18,7 @@ async function tryTensorflow(): Promise<boolean> {
 
 async function tryWasm(): Promise<boolean> {
   try {
-    await import('@tensorflow/tfjs-backend-wasm');
+    requireWasmBackend();
     return await tf.setBackend('wasm');
   } catch {
     return false;

@@ -1,3 +1,4 @@
+import type * as TF from '@tensorflow/tfjs';
 import { tf } from './backend.js';
 import type { ClipSetting } from '../space/types.js';
 
@@ -7,10 +8,10 @@ import type { ClipSetting } from '../space/types.js';
  * global_clipnorm), which keeps the update's direction. By value: each element is
  * clamped to [-value, value]. Call inside tf.tidy.
  */
-export function clipGradients(grads: tf.NamedTensorMap, clip: ClipSetting | undefined): tf.NamedTensorMap {
+export function clipGradients(grads: TF.NamedTensorMap, clip: ClipSetting | undefined): TF.NamedTensorMap {
   if (!clip || clip.kind === 'none') return grads;
   const names = Object.keys(grads);
-  const out: tf.NamedTensorMap = {};
+  const out: TF.NamedTensorMap = {};
   if (clip.kind === 'value') {
     for (const name of names) out[name] = tf.clipByValue(grads[name], -clip.value, clip.value);
     return out;

@@ -2,17 +2,19 @@
 // hands (clipping now, diagnostics later). Performance rule on small models: the
 // dataset lives on the backend, each batch is gathered by an index tensor, and metrics
 // are accumulated on the backend and read back once per epoch.
+import type * as TF from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { tf } from './backend.js';
 import { disposeOptimizer, makeOptimizer, setLearningRate } from './optimizer.js';
 import { clipGradients } from './clip.js';
+import { trainingHead, type TrainingHead } from './model.js';
 import { learningRateAt } from './schedule.js';
 import type { Dataset } from '../data/types.js';
 import type { TrainingSettings } from '../space/types.js';
 import type { EpochRecord, Objective } from './types.js';
 
 export interface TrainOptions {
-  model: tf.LayersModel;
+  model: TF.LayersModel;
   dataset: Dataset;
   training: TrainingSettings;
   objective: Objective;
@@ -41,15 +43,21 @@ function isBetter(value: number, best: number | null, objective: Objective, minD
 }
 
 /** Loss (mean over the batch) and the summed task metric (correct count or absolute error). */
-function lossAndMetric(pred: tf.Tensor, y: tf.Tensor, classification: boolean): { loss: tf.Scalar; metricSum: tf.Scalar } {
-  if (classification) {
+function lossAndMetric(pred: TF.Tensor, y: TF.Tensor, outputs: TrainingHead['outputs']): { loss: TF.Scalar; metricSum: TF.Scalar } {
+  if (outputs === 'logits') {
+    // Fused softmax + cross-entropy: one op with its own gradient, finite for any logits.
+    const loss = tf.losses.softmaxCrossEntropy(y, pred) as TF.Scalar;
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(pred, 1), tf.argMax(y, 1)), 'float32')) as TF.Scalar;
+    return { loss, metricSum: correct };
+  }
+  if (outputs === 'probabilities') {
     const clipped = tf.clipByValue(pred, 1e-7, 1 - 1e-7);
-    const loss = tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(clipped)), 1))) as tf.Scalar;
-    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(pred, 1), tf.argMax(y, 1)), 'float32')) as tf.Scalar;
+    const loss = tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(clipped)), 1))) as TF.Scalar;
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(pred, 1), tf.argMax(y, 1)), 'float32')) as TF.Scalar;
     return { loss, metricSum: correct };
   }
   const diff = tf.sub(pred, y);
-  return { loss: tf.mean(tf.square(diff)) as tf.Scalar, metricSum: tf.sum(tf.abs(diff)) as tf.Scalar };
+  return { loss: tf.mean(tf.square(diff)) as TF.Scalar, metricSum: tf.sum(tf.abs(diff)) as TF.Scalar };
 }
 
 /** Fisher–Yates with a seeded rng, so batch order depends only on the trial's seed. */
@@ -88,16 +96,17 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const yTrain = tf.tensor2d(ds.yTrain, [ds.nTrain, ds.nOutputs]);
   const xVal = tf.tensor2d(ds.xVal, [ds.nVal, ds.nFeatures]);
   const yVal = tf.tensor2d(ds.yVal, [ds.nVal, ds.nOutputs]);
+  const head = trainingHead(model, ds.task);
   const optimizer = makeOptimizer(training.optimizer, learningRateAt(0, schedule));
   // variableGrads must see the tf.Variables behind the model's trainable LayerVariables.
-  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const trainable = model.trainableWeights.map((w) => w.read() as TF.Variable);
   // L1/L2 penalties (kernel regularizers) join the training loss; skip the call when none.
   const hasPenalties = model.layers.some((layer) => layer.losses.length > 0);
 
   const history: EpochRecord[] = [];
   let best: number | null = null;
   let bestEpoch: number | null = null;
-  let bestWeights: tf.Tensor[] | null = null;
+  let bestWeights: TF.Tensor[] | null = null;
   let sinceBest = 0;
   let stoppedEarly: TrainOutcome['stoppedEarly'];
   let currentRate = learningRateAt(0, schedule);
@@ -108,8 +117,8 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       const order = tf.tensor1d(shuffledIndices(ds.nTrain, rng), 'int32');
       // Per-step batch loss (mean) and metric sum stay on the backend as kept scalars and
       // are reduced once at the end of the epoch: no per-step read back, no extra ops.
-      const stepLosses: tf.Scalar[] = [];
-      const stepMetrics: tf.Scalar[] = [];
+      const stepLosses: TF.Scalar[] = [];
+      const stepMetrics: TF.Scalar[] = [];
       const stepSizes: number[] = [];
       for (let step = 0; step < stepsPerEpoch; step++, globalStep++) {
         const rate = learningRateAt(globalStep, schedule);
@@ -124,11 +133,11 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
           const xb = tf.gather(xTrain, idx);
           const yb = tf.gather(yTrain, idx);
           const { value, grads } = tf.variableGrads(() => {
-            const pred = model.apply(xb, { training: true }) as tf.Tensor;
-            const lm = lossAndMetric(pred, yb, classification);
+            const pred = head.model.apply(xb, { training: true }) as TF.Tensor;
+            const lm = lossAndMetric(pred, yb, head.outputs);
             // Kept tensors escape every tidy (variableGrads's inner one and ours).
             stepMetrics.push(tf.keep(lm.metricSum));
-            return (hasPenalties ? tf.addN([lm.loss, ...model.calculateLosses()]) : lm.loss) as tf.Scalar;
+            return (hasPenalties ? tf.addN([lm.loss, ...model.calculateLosses()]) : lm.loss) as TF.Scalar;
           }, trainable);
           optimizer.applyGradients(clipGradients(grads, training.clip));
           stepLosses.push(tf.keep(value));
@@ -139,8 +148,8 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
 
       const epochValues = tf.tidy(() => {
         const lossSum = tf.sum(tf.mul(tf.stack(stepLosses), tf.tensor1d(stepSizes)));
-        const pred = model.apply(xVal, { training: false }) as tf.Tensor;
-        const { loss, metricSum } = lossAndMetric(pred, yVal, classification);
+        const pred = head.model.apply(xVal, { training: false }) as TF.Tensor;
+        const { loss, metricSum } = lossAndMetric(pred, yVal, head.outputs);
         return tf.stack([lossSum, tf.addN(stepMetrics), loss, metricSum]);
       });
       tf.dispose([...stepLosses, ...stepMetrics]);

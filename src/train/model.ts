@@ -1,11 +1,12 @@
-// Builds a tf.LayersModel from a configuration: gradtune's MLP description or the
+// Builds a TF.LayersModel from a configuration: gradtune's MLP description or the
 // user's own builder. The output layer is softmax for classification (the model
 // outputs probabilities, as an exported model should) and linear for regression.
+import type * as TF from '@tensorflow/tfjs';
 import { tf } from './backend.js';
 import { GradtuneError } from '../errors.js';
 import type { HiddenLayer, Initializer, MlpModel, ModelShapes, TrialConfig } from '../space/types.js';
 
-function initializer(name: Initializer, seed: number, stddev = 0.05): tf.serialization.Serializable {
+function initializer(name: Initializer, seed: number, stddev = 0.05): TF.serialization.Serializable {
   switch (name) {
     case 'glorotUniform':
       return tf.initializers.glorotUniform({ seed });
@@ -25,14 +26,14 @@ function initializer(name: Initializer, seed: number, stddev = 0.05): tf.seriali
 }
 
 /** Applies one hidden layer's activation; leakyRelu is a layer in tfjs, not an activation name. */
-function activate(x: tf.SymbolicTensor, layer: HiddenLayer, index: number): tf.SymbolicTensor {
+function activate(x: TF.SymbolicTensor, layer: HiddenLayer, index: number): TF.SymbolicTensor {
   if (layer.activation === 'leakyRelu') {
-    return tf.layers.leakyReLU({ name: `leaky_relu_${index}` }).apply(x) as tf.SymbolicTensor;
+    return tf.layers.leakyReLU({ name: `leaky_relu_${index}` }).apply(x) as TF.SymbolicTensor;
   }
-  return tf.layers.activation({ activation: layer.activation, name: `${layer.activation}_${index}` }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.activation({ activation: layer.activation, name: `${layer.activation}_${index}` }).apply(x) as TF.SymbolicTensor;
 }
 
-export function buildMlp(desc: MlpModel, shapes: ModelShapes): tf.LayersModel {
+export function buildMlp(desc: MlpModel, shapes: ModelShapes): TF.LayersModel {
   const input = tf.input({ shape: [shapes.inputDim], name: 'features' });
   let x = input;
   desc.hidden.forEach((layer, i) => {
@@ -47,32 +48,60 @@ export function buildMlp(desc: MlpModel, shapes: ModelShapes): tf.LayersModel {
         kernelInitializer: initializer(layer.initializer, shapes.seed + index, layer.initStddev) as never,
         kernelRegularizer: regularize ? tf.regularizers.l1l2({ l1: layer.l1 ?? 0, l2: layer.l2 ?? 0 }) : undefined,
       })
-      .apply(x) as tf.SymbolicTensor;
-    if (layer.batchNorm) x = tf.layers.batchNormalization({ name: `batch_norm_${index}` }).apply(x) as tf.SymbolicTensor;
+      .apply(x) as TF.SymbolicTensor;
+    if (layer.batchNorm) x = tf.layers.batchNormalization({ name: `batch_norm_${index}` }).apply(x) as TF.SymbolicTensor;
     x = activate(x, layer, index);
     if ((layer.dropout ?? 0) > 0) {
-      x = tf.layers.dropout({ rate: layer.dropout!, seed: shapes.seed + 1000 + index, name: `dropout_${index}` }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.dropout({ rate: layer.dropout!, seed: shapes.seed + 1000 + index, name: `dropout_${index}` }).apply(x) as TF.SymbolicTensor;
     }
   });
-  const output = tf.layers
-    .dense({
-      name: 'output',
-      units: shapes.outputUnits,
-      activation: shapes.task === 'classification' ? 'softmax' : 'linear',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: shapes.seed }) as never,
-    })
-    .apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: output });
+  if (shapes.task === 'regression') {
+    const output = tf.layers.dense({ name: 'output', units: shapes.outputUnits, kernelInitializer: tf.initializers.glorotUniform({ seed: shapes.seed }) as never });
+    return tf.model({ inputs: input, outputs: output.apply(x) as TF.SymbolicTensor });
+  }
+  // Classification: linear logits, then softmax as a layer of its own, so training can
+  // use the fused (and numerically safe) softmax cross-entropy on the logits while the
+  // model itself, as exported, outputs probabilities.
+  const logits = tf.layers
+    .dense({ name: 'logits', units: shapes.outputUnits, kernelInitializer: tf.initializers.glorotUniform({ seed: shapes.seed }) as never })
+    .apply(x) as TF.SymbolicTensor;
+  const probabilities = tf.layers.activation({ activation: 'softmax', name: SOFTMAX_LAYER }).apply(logits) as TF.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: probabilities });
 }
 
-export function buildModel(config: TrialConfig, shapes: ModelShapes): tf.LayersModel {
+const SOFTMAX_LAYER = 'probabilities';
+
+/** What the loop trains: the model's output, or the logits before its final softmax. */
+export interface TrainingHead {
+  /** Shares every layer (and weight) with the model. */
+  model: TF.LayersModel;
+  outputs: 'logits' | 'probabilities' | 'values';
+}
+
+/**
+ * For gradtune's MLPs (classification), a head that stops at the logits; for anything
+ * else the model itself. A custom model that ends in softmax trains on probabilities.
+ */
+export function trainingHead(model: TF.LayersModel, task: 'classification' | 'regression'): TrainingHead {
+  if (task === 'regression') return { model, outputs: 'values' };
+  const last = model.layers[model.layers.length - 1];
+  if (last?.name === SOFTMAX_LAYER && model.layers.length > 1) {
+    const head = tf.model({ inputs: model.inputs, outputs: last.input as TF.SymbolicTensor });
+    // Never dispose the head: it owns no weights, and its dispose() would free the shared
+    // layers' weights under the model. The model's own dispose frees everything.
+    return { model: head, outputs: 'logits' };
+  }
+  return { model, outputs: 'probabilities' };
+}
+
+export function buildModel(config: TrialConfig, shapes: ModelShapes): TF.LayersModel {
   if (config.model.kind === 'mlp') {
     if (config.model.hidden.length === 0) throw new GradtuneError('an MLP needs at least one hidden layer: make the space return hidden: [ ... ]');
     return buildMlp(config.model, shapes);
   }
   const model = config.model.build(shapes);
-  if (!model || typeof (model as tf.LayersModel).apply !== 'function' || !Array.isArray((model as tf.LayersModel).trainableWeights)) {
-    throw new GradtuneError('a custom model builder must return a tf.LayersModel (tf.sequential() or tf.model())');
+  if (!model || typeof (model as TF.LayersModel).apply !== 'function' || !Array.isArray((model as TF.LayersModel).trainableWeights)) {
+    throw new GradtuneError('a custom model builder must return a TF.LayersModel (tf.sequential() or tf.model())');
   }
   const outShape = model.outputs[0]?.shape;
   if (!outShape || outShape[outShape.length - 1] !== shapes.outputUnits) {

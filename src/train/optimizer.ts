@@ -1,7 +1,8 @@
+import type * as TF from '@tensorflow/tfjs';
 import { tf } from './backend.js';
 import type { OptimizerName } from '../space/types.js';
 
-export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
+export function makeOptimizer(name: OptimizerName, learningRate: number): TF.Optimizer {
   switch (name) {
     case 'sgd':
       return tf.train.sgd(learningRate);
@@ -22,7 +23,7 @@ export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Opt
  * Changes the learning rate of a live optimizer. SGD and momentum hold it as a kept
  * scalar tensor (setLearningRate replaces it); the others read a plain number per step.
  */
-export function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
+export function setLearningRate(optimizer: TF.Optimizer, rate: number): void {
   const withSetter = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
   if (typeof withSetter.setLearningRate === 'function') withSetter.setLearningRate(rate);
   else withSetter.learningRate = rate;
@@ -32,8 +33,8 @@ export function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
  * Frees an optimizer's tensors. tfjs's MomentumOptimizer.dispose() forgets the
  * learning-rate scalar `c` it inherits from SGD, one tensor leaked per trial; free it here.
  */
-export function disposeOptimizer(optimizer: tf.Optimizer): void {
+export function disposeOptimizer(optimizer: TF.Optimizer): void {
   optimizer.dispose();
-  const rate = (optimizer as unknown as { c?: tf.Tensor }).c;
+  const rate = (optimizer as unknown as { c?: TF.Tensor }).c;
   if (rate && !rate.isDisposed) rate.dispose();
 }
