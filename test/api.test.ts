@@ -3,6 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Tuner, defineSearchSpace, GradtuneError, type TrialRecord } from '../src/index.js';
 import { tempDir } from './helpers/cli.js';
 
@@ -58,5 +59,23 @@ describe('defineSearchSpace', () => {
     expect(space.name).toBe('tiny');
     expect(space.configFor({ units: 6 }).model).toMatchObject({ kind: 'mlp', hidden: [{ units: 6 }] });
     expect(() => defineSearchSpace({ name: '', description: 'x', build: space.build })).toThrow(GradtuneError);
+  });
+});
+
+describe('Tuner and dying workers', () => {
+  it('marks the trial of a worker that dies as failed and goes on with a fresh worker', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const space = fileURLToPath(new URL('./fixtures/crashing-space.ts', import.meta.url));
+    const results = await new Tuner({ space, data: 'iris', maxTrials: 6, workers: 1, seed: 5, storage: join(dir, 'c.db') }).search();
+    expect(results.trials).toHaveLength(6);
+    const crashed = results.trials.filter((t) => t.params.crash === true);
+    const healthy = results.trials.filter((t) => t.params.crash === false);
+    expect(crashed.length).toBeGreaterThan(0);
+    expect(healthy.length).toBeGreaterThan(0);
+    for (const t of crashed) {
+      expect(t.status).toBe('failed');
+      expect(t.error).toMatch(/worker died/);
+    }
+    for (const t of healthy) expect(t.status, t.error ?? '').toBe('completed');
   });
 });
