@@ -16,7 +16,7 @@ import type { SearchSpace } from './space/define.js';
 import type { Dataset, DataSource } from './data/types.js';
 import type { StudyRecord, TrialRecord } from './store/store.js';
 import type { Oracle } from './oracle/oracle.js';
-import type { BackendName, Objective, TrialResult, TrialSpec } from './train/types.js';
+import { failedResult, type BackendName, type Objective, type TrialResult, type TrialSpec } from './train/types.js';
 
 export type { TunerOptions } from './tuner-options.js';
 
@@ -217,16 +217,7 @@ export class Tuner {
       return await pool.run(spec);
     } catch (err) {
       // The worker thread died (out of memory, a native crash): the trial failed, the search goes on.
-      return {
-        status: 'failed',
-        score: null,
-        bestEpoch: null,
-        epochsRun: 0,
-        history: [],
-        backend: this.backend,
-        durationMs: 0,
-        error: `worker died: ${err instanceof Error ? err.message : String(err)}`,
-      };
+      return failedResult(this.backend, 0, `worker died: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 }

@@ -125,8 +125,9 @@ describe('gradtune search on iris/quick, then report, best, studies', () => {
     const args = [...QUICK_IRIS, '--seed', '7'];
     await runOk([...args, '--max-trials', '4', '--workers', '2'], { cwd });
     const before = await jsonReport(cwd);
-    // One worker is enough for two more trials (and starts faster).
-    const again = await runOk([...args, '--max-trials', '6', '--workers', '1'], { cwd });
+    // One worker is enough for two more trials (and starts faster). The study keeps its
+    // seed and split: the flags that set them need not be repeated.
+    const again = await runOk([...QUICK_IRIS, '--max-trials', '6', '--workers', '1'], { cwd });
     expect(again.stdout).toContain('continuing: 4 trials so far');
     const after = await jsonReport(cwd);
     expect(numbers(after)).toEqual([0, 1, 2, 3, 4, 5]);

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GradtuneError } from '../src/errors.js';
 import { BUILTIN_DATASETS, builtinDatasetPath } from '../src/data/builtin.js';
 import { describeDataset, loadDataset } from '../src/data/load.js';
 import type { Dataset, DataSource } from '../src/data/types.js';
+import { expectGradtuneError } from './helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradtune-data-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,20 +21,6 @@ function csvFile(content: string | Buffer, name = `f${fixtures++}.csv`): string 
 
 function load(path: string, options: Partial<DataSource> = {}): Dataset {
   return loadDataset({ path, valSplit: 0.2, seed: 7, ...options });
-}
-
-/** Assert `fn` throws a GradtuneError on one line whose message contains every fragment. */
-function expectUserError(fn: () => unknown, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(GradtuneError);
-  const message = (caught as Error).message;
-  expect(message).not.toContain('\n');
-  for (const fragment of fragments) expect(message).toContain(fragment);
 }
 
 /** Class index of each one-hot row (and check that it is one-hot). */
@@ -95,8 +81,8 @@ describe('built-in datasets', () => {
   });
 
   it('rejects an unknown name, listing the built-in ones', () => {
-    expectUserError(() => builtinDatasetPath('foo'), '"foo"', 'digits, iris, breast-cancer', '--data');
-    expectUserError(() => loadDataset({ builtin: 'mnist', valSplit: 0.2, seed: 1 }), '"mnist"', 'iris');
+    expectGradtuneError(() => builtinDatasetPath('foo'), '"foo"', 'digits, iris, breast-cancer', '--data');
+    expectGradtuneError(() => loadDataset({ builtin: 'mnist', valSplit: 0.2, seed: 1 }), '"mnist"', 'iris');
   });
 });
 
@@ -213,11 +199,11 @@ describe('task inference', () => {
 
   it('refuses regression on a non-numeric target, naming the line and value', () => {
     const path = csvFile('a,kind\n1,cat\n2,dog\n3,cat\n');
-    expectUserError(() => load(path, { task: 'regression' }), 'line 2', '"kind"', '"cat"', 'regression');
+    expectGradtuneError(() => load(path, { task: 'regression' }), 'line 2', '"kind"', '"cat"', 'regression');
   });
 
   it('refuses a classification target with a single value', () => {
-    expectUserError(() => load(csvFile('a,y\n1,x\n2,x\n3,x\n')), '"y"', 'single value');
+    expectGradtuneError(() => load(csvFile('a,y\n1,x\n2,x\n3,x\n')), '"y"', 'single value');
   });
 });
 
@@ -243,60 +229,60 @@ describe('csv reading', () => {
 describe('user errors', () => {
   it('missing file', () => {
     const path = join(dir, 'nope.csv');
-    expectUserError(() => load(path), `data file not found: ${path}`);
+    expectGradtuneError(() => load(path), `data file not found: ${path}`);
   });
 
   it('empty file', () => {
-    expectUserError(() => load(csvFile('')), 'is empty');
-    expectUserError(() => load(csvFile('\n\n')), 'is empty');
+    expectGradtuneError(() => load(csvFile('')), 'is empty');
+    expectGradtuneError(() => load(csvFile('\n\n')), 'is empty');
   });
 
   it('header only', () => {
-    expectUserError(() => load(csvFile('a,b,y\n')), 'no data rows');
+    expectGradtuneError(() => load(csvFile('a,b,y\n')), 'no data rows');
   });
 
   it('numeric first line: no header row', () => {
-    expectUserError(() => load(csvFile('1,2,3\n4,5,6\n')), 'has no header row', '1,2,3');
+    expectGradtuneError(() => load(csvFile('1,2,3\n4,5,6\n')), 'has no header row', '1,2,3');
   });
 
   it('a row with a different number of columns names its line', () => {
-    expectUserError(() => load(csvFile('a,b,y\n1,2,0\n3,4\n5,6,1\n')), 'line 3', '2 columns', 'header has 3');
+    expectGradtuneError(() => load(csvFile('a,b,y\n1,2,0\n3,4\n5,6,1\n')), 'line 3', '2 columns', 'header has 3');
   });
 
   it('absent target column lists the available columns', () => {
-    expectUserError(() => load(csvFile('a,b,y\n1,2,0\n3,4,1\n'), { target: 'label' }), '"label"', 'a, b, y');
+    expectGradtuneError(() => load(csvFile('a,b,y\n1,2,0\n3,4,1\n'), { target: 'label' }), '"label"', 'a, b, y');
   });
 
   it('non-numeric feature names the file line, column and value', () => {
     // The blank line counts: line numbers are the file's, not the record index.
     const path = csvFile('a,b,y\n1,2,0\n\n3,abc,1\n4,5,0\n');
-    expectUserError(() => load(path), 'line 4', 'column "b"', '"abc"', 'must be numbers');
+    expectGradtuneError(() => load(path), 'line 4', 'column "b"', '"abc"', 'must be numbers');
   });
 
   it('empty feature cell: missing values are not supported', () => {
-    expectUserError(() => load(csvFile('a,b,y\n1,2,0\n3,,1\n4,5,0\n')), 'line 3', 'column "b"', 'missing values are not supported');
+    expectGradtuneError(() => load(csvFile('a,b,y\n1,2,0\n3,,1\n4,5,0\n')), 'line 3', 'column "b"', 'missing values are not supported');
   });
 
   it('empty target cell', () => {
-    expectUserError(() => load(csvFile('a,y\n1,0\n2,\n3,1\n')), 'line 3', 'target column "y" is empty');
+    expectGradtuneError(() => load(csvFile('a,y\n1,0\n2,\n3,1\n')), 'line 3', 'target column "y" is empty');
   });
 
   it('duplicate column names', () => {
-    expectUserError(() => load(csvFile('a,a,y\n1,2,0\n3,4,1\n')), '"a"', 'twice');
+    expectGradtuneError(() => load(csvFile('a,a,y\n1,2,0\n3,4,1\n')), '"a"', 'twice');
   });
 
   it('a validation split outside (0, 1)', () => {
     const path = csvFile('a,y\n1,0\n2,1\n3,0\n4,1\n');
-    for (const valSplit of [0, 1, -0.2, 1.5, Number.NaN]) expectUserError(() => load(path, { valSplit }), 'between 0 and 1');
+    for (const valSplit of [0, 1, -0.2, 1.5, Number.NaN]) expectGradtuneError(() => load(path, { valSplit }), 'between 0 and 1');
   });
 
   it('a split that leaves one side empty', () => {
-    expectUserError(() => load(csvFile('a,y\n1,0.5\n2,1.5\n'), { valSplit: 0.9 }), 'no training rows');
-    expectUserError(() => load(csvFile('a,y\n1,0.5\n'), { valSplit: 0.2 }), 'no training rows');
+    expectGradtuneError(() => load(csvFile('a,y\n1,0.5\n2,1.5\n'), { valSplit: 0.9 }), 'no training rows');
+    expectGradtuneError(() => load(csvFile('a,y\n1,0.5\n'), { valSplit: 0.2 }), 'no training rows');
   });
 
   it('a source with both or neither of builtin and path', () => {
-    expectUserError(() => loadDataset({ valSplit: 0.2, seed: 1 }), 'exactly one');
-    expectUserError(() => loadDataset({ builtin: 'iris', path: 'x.csv', valSplit: 0.2, seed: 1 }), 'exactly one');
+    expectGradtuneError(() => loadDataset({ valSplit: 0.2, seed: 1 }), 'exactly one');
+    expectGradtuneError(() => loadDataset({ builtin: 'iris', path: 'x.csv', valSplit: 0.2, seed: 1 }), 'exactly one');
   });
 });

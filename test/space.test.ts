@@ -10,6 +10,7 @@ import { BUILTIN_SPACES, loadSpace } from '../src/space/load.js';
 import { formatParamSpec, paramsKey } from '../src/space/params.js';
 import { defaultDecider, fixedDecider, randomDecider } from '../src/space/sample.js';
 import type { HyperParametersApi, ParamSpec, TrialConfig } from '../src/space/types.js';
+import { expectGradtuneError } from './helpers/errors.js';
 
 const CONFIG: TrialConfig = {
   model: { kind: 'mlp', hidden: [] },
@@ -35,19 +36,6 @@ function draw<T>(n: number, declare: (hp: HyperParametersApi) => T, seed = 'draw
   return Array.from({ length: n }, () => declare(new HyperParameters(randomDecider(r))));
 }
 
-function expectError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(GradtuneError);
-  const message = (caught as Error).message;
-  expect(message).toMatch(pattern);
-  expect(message).not.toContain('\n');
-}
-
 describe('HyperParameters', () => {
   it('records reached parameters in declaration order and leaves unreached ones out', () => {
     const built = buildConfig(conditional, fixedDecider({ layers: 2, units_1: 16, units_2: 32, units_3: 64 }));
@@ -70,10 +58,10 @@ describe('HyperParameters', () => {
   it('rejects a name declared again with a different kind or range', () => {
     const hp = new HyperParameters(defaultDecider());
     hp.int('units', 8, 512);
-    expectError(() => hp.int('units', 8, 256), /"units" is declared twice.*int 8\.\.512.*int 8\.\.256/);
-    expectError(() => hp.float('units', 8, 512), /"units" is declared twice/);
+    expectGradtuneError(() => hp.int('units', 8, 256), /"units" is declared twice.*int 8\.\.512.*int 8\.\.256/);
+    expectGradtuneError(() => hp.float('units', 8, 512), /"units" is declared twice/);
     hp.choice('act', ['relu', 'tanh']);
-    expectError(() => hp.choice('act', ['relu', 'elu']), /"act" is declared twice/);
+    expectGradtuneError(() => hp.choice('act', ['relu', 'elu']), /"act" is declared twice/);
   });
 
   it('uses Keras Tuner defaults when none is given', () => {
@@ -118,12 +106,12 @@ describe('HyperParameters', () => {
     ['empty name', (hp) => hp.boolean(''), /parameter name must be a non-empty string/],
   ];
   it.each(invalid)('rejects %s with a one-line GradtuneError naming the parameter', (_label, declare, pattern) => {
-    expectError(() => declare(new HyperParameters(defaultDecider())), pattern);
+    expectGradtuneError(() => declare(new HyperParameters(defaultDecider())), pattern);
   });
 
   it('rejects a replayed value the spec cannot hold', () => {
     const hp = new HyperParameters(fixedDecider({ units: 1000 }));
-    expectError(() => hp.int('units', 8, 512), /"units": value 1000 does not fit int 8\.\.512/);
+    expectGradtuneError(() => hp.int('units', 8, 512), /"units": value 1000 does not fit int 8\.\.512/);
   });
 });
 
@@ -209,16 +197,16 @@ describe('sampling', () => {
 describe('defineSearchSpace and describeSpace', () => {
   it('validates the definition', () => {
     const build = () => CONFIG;
-    expectError(() => defineSearchSpace({ name: '', description: 'x', build }), /name must be a non-empty string/);
-    expectError(() => defineSearchSpace({ name: 'x', build } as never), /description must be a string/);
-    expectError(() => defineSearchSpace({ name: 'x', description: 'x' } as never), /build must be a function/);
+    expectGradtuneError(() => defineSearchSpace({ name: '', description: 'x', build }), /name must be a non-empty string/);
+    expectGradtuneError(() => defineSearchSpace({ name: 'x', build } as never), /description must be a string/);
+    expectGradtuneError(() => defineSearchSpace({ name: 'x', description: 'x' } as never), /build must be a function/);
     expect(isSearchSpace(defineSearchSpace({ name: 'x', description: 'x', build }))).toBe(true);
     expect(isSearchSpace({ name: 'x', description: 'x', build })).toBe(false);
   });
 
   it('reports a build that returns no config against the space', () => {
     const space = defineSearchSpace({ name: 'oops', description: '', build: (() => undefined) as never });
-    expectError(() => buildConfig(space, defaultDecider()), /search space "oops": build\(hp\) must return \{ model, training \}, got undefined/);
+    expectGradtuneError(() => buildConfig(space, defaultDecider()), /search space "oops": build\(hp\) must return \{ model, training \}, got undefined/);
   });
 
   it('finds conditional parameters the defaults do not reach, next to their siblings', async () => {

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GradtuneError } from '../src/errors.js';
 import type { Decision } from '../src/oracle/oracle.js';
 import { validateStudyName } from '../src/store/names.js';
 import { SCHEMA_VERSION } from '../src/store/schema.js';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.js';
 import type { NewStudy, StudyRecord, TrialOutcomeUpdate, TrialRecord } from '../src/store/store.js';
 import type { EpochRecord } from '../src/train/types.js';
+import { expectGradtuneError } from './helpers/errors.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -44,19 +44,6 @@ const run = (params: Record<string, number | string | boolean> = { lr: 0.01 }) =
 
 function epoch(n: number, extra: Partial<EpochRecord> = {}): EpochRecord {
   return { epoch: n, loss: 1 / n, val_loss: 1.5 / n, learningRate: 0.01, ...extra };
-}
-
-function expectGradtuneError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(GradtuneError);
-  const message = (caught as Error).message;
-  expect(message).toMatch(pattern);
-  expect(message).not.toContain('\n');
 }
 
 let dir: string;

@@ -13,7 +13,7 @@ export function searchCommand(): Command {
     .option('--data <file.csv>', 'your own CSV file (header row; .gz allowed)')
     .option('--target <column>', 'target column of --data (default: the last column)')
     .addOption(new Option('--task <task>', 'override the inferred task').choices(['classification', 'regression']))
-    .option('--val-split <fraction>', 'fraction of rows held out for validation', numberFlag('--val-split'), DEFAULTS.valSplit)
+    .option('--val-split <fraction>', 'fraction of rows held out for validation (default: 0.2)', numberFlag('--val-split'))
     .addOption(new Option('--algo <algorithm>', 'search algorithm').choices(['random']).default('random'))
     .option('--max-trials <n>', 'total trials in the study', intFlag('--max-trials'), DEFAULTS.maxTrials)
     .option('--max-epochs <n>', "cap on each trial's epochs (default: 30)", intFlag('--max-epochs'))

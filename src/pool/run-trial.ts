@@ -10,7 +10,7 @@ import { loadDataset } from '../data/load.js';
 import { isGradtuneError } from '../errors.js';
 import type { SearchSpace } from '../space/define.js';
 import type { Dataset } from '../data/types.js';
-import type { TrialResult, TrialSpec } from '../train/types.js';
+import { failedResult, type TrialResult, type TrialSpec } from '../train/types.js';
 
 const spaces = new Map<string, Promise<SearchSpace>>();
 const datasets = new Map<string, Dataset>();
@@ -73,16 +73,7 @@ export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
       durationMs: performance.now() - started,
     };
   } catch (err) {
-    return {
-      status: 'failed',
-      score: null,
-      bestEpoch: null,
-      epochsRun: 0,
-      history: [],
-      backend,
-      durationMs: performance.now() - started,
-      error: describeError(err),
-    };
+    return failedResult(backend, performance.now() - started, describeError(err));
   } finally {
     model?.dispose();
   }

@@ -57,3 +57,8 @@ export interface TrialResult {
   durationMs: number;
   error?: string;
 }
+
+/** The result of a trial that did not train: an exception, or a worker that died. */
+export function failedResult(backend: BackendName, durationMs: number, error: string): TrialResult {
+  return { status: 'failed', score: null, bestEpoch: null, epochsRun: 0, history: [], backend, durationMs, error };
+}
