@@ -42,22 +42,23 @@ function isBetter(value: number, best: number | null, objective: Objective, minD
   return objective.direction === 'max' ? value > best + minDelta : value < best - minDelta;
 }
 
-/** Loss (mean over the batch) and the summed task metric (correct count or absolute error). */
-function lossAndMetric(pred: TF.Tensor, y: TF.Tensor, outputs: TrainingHead['outputs']): { loss: TF.Scalar; metricSum: TF.Scalar } {
-  if (outputs === 'logits') {
-    // Fused softmax + cross-entropy: one op with its own gradient, finite for any logits.
-    const loss = tf.losses.softmaxCrossEntropy(y, pred) as TF.Scalar;
-    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(pred, 1), tf.argMax(y, 1)), 'float32')) as TF.Scalar;
-    return { loss, metricSum: correct };
+/** The training loss, mean over the batch. */
+function lossOf(pred: TF.Tensor, y: TF.Tensor, outputs: TrainingHead['outputs']): TF.Scalar {
+  switch (outputs) {
+    case 'logits':
+      // Fused softmax + cross-entropy: one op with its own gradient, finite for any logits.
+      return tf.losses.softmaxCrossEntropy(y, pred) as TF.Scalar;
+    case 'probabilities':
+      return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(tf.clipByValue(pred, 1e-7, 1 - 1e-7))), 1))) as TF.Scalar;
+    case 'values':
+      return tf.mean(tf.square(tf.sub(pred, y))) as TF.Scalar;
   }
-  if (outputs === 'probabilities') {
-    const clipped = tf.clipByValue(pred, 1e-7, 1 - 1e-7);
-    const loss = tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(clipped)), 1))) as TF.Scalar;
-    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(pred, 1), tf.argMax(y, 1)), 'float32')) as TF.Scalar;
-    return { loss, metricSum: correct };
-  }
-  const diff = tf.sub(pred, y);
-  return { loss: tf.mean(tf.square(diff)) as TF.Scalar, metricSum: tf.sum(tf.abs(diff)) as TF.Scalar };
+}
+
+/** The task metric summed over the batch: correct predictions, or absolute error. */
+function metricSumOf(pred: TF.Tensor, y: TF.Tensor, outputs: TrainingHead['outputs']): TF.Scalar {
+  if (outputs === 'values') return tf.sum(tf.abs(tf.sub(pred, y))) as TF.Scalar;
+  return tf.sum(tf.cast(tf.equal(tf.argMax(pred, 1), tf.argMax(y, 1)), 'float32')) as TF.Scalar;
 }
 
 /** Fisher–Yates with a seeded rng, so batch order depends only on the trial's seed. */
@@ -132,13 +133,17 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
           const idx = order.slice(start, size);
           const xb = tf.gather(xTrain, idx);
           const yb = tf.gather(yTrain, idx);
+          let pred: TF.Tensor | undefined;
           const { value, grads } = tf.variableGrads(() => {
-            const pred = head.model.apply(xb, { training: true }) as TF.Tensor;
-            const lm = lossAndMetric(pred, yb, head.outputs);
-            // Kept tensors escape every tidy (variableGrads's inner one and ours).
-            stepMetrics.push(tf.keep(lm.metricSum));
-            return (hasPenalties ? tf.addN([lm.loss, ...model.calculateLosses()]) : lm.loss) as TF.Scalar;
+            // Kept so it outlives variableGrads's inner tidy; the metric is computed from
+            // it outside, so its ops stay off the gradient tape.
+            pred = tf.keep(head.model.apply(xb, { training: true }) as TF.Tensor);
+            const loss = lossOf(pred, yb, head.outputs);
+            return (hasPenalties ? tf.addN([loss, ...model.calculateLosses()]) : loss) as TF.Scalar;
           }, trainable);
+          // Kept tensors escape every tidy: these are disposed at the end of the epoch.
+          stepMetrics.push(tf.keep(metricSumOf(pred!, yb, head.outputs)));
+          pred!.dispose();
           optimizer.applyGradients(clipGradients(grads, training.clip));
           stepLosses.push(tf.keep(value));
         });
@@ -149,8 +154,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       const epochValues = tf.tidy(() => {
         const lossSum = tf.sum(tf.mul(tf.stack(stepLosses), tf.tensor1d(stepSizes)));
         const pred = head.model.apply(xVal, { training: false }) as TF.Tensor;
-        const { loss, metricSum } = lossAndMetric(pred, yVal, head.outputs);
-        return tf.stack([lossSum, tf.addN(stepMetrics), loss, metricSum]);
+        return tf.stack([lossSum, tf.addN(stepMetrics), lossOf(pred, yVal, head.outputs), metricSumOf(pred, yVal, head.outputs)]);
       });
       tf.dispose([...stepLosses, ...stepMetrics]);
       const [lossSum, trainMetricSum, valLoss, valMetricSum] = await epochValues.data();
