@@ -1,5 +1,5 @@
 // The training loop: ours, not model.fit, so every step's gradients pass through our
-// hands (clipping now, diagnostics later). Performance rule on small models: the
+// hands (clipping, and the gradient monitor). Performance rule on small models: the
 // dataset lives on the backend, each batch is gathered by an index tensor, and metrics
 // are accumulated on the backend and read back once per epoch.
 import type * as TF from '@tensorflow/tfjs';
@@ -11,7 +11,9 @@ import { trainingHead, type TrainingHead } from './model.js';
 import { learningRateAt } from './schedule.js';
 import type { Dataset } from '../data/types.js';
 import type { TrainingSettings } from '../space/types.js';
+import { DiagnosticsRecorder } from './diagnostics-recorder.js';
 import type { EpochRecord, Objective } from './types.js';
+import type { DiagnosticsSettings, TrialDiagnostics } from './diagnostics-types.js';
 
 export interface TrainOptions {
   model: TF.LayersModel;
@@ -24,6 +26,8 @@ export interface TrainOptions {
   seed: number;
   /** Called after every epoch with its record (progress, heartbeats). */
   onEpoch?: (record: EpochRecord) => void;
+  /** Watch the gradients (and reject per the settings); off when absent. */
+  diagnostics?: DiagnosticsSettings;
 }
 
 export interface TrainOutcome {
@@ -32,8 +36,12 @@ export interface TrainOutcome {
   score: number | null;
   bestEpoch: number | null;
   epochsRun: number;
+  /** Epochs the trial would have trained without early stopping or rejection. */
+  plannedEpochs: number;
   /** Why training ended before its epoch budget, if it did. */
-  stoppedEarly?: 'early-stopping' | 'non-finite-loss';
+  stoppedEarly?: 'early-stopping' | 'non-finite-loss' | 'rejected';
+  /** What the gradient monitor saw, when it was on. */
+  diagnostics?: TrialDiagnostics;
 }
 
 function isBetter(value: number, best: number | null, objective: Objective, minDelta: number): boolean {
@@ -103,6 +111,8 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const trainable = model.trainableWeights.map((w) => w.read() as TF.Variable);
   // L1/L2 penalties (kernel regularizers) join the training loss; skip the call when none.
   const hasPenalties = model.layers.some((layer) => layer.losses.length > 0);
+  const recorder = opts.diagnostics ? new DiagnosticsRecorder(model, opts.diagnostics, xTrain) : undefined;
+  const rejecting = opts.diagnostics?.reject ?? false;
 
   const history: EpochRecord[] = [];
   let best: number | null = null;
@@ -112,9 +122,10 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   let stoppedEarly: TrainOutcome['stoppedEarly'];
   let currentRate = learningRateAt(0, schedule);
   let globalStep = 0;
+  let outcomeDiagnostics: TrialDiagnostics | undefined;
 
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    epochs: for (let epoch = 1; epoch <= epochs; epoch++) {
       const order = tf.tensor1d(shuffledIndices(ds.nTrain, rng), 'int32');
       // Per-step batch loss (mean) and metric sum stay on the backend as kept scalars and
       // are reduced once at the end of the epoch: no per-step read back, no extra ops.
@@ -144,21 +155,36 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
           // Kept tensors escape every tidy: these are disposed at the end of the epoch.
           stepMetrics.push(tf.keep(metricSumOf(pred!, yb, head.outputs)));
           pred!.dispose();
-          optimizer.applyGradients(clipGradients(grads, training.clip));
+          const applied = clipGradients(grads, training.clip);
+          if (recorder?.shouldCheck(globalStep)) {
+            recorder.record(applied, value, { epoch, step: step + 1, preflight: recorder.inPreflight(globalStep), learningRate: rate });
+          }
+          optimizer.applyGradients(applied);
           stepLosses.push(tf.keep(value));
         });
         stepSizes.push(size);
+        // Preflight: the probe's checks are read once, and an unhealthy trial stops here.
+        if (recorder?.isPreflightEnd(globalStep) && (await recorder.readPending()).kind !== 'healthy' && rejecting) {
+          tf.dispose([order, ...stepLosses, ...stepMetrics]);
+          stoppedEarly = 'rejected';
+          break epochs;
+        }
       }
       order.dispose();
 
-      const epochValues = tf.tidy(() => {
+      // The epoch's one read back: its metrics, then the monitor's checks and probe.
+      const readback = tf.tidy(() => {
         const lossSum = tf.sum(tf.mul(tf.stack(stepLosses), tf.tensor1d(stepSizes)));
         const pred = head.model.apply(xVal, { training: false }) as TF.Tensor;
-        return tf.stack([lossSum, tf.addN(stepMetrics), lossOf(pred, yVal, head.outputs), metricSumOf(pred, yVal, head.outputs)]);
+        const metrics = tf.stack([lossSum, tf.addN(stepMetrics), lossOf(pred, yVal, head.outputs), metricSumOf(pred, yVal, head.outputs)]);
+        const probe = recorder?.probeTensor();
+        return tf.concat([metrics, ...(recorder?.pendingTensors() ?? []), ...(probe ? [probe] : [])]);
       });
       tf.dispose([...stepLosses, ...stepMetrics]);
-      const [lossSum, trainMetricSum, valLoss, valMetricSum] = await epochValues.data();
-      epochValues.dispose();
+      const values = (await readback.data()) as Float32Array;
+      readback.dispose();
+      const [lossSum, trainMetricSum, valLoss, valMetricSum] = values;
+      const verdict = recorder?.consumeEpoch(epoch, values, 4);
 
       const record: EpochRecord = {
         epoch,
@@ -181,6 +207,10 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       } else {
         sinceBest++;
       }
+      if (verdict && verdict.kind !== 'healthy' && rejecting) {
+        stoppedEarly = 'rejected';
+        break;
+      }
       if (!Number.isFinite(record.loss)) {
         stoppedEarly = 'non-finite-loss';
         break;
@@ -193,9 +223,11 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     // Restore the best epoch's weights, as Keras's EarlyStopping(restore_best_weights).
     if (bestWeights) model.setWeights(bestWeights);
   } finally {
+    const diagnostics = recorder?.finish();
+    if (diagnostics) outcomeDiagnostics = diagnostics;
     bestWeights?.forEach((w) => w.dispose());
     disposeOptimizer(optimizer);
     tf.dispose([xTrain, yTrain, xVal, yVal]);
   }
-  return { history, score: best, bestEpoch, epochsRun: history.length, stoppedEarly };
+  return { history, score: best, bestEpoch, epochsRun: history.length, plannedEpochs: epochs, stoppedEarly, diagnostics: outcomeDiagnostics };
 }

@@ -1,0 +1,77 @@
+// Defaults of the gradient monitor, with why each is what it is, and their validation.
+import { GradtuneError } from '../errors.js';
+import type { DiagnosticsSettings } from './diagnostics-types.js';
+
+export const DEFAULT_DIAGNOSTICS: Readonly<DiagnosticsSettings> = {
+  // Statistics cost a few reductions per variable; every 10 steps keeps them under ~5% of
+  // training (bench/diagnostics.ts) and still gives several checks per epoch.
+  diagEvery: 10,
+  // 40 steps = 4 checks: enough for `sustain` (3) consecutive readings, and a small
+  // fraction of a trial's budget (an epoch of digits at batch 32 is 45 steps).
+  preflightSteps: 40,
+  reject: true,
+  // A healthy first layer's gradient norm on a cross-entropy loss is around 1e-3..1; a
+  // deep sigmoid stack with small weights is 1e-9 and below. 1e-7 sits well between.
+  vanishingFloor: 1e-7,
+  // First layer vs output layer: a deep ReLU/He network stays within ~1e-2 of its output
+  // layer; each saturated sigmoid layer multiplies by at most 0.25, so 1e-5 means the
+  // signal has been lost across the stack.
+  vanishingRatio: 1e-5,
+  // lr × |g| / |w| is ~1e-3 in healthy training (Karpathy's rule of thumb); 1e-9 means the
+  // first layer's weights are frozen for any practical number of steps.
+  updateRatioFloor: 1e-9,
+  // A kernel gradient norm of 1e4 on standardised inputs means weights or activations
+  // have blown up; updates that large throw the weights away. Regression on unscaled,
+  // very large targets can need a higher ceiling.
+  explodingCeiling: 1e4,
+  // Doubling at every check for `sustain` checks (x8 in 30 steps) is divergence, not noise.
+  growthFactor: 2,
+  sustain: 3,
+};
+
+const POSITIVE_NUMBERS = ['vanishingFloor', 'vanishingRatio', 'updateRatioFloor', 'explodingCeiling'] as const;
+
+/** Flag names, for messages a CLI user can act on. */
+export const DIAGNOSTICS_FLAGS: Record<keyof DiagnosticsSettings, string> = {
+  diagEvery: '--diag-every',
+  preflightSteps: '--preflight-steps',
+  reject: '--no-reject',
+  vanishingFloor: '--vanishing-floor',
+  vanishingRatio: '--vanishing-ratio',
+  updateRatioFloor: '--update-ratio-floor',
+  explodingCeiling: '--exploding-ceiling',
+  growthFactor: '--growth-factor',
+  sustain: '--sustain-checks',
+};
+
+/** Defaults, then each layer of overrides in turn (the space's, then the run's); validated. */
+export function resolveDiagnostics(...overrides: (Partial<DiagnosticsSettings> | undefined)[]): DiagnosticsSettings {
+  const merged: DiagnosticsSettings = { ...DEFAULT_DIAGNOSTICS };
+  for (const o of overrides) {
+    if (!o) continue;
+    for (const [key, value] of Object.entries(o)) {
+      if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  validateDiagnostics(merged);
+  return merged;
+}
+
+export function validateDiagnostics(s: DiagnosticsSettings): void {
+  const bad = (key: keyof DiagnosticsSettings, why: string) =>
+    new GradtuneError(`${DIAGNOSTICS_FLAGS[key]} (${key}) ${why}, got ${String(s[key])}`);
+  if (!Number.isInteger(s.diagEvery) || s.diagEvery < 1) throw bad('diagEvery', 'must be a whole number >= 1');
+  if (!Number.isInteger(s.preflightSteps) || s.preflightSteps < 0) throw bad('preflightSteps', 'must be a whole number >= 0 (0 turns preflight off)');
+  if (typeof s.reject !== 'boolean') throw bad('reject', 'must be true or false');
+  for (const key of POSITIVE_NUMBERS) {
+    if (typeof s[key] !== 'number' || !Number.isFinite(s[key]) || s[key] <= 0) throw bad(key, 'must be a positive finite number');
+  }
+  if (s.vanishingRatio >= 1) throw bad('vanishingRatio', 'must be below 1 (a fraction of the output layer\'s gradient norm)');
+  if (!Number.isFinite(s.growthFactor) || s.growthFactor <= 1) throw bad('growthFactor', 'must be a finite number above 1');
+  if (!Number.isInteger(s.sustain) || s.sustain < 1) throw bad('sustain', 'must be a whole number >= 1');
+  if (s.vanishingFloor >= s.explodingCeiling) {
+    throw new GradtuneError(
+      `--vanishing-floor (${s.vanishingFloor}) must be below --exploding-ceiling (${s.explodingCeiling}): a gradient cannot be both too small and too large`,
+    );
+  }
+}
