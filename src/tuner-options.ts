@@ -5,6 +5,8 @@ import { GradtuneError } from './errors.js';
 import { BUILTIN_SPACES } from './space/load.js';
 import { isBuiltinDataset } from './data/builtin.js';
 import type { Task } from './data/types.js';
+import { resolveDiagnostics } from './train/diagnostics-settings.js';
+import type { DiagnosticsSettings } from './train/diagnostics-types.js';
 import { BACKEND_CHOICES, type BackendPreference, type Direction } from './train/types.js';
 
 export const ALGORITHMS = ['random'] as const;
@@ -39,6 +41,8 @@ export interface TunerOptions {
   /** Start the study afresh, deleting its trials. */
   overwrite?: boolean;
   backend?: BackendPreference;
+  /** Gradient-monitor settings (thresholds, cadence, preflight, reject); see DEFAULT_DIAGNOSTICS. */
+  diagnostics?: Partial<DiagnosticsSettings>;
 }
 
 export interface ResolvedOptions {
@@ -58,6 +62,8 @@ export interface ResolvedOptions {
   direction?: Direction;
   overwrite: boolean;
   backend: BackendPreference;
+  /** The run's own overrides, validated (a space's may come under them). */
+  diagnostics: Partial<DiagnosticsSettings>;
 }
 
 export const DEFAULTS = {
@@ -130,7 +136,15 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
     direction: o.direction,
     overwrite: o.overwrite ?? false,
     backend,
+    diagnostics: validRunDiagnostics(o.diagnostics),
   };
+}
+
+/** Checks the run's overrides on top of the defaults; returns only what the run set. */
+function validRunDiagnostics(given: Partial<DiagnosticsSettings> | undefined): Partial<DiagnosticsSettings> {
+  const set = Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)) as Partial<DiagnosticsSettings>;
+  resolveDiagnostics(set);
+  return set;
 }
 
 /** `quick-iris`, `mlp-my-data`: a valid study name derived from the space and dataset. */

@@ -11,6 +11,8 @@ import { randomOracle } from './oracle/random.js';
 import { TrialPool } from './pool/pool.js';
 import { initBackend } from './train/backend.js';
 import { bestTrial } from './report/rank.js';
+import { rejectionSummary, type RejectionSummary } from './report/rejection.js';
+import { resolveDiagnostics } from './train/diagnostics-settings.js';
 import { defaultStudyName, resolveOptions, type ResolvedOptions, type TunerOptions } from './tuner-options.js';
 import type { SearchSpace } from './space/define.js';
 import type { Dataset, DataSource } from './data/types.js';
@@ -33,6 +35,8 @@ export interface SearchResults {
   best: TrialRecord | undefined;
   /** Why the search ended, e.g. "reached --max-trials 20". */
   stopReason: string;
+  /** Trials rejected by the gradient monitor, and the epochs that saved. */
+  rejection: RejectionSummary;
   backend: BackendName;
   storage: string;
 }
@@ -86,6 +90,8 @@ export class Tuner {
     const o = this.options;
     // Check everything a user can get wrong before the store is opened or written.
     const space = await loadSpace(o.space);
+    // The space may set thresholds; check them (under the run's) with its default configuration.
+    resolveDiagnostics(space.configFor({}).diagnostics, o.diagnostics);
     let dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed };
     let dataset = loadDataset(dataSource);
     defaultObjective(dataset, o); // checks objective vs task before the store file is created
@@ -115,7 +121,7 @@ export class Tuner {
       );
       await Promise.all(loops);
       const trials = store.trials(study.id);
-      return { study, trials, best: bestTrial(study, trials), stopReason, backend, storage: o.storage };
+      return { study, trials, best: bestTrial(study, trials), stopReason, rejection: rejectionSummary(trials), backend, storage: o.storage };
     } finally {
       store.close();
     }
@@ -163,7 +169,7 @@ export class Tuner {
       data,
       objective,
       algorithm: o.algorithm,
-      settings: { maxTrials: o.maxTrials },
+      settings: { maxTrials: o.maxTrials, diagnostics: resolveDiagnostics(o.diagnostics) },
       seed: o.seed,
       maxEpochs: o.maxEpochs,
     });
@@ -194,6 +200,8 @@ export class Tuner {
         backend: result.backend,
         durationMs: Math.round(result.durationMs),
         error: result.error ?? null,
+        diagnostics: result.diagnostics ?? null,
+        plannedEpochs: result.plannedEpochs ?? null,
       });
       const trials = store.trials(study.id);
       const finishedTrial = trials.find((t) => t.number === trial.number)!;
@@ -212,6 +220,7 @@ export class Tuner {
       maxEpochs: study.maxEpochs,
       seed: trialSeed(study.seed, trial.number),
       backend: this.options.backend,
+      diagnostics: this.options.diagnostics,
     };
     try {
       return await pool.run(spec);

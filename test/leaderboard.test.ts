@@ -47,6 +47,8 @@ function trial(number: number, over: Partial<TrialRecord> = {}): TrialRecord {
     durationMs: done ? 5250 : null,
     heartbeatAt: null,
     error: null,
+    diagnostics: null,
+    plannedEpochs: null,
     ...over,
   };
 }

@@ -46,6 +46,8 @@ function trial(number: number, params: Params, status: TrialStatus = 'completed'
     durationMs: null,
     heartbeatAt: null,
     error: null,
+    diagnostics: null,
+    plannedEpochs: null,
   };
 }
 

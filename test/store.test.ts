@@ -12,6 +12,8 @@ import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.js';
 import type { NewStudy, StudyRecord, TrialOutcomeUpdate, TrialRecord } from '../src/store/store.js';
 import type { EpochRecord } from '../src/train/types.js';
 import { expectGradtuneError } from './helpers/errors.js';
+import { resolveDiagnostics } from '../src/train/diagnostics-settings.js';
+import type { TrialDiagnostics } from '../src/train/diagnostics-types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -178,7 +180,7 @@ describe('ask', () => {
 });
 
 describe('tell and heartbeat', () => {
-  it('round-trips params and history, keeping NaN and Infinity', () => {
+  it('round-trips params, history and diagnostics, keeping NaN and Infinity', () => {
     const clock = manualClock();
     const store = openStore(file, clock);
     const { id } = store.createStudy(newStudy());
@@ -188,6 +190,12 @@ describe('tell and heartbeat', () => {
       epoch(1, { accuracy: 0.5, val_accuracy: 0.55 }),
       epoch(2, { loss: Infinity, val_loss: NaN, val_accuracy: -Infinity }),
     ];
+    const diagnostics: TrialDiagnostics = {
+      verdict: { kind: 'exploding', evidence: { statistic: 'loss', layer: null, value: NaN, threshold: null, epoch: 2, step: 7, preflight: false } },
+      checks: 9,
+      epochs: [{ epoch: 1, globalGrad: Infinity, layers: [{ layer: 'dense_1', kernelGrad: 0.5, biasGrad: null, weight: 3, updateRatio: 1e-3, dead: 0.25 }] }],
+      settings: resolveDiagnostics(),
+    };
     clock.advance(5000);
     store.tell(id, 0, {
       status: 'rejected',
@@ -198,6 +206,8 @@ describe('tell and heartbeat', () => {
       backend: 'cpu',
       durationMs: 4999,
       error: 'exploding gradients',
+      diagnostics,
+      plannedEpochs: 10,
     });
     store.close();
 
@@ -217,7 +227,10 @@ describe('tell and heartbeat', () => {
       durationMs: 4999,
       heartbeatAt: '2024-05-01T12:00:00.000Z',
       error: 'exploding gradients',
+      diagnostics,
+      plannedEpochs: 10,
     });
+    expect(Number.isNaN(trial.diagnostics!.verdict.evidence!.value)).toBe(true);
     expect(Number.isNaN(trial.history[1].val_loss)).toBe(true);
     expect(trial.history[1].loss).toBe(Infinity);
     expect(trial.history[1].val_accuracy).toBe(-Infinity);

@@ -4,6 +4,8 @@ import { formatLeaderboard } from '../report/leaderboard.js';
 import { progressReporter } from './progress.js';
 import { intFlag, numberFlag } from './flags.js';
 import { GradtuneError } from '../errors.js';
+import { DEFAULT_DIAGNOSTICS } from '../train/diagnostics-settings.js';
+import { describeRejection } from '../report/rejection.js';
 
 export function searchCommand(): Command {
   return new Command('search')
@@ -25,6 +27,16 @@ export function searchCommand(): Command {
     .option('--storage <path>', 'SQLite file holding the studies', DEFAULTS.storage)
     .option('--overwrite', 'delete the study first and start afresh')
     .addOption(new Option('--backend <backend>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    // Gradient diagnostics: defaults (and why) in src/train/diagnostics-settings.ts and the README.
+    .option('--diag-every <steps>', `gradient statistics every n training steps (default: ${DEFAULT_DIAGNOSTICS.diagEvery})`, intFlag('--diag-every'))
+    .option('--preflight-steps <steps>', `steps of the preflight probe, 0 for none (default: ${DEFAULT_DIAGNOSTICS.preflightSteps})`, intFlag('--preflight-steps'))
+    .option('--no-reject', 'keep the gradient verdicts but let every trial finish')
+    .option('--vanishing-floor <norm>', `first layer's gradient norm below this is vanishing (default: ${DEFAULT_DIAGNOSTICS.vanishingFloor})`, numberFlag('--vanishing-floor'))
+    .option('--vanishing-ratio <ratio>', `first/output layer gradient norm ratio below this is vanishing (default: ${DEFAULT_DIAGNOSTICS.vanishingRatio})`, numberFlag('--vanishing-ratio'))
+    .option('--update-ratio-floor <ratio>', `first layer's lr*|g|/|w| below this is vanishing (default: ${DEFAULT_DIAGNOSTICS.updateRatioFloor})`, numberFlag('--update-ratio-floor'))
+    .option('--exploding-ceiling <norm>', `a layer's gradient norm above this is exploding (default: ${DEFAULT_DIAGNOSTICS.explodingCeiling})`, numberFlag('--exploding-ceiling'))
+    .option('--growth-factor <factor>', `gradient norm growth per check that, sustained, is exploding (default: ${DEFAULT_DIAGNOSTICS.growthFactor})`, numberFlag('--growth-factor'))
+    .option('--sustain-checks <n>', `consecutive checks a vanishing or growth reading must hold (default: ${DEFAULT_DIAGNOSTICS.sustain})`, intFlag('--sustain-checks'))
     .action(async (opts) => {
       if (opts.dataset !== undefined && opts.data !== undefined) {
         throw new GradtuneError('give --dataset <built-in> or --data <file.csv>, not both');
@@ -53,6 +65,18 @@ export function searchCommand(): Command {
           storage: opts.storage,
           overwrite: Boolean(opts.overwrite),
           backend: opts.backend,
+          diagnostics: {
+            diagEvery: opts.diagEvery,
+            preflightSteps: opts.preflightSteps,
+            // commander sets reject=true unless --no-reject is given; only an explicit "no" overrides a space's setting.
+            reject: opts.reject === false ? false : undefined,
+            vanishingFloor: opts.vanishingFloor,
+            vanishingRatio: opts.vanishingRatio,
+            updateRatioFloor: opts.updateRatioFloor,
+            explodingCeiling: opts.explodingCeiling,
+            growthFactor: opts.growthFactor,
+            sustain: opts.sustainChecks,
+          },
         },
         progress,
       );
@@ -63,7 +87,9 @@ export function searchCommand(): Command {
         progress.stop();
       }
       const out = process.stdout;
-      out.write(`\n${results.stopReason}\n\n`);
+      out.write(`\n${results.stopReason}\n`);
+      const rejection = describeRejection(results.rejection);
+      out.write(rejection ? `gradient diagnostics ${rejection}\n\n` : '\n');
       out.write(formatLeaderboard(results.study, results.trials, { format: 'table', top: 10 }) + '\n\n');
       const storageFlag = results.storage === DEFAULTS.storage ? '' : ` --storage ${results.storage}`;
       out.write(`study "${results.study.name}" is stored in ${results.storage}. Look at it with:\n`);

@@ -5,6 +5,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { initBackend, tf } from '../train/backend.js';
 import { buildModel } from '../train/model.js';
 import { train } from '../train/loop.js';
+import { resolveDiagnostics } from '../train/diagnostics-settings.js';
 import { loadSpace } from '../space/load.js';
 import { loadDataset } from '../data/load.js';
 import { isGradtuneError } from '../errors.js';
@@ -55,6 +56,7 @@ export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
       task: dataset.task,
       seed: spec.seed,
     });
+    const diagnostics = resolveDiagnostics(config.diagnostics, spec.diagnostics);
     const outcome = await train({
       model,
       dataset,
@@ -62,9 +64,12 @@ export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
       objective: spec.objective,
       maxEpochs: spec.maxEpochs,
       seed: spec.seed,
+      diagnostics,
     });
     return {
-      status: 'completed',
+      status: outcome.stoppedEarly === 'rejected' ? 'rejected' : 'completed',
+      plannedEpochs: outcome.plannedEpochs,
+      diagnostics: outcome.diagnostics,
       score: outcome.score,
       bestEpoch: outcome.bestEpoch,
       epochsRun: outcome.epochsRun,

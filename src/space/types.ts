@@ -2,6 +2,7 @@
 // This folder never imports tfjs at runtime: a custom model builder is typed with
 // `import type`, which the compiler erases.
 import type { LayersModel } from '@tensorflow/tfjs';
+import type { DiagnosticsSettings } from '../train/diagnostics-types.js';
 
 export type ParamValue = number | string | boolean;
 /** The active parameters of one configuration, by name. Inactive ones are absent. */
@@ -82,6 +83,8 @@ export interface TrainingSettings {
 export interface TrialConfig {
   model: MlpModel | CustomModel;
   training: TrainingSettings;
+  /** Gradient-monitor thresholds for this configuration; the run's flags override them. */
+  diagnostics?: Partial<DiagnosticsSettings>;
 }
 
 export interface SearchSpaceDefinition {

@@ -3,6 +3,7 @@ import type { DataSource } from '../data/types.js';
 import type { Params } from '../space/types.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from './store.js';
 import { decodeLenient, decodeStrict } from './codec.js';
+import type { TrialDiagnostics } from '../train/diagnostics-types.js';
 
 /** A `studies` row exactly as SQLite returns it. */
 export interface StudyRow {
@@ -37,11 +38,13 @@ export interface TrialRow {
   duration_ms: number | null;
   heartbeat_at: string | null;
   error: string | null;
+  diagnostics_json: string | null;
+  planned_epochs: number | null;
 }
 
 /** Named explicitly so that the reserved BLOB column is never read by accident. */
 export const TRIAL_COLUMNS = `study_id, number, status, params_json, score, best_epoch, epochs_run,
-  history_json, backend, started_at, finished_at, duration_ms, heartbeat_at, error`;
+  history_json, backend, started_at, finished_at, duration_ms, heartbeat_at, error, diagnostics_json, planned_epochs`;
 
 export function toStudy(row: StudyRow): StudyRecord {
   return {
@@ -76,5 +79,7 @@ export function toTrial(row: TrialRow): TrialRecord {
     durationMs: row.duration_ms,
     heartbeatAt: row.heartbeat_at,
     error: row.error,
+    diagnostics: row.diagnostics_json === null ? null : decodeLenient<TrialDiagnostics>(row.diagnostics_json),
+    plannedEpochs: row.planned_epochs,
   };
 }

@@ -49,6 +49,12 @@ export const MIGRATIONS: readonly string[] = [
   -- Counting trials by status and finding running ones (heartbeats, stale detection).
   CREATE INDEX trials_by_status ON trials (study_id, status);
   `,
+  // 2: gradient diagnostics (verdict, evidence, per-epoch statistics) and the epochs a
+  // trial planned, so a report can say how much budget rejection saved.
+  `
+  ALTER TABLE trials ADD COLUMN diagnostics_json TEXT;
+  ALTER TABLE trials ADD COLUMN planned_epochs INTEGER;
+  `,
 ];
 
 /** The schema version this code writes; a store with a higher user_version is from a newer gradtune. */

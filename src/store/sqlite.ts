@@ -173,7 +173,7 @@ export class SqliteStore implements Store {
       .prepare(
         `UPDATE trials SET status = @status, score = @score, best_epoch = @bestEpoch, epochs_run = @epochsRun,
            history_json = @history, backend = @backend, duration_ms = @durationMs, error = @error,
-           finished_at = @finishedAt
+           diagnostics_json = @diagnostics, planned_epochs = @plannedEpochs, finished_at = @finishedAt
          WHERE study_id = @studyId AND number = @number AND status IN ('running', 'stale')`,
       )
       .run({
@@ -189,6 +189,8 @@ export class SqliteStore implements Store {
         backend: outcome.backend,
         durationMs: outcome.durationMs,
         error: outcome.error ?? null,
+        diagnostics: outcome.diagnostics ? encodeLenient(outcome.diagnostics) : null,
+        plannedEpochs: outcome.plannedEpochs ?? null,
         finishedAt: this.timestamp(),
       });
     // A stale trial may still report (its worker was slow, not dead) and its result is

@@ -1,6 +1,7 @@
 import type { Params } from '../space/types.js';
 import type { EpochRecord, Objective, BackendName } from '../train/types.js';
 import type { DataSource } from '../data/types.js';
+import type { TrialDiagnostics } from '../train/diagnostics-types.js';
 import type { Decision } from '../oracle/oracle.js';
 
 export type TrialStatus = 'running' | 'completed' | 'rejected' | 'pruned' | 'failed' | 'stale';
@@ -44,6 +45,10 @@ export interface TrialRecord {
   durationMs: number | null;
   heartbeatAt: string | null;
   error: string | null;
+  /** Gradient verdict, evidence and per-epoch statistics; null when the monitor was off or the trial has not finished. */
+  diagnostics: TrialDiagnostics | null;
+  /** Epochs the trial would have trained without early stopping or rejection. */
+  plannedEpochs: number | null;
 }
 
 /** What a finished trial reports back to the store. */
@@ -56,6 +61,8 @@ export interface TrialOutcomeUpdate {
   backend: BackendName | null;
   durationMs: number | null;
   error?: string | null;
+  diagnostics?: TrialDiagnostics | null;
+  plannedEpochs?: number | null;
 }
 
 export interface StudySummary {

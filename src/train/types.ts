@@ -1,5 +1,6 @@
 import type { Params } from '../space/types.js';
 import type { DataSource } from '../data/types.js';
+import type { DiagnosticsSettings, TrialDiagnostics } from './diagnostics-types.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -42,9 +43,11 @@ export interface TrialSpec {
   /** Seed for weight initialisation and batch shuffling. */
   seed: number;
   backend: BackendPreference;
+  /** The run's diagnostics overrides (CLI/API); the space's come before them, defaults first. */
+  diagnostics: Partial<DiagnosticsSettings>;
 }
 
-export type TrialOutcome = 'completed' | 'failed';
+export type TrialOutcome = 'completed' | 'rejected' | 'failed';
 
 export interface TrialResult {
   status: TrialOutcome;
@@ -56,6 +59,9 @@ export interface TrialResult {
   backend: BackendName;
   durationMs: number;
   error?: string;
+  /** Epochs the configuration would train without early stopping or rejection. */
+  plannedEpochs?: number;
+  diagnostics?: TrialDiagnostics;
 }
 
 /** The result of a trial that did not train: an exception, or a worker that died. */
