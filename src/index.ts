@@ -16,3 +16,7 @@ export type { Dataset, DataSource, Task } from './data/types.js';
 export type { Store, StudyRecord, TrialRecord, TrialStatus } from './store/store.js';
 export type { Oracle, Decision } from './oracle/oracle.js';
 export type { EpochRecord, Objective, BackendName, BackendPreference, TrialSpec, TrialResult } from './train/types.js';
+export { DEFAULT_DIAGNOSTICS, resolveDiagnostics } from './train/diagnostics-settings.js';
+export { describeVerdict } from './train/diagnostics.js';
+export type { DiagnosticsSettings, TrialDiagnostics, Verdict, VerdictEvidence, VerdictKind, EpochGradientStats, LayerGradientStats } from './train/diagnostics-types.js';
+export { rejectionSummary, type RejectionSummary } from './report/rejection.js';
