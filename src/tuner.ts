@@ -91,7 +91,12 @@ export class Tuner {
     // Check everything a user can get wrong before the store is opened or written.
     const space = await loadSpace(o.space);
     // The space may set thresholds; check them (under the run's) with its default configuration.
-    resolveDiagnostics(space.configFor({}).diagnostics, o.diagnostics);
+    try {
+      resolveDiagnostics(space.configFor({}).diagnostics, o.diagnostics);
+    } catch (err) {
+      if (err instanceof GradtuneError) throw new GradtuneError(`search space ${o.space.label}: diagnostics: ${err.message}`);
+      throw err;
+    }
     let dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed };
     let dataset = loadDataset(dataSource);
     defaultObjective(dataset, o); // checks objective vs task before the store file is created

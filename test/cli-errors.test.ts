@@ -47,6 +47,31 @@ const cases: ErrorCase[] = [
   { name: 'an unknown option', args: [...IRIS, '--frobnicate'], commander: true, message: /^unknown option '--frobnicate'/ },
   { name: 'an invalid choice', args: ['report', '--study', 'quick-iris', '--format', 'xml'], store: 'existing', commander: true, message: /^option '--format <format>' argument 'xml' is invalid/ },
 
+  // Gradient-diagnostics flags: each names the flag, the setting and the value.
+  { name: '--diag-every 0', args: [...IRIS, '--diag-every', '0'], store: 'existing', message: /^--diag-every \(diagEvery\) must be a whole number >= 1, got 0$/ },
+  {
+    name: '--preflight-steps -1',
+    args: [...IRIS, '--preflight-steps', '-1'],
+    message: /^--preflight-steps \(preflightSteps\) must be a whole number >= 0 \(0 turns preflight off\), got -1$/,
+  },
+  { name: '--vanishing-floor -1', args: [...IRIS, '--vanishing-floor', '-1'], message: /^--vanishing-floor \(vanishingFloor\) must be a positive finite number, got -1$/ },
+  // Commander hands "NaN" over as a string; Number("NaN") is NaN, which the flag's parser refuses.
+  { name: '--exploding-ceiling NaN', args: [...IRIS, '--exploding-ceiling', 'NaN'], store: 'existing', message: /^--exploding-ceiling must be a number, got "NaN"$/ },
+  {
+    name: 'a vanishing floor above the exploding ceiling',
+    args: [...IRIS, '--vanishing-floor', '10', '--exploding-ceiling', '5'],
+    store: 'existing',
+    message: /^--vanishing-floor \(10\) must be below --exploding-ceiling \(5\): a gradient cannot be both too small and too large$/,
+  },
+  { name: '--growth-factor 1', args: [...IRIS, '--growth-factor', '1'], message: /^--growth-factor \(growthFactor\) must be a finite number above 1, got 1$/ },
+  { name: '--sustain-checks 0', args: [...IRIS, '--sustain-checks', '0'], message: /^--sustain-checks \(sustain\) must be a whole number >= 1, got 0$/ },
+  {
+    name: 'a space whose configuration sets an invalid diagnostics threshold',
+    args: ['search', '--dataset', 'iris', '--space', fixture('bad-diagnostics-space.ts'), '--max-trials', '2', '--workers', '1'],
+    store: 'existing',
+    message: /\(vanishingFloor\) must be a positive finite number, got -1$/,
+  },
+
   // CSV files.
   { name: 'CSV missing', args: [...SEARCH, '--data', 'missing.csv'], message: /^data file not found: missing\.csv/ },
   { name: 'CSV empty', args: [...SEARCH, '--data', 'empty.csv'], files: { 'empty.csv': '' }, message: /^data file empty\.csv is empty/ },

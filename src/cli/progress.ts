@@ -2,6 +2,7 @@
 // stdout is a pipe or a file (CI logs, `| tee`).
 import cliProgress from 'cli-progress';
 import { formatScore } from '../report/columns.js';
+import { describeVerdict } from '../train/diagnostics.js';
 import type { TunerEvents } from '../tuner.js';
 import type { TrialRecord } from '../store/store.js';
 
@@ -38,7 +39,8 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
       const score = trial.score === null ? '-' : formatScore(trial.score);
       const time = trial.durationMs === null ? '' : ` ${(trial.durationMs / 1000).toFixed(1)}s`;
       const error = trial.error ? ` error: ${trial.error.split('\n')[0]}` : '';
-      out.write(`trial ${trial.number} ${trial.status} ${metric}=${score} epochs=${trial.epochsRun}${time} | ${before + progress.finished}/${total} | best ${bestText(progress.best)}${error}\n`);
+      const verdict = trial.diagnostics && trial.diagnostics.verdict.kind !== 'healthy' ? ` | ${describeVerdict(trial.diagnostics.verdict)}` : '';
+      out.write(`trial ${trial.number} ${trial.status} ${metric}=${score} epochs=${trial.epochsRun}${time} | ${before + progress.finished}/${total} | best ${bestText(progress.best)}${verdict}${error}\n`);
     },
     stop() {
       bar?.stop();

@@ -32,6 +32,8 @@ export class DiagnosticsRecorder {
     model: TF.LayersModel,
     private readonly settings: DiagnosticsSettings,
     xTrain: TF.Tensor2D,
+    private readonly stepsPerEpoch: number,
+    private readonly totalSteps: number,
   ) {
     this.monitor = new GradientMonitor(settings);
     this.plan = planGradientStats(model);
@@ -44,19 +46,41 @@ export class DiagnosticsRecorder {
     return this.monitor.verdict;
   }
 
-  /** Whether to take statistics at this 0-based global step (always at the last preflight step). */
-  shouldCheck(globalStep: number): boolean {
-    return globalStep % this.settings.diagEvery === 0 || this.isPreflightEnd(globalStep);
+  /**
+   * Whether to take statistics at this 0-based global step: every `diagEvery` steps, at
+   * the last preflight step, and at an epoch's last step if the epoch had no check yet
+   * (epochs shorter than diagEvery still get their statistics).
+   */
+  shouldCheck(globalStep: number, lastStepOfEpoch: boolean): boolean {
+    return (
+      globalStep % this.settings.diagEvery === 0 ||
+      this.isPreflightEnd(globalStep) ||
+      (lastStepOfEpoch && this.pending.every((p) => p.meta.epoch !== this.epochOf(globalStep)))
+    );
+  }
+
+  private epochOf(globalStep: number): number {
+    return Math.floor(globalStep / this.stepsPerEpoch) + 1;
   }
 
   /** Whether this 0-based global step is part of the preflight probe. */
   inPreflight(globalStep: number): boolean {
-    return globalStep < this.settings.preflightSteps;
+    return globalStep < Math.min(this.settings.preflightSteps, this.totalSteps);
   }
 
-  /** Whether this 0-based global step ends the preflight probe. */
+  /**
+   * Whether this 0-based global step ends the preflight probe. A trial shorter than the
+   * probe ends it at its last step.
+   */
   isPreflightEnd(globalStep: number): boolean {
-    return this.settings.preflightSteps > 0 && globalStep + 1 === this.settings.preflightSteps;
+    const end = Math.min(this.settings.preflightSteps, this.totalSteps);
+    return end > 0 && globalStep + 1 === end;
+  }
+
+  /** The epoch's loss, as a reading: a loss that turned NaN between two checks is exploding. */
+  observeEpochLoss(epoch: number, steps: number, loss: number): Verdict {
+    if (!Number.isFinite(loss)) this.monitor.observe({ epoch, step: steps, preflight: false, loss, globalGrad: NaN, layers: [] });
+    return this.verdict;
   }
 
   /** Takes a check; call inside the step's tf.tidy with the gradients as applied. */

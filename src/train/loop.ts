@@ -111,7 +111,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const trainable = model.trainableWeights.map((w) => w.read() as TF.Variable);
   // L1/L2 penalties (kernel regularizers) join the training loss; skip the call when none.
   const hasPenalties = model.layers.some((layer) => layer.losses.length > 0);
-  const recorder = opts.diagnostics ? new DiagnosticsRecorder(model, opts.diagnostics, xTrain) : undefined;
+  const recorder = opts.diagnostics ? new DiagnosticsRecorder(model, opts.diagnostics, xTrain, stepsPerEpoch, stepsPerEpoch * epochs) : undefined;
   const rejecting = opts.diagnostics?.reject ?? false;
 
   const history: EpochRecord[] = [];
@@ -156,7 +156,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
           stepMetrics.push(tf.keep(metricSumOf(pred!, yb, head.outputs)));
           pred!.dispose();
           const applied = clipGradients(grads, training.clip);
-          if (recorder?.shouldCheck(globalStep)) {
+          if (recorder?.shouldCheck(globalStep, step === stepsPerEpoch - 1)) {
             recorder.record(applied, value, { epoch, step: step + 1, preflight: recorder.inPreflight(globalStep), learningRate: rate });
           }
           optimizer.applyGradients(applied);
@@ -184,7 +184,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       const values = (await readback.data()) as Float32Array;
       readback.dispose();
       const [lossSum, trainMetricSum, valLoss, valMetricSum] = values;
-      const verdict = recorder?.consumeEpoch(epoch, values, 4);
+      recorder?.consumeEpoch(epoch, values, 4);
 
       const record: EpochRecord = {
         epoch,
@@ -196,8 +196,12 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       };
       history.push(record);
       opts.onEpoch?.(record);
+      // The loss can turn NaN between two checks: the epoch's loss is a reading too.
+      const diverged = !Number.isFinite(record.loss) || !Number.isFinite(record.val_loss);
+      const verdict = recorder?.observeEpochLoss(epoch, stepsPerEpoch, diverged ? (Number.isFinite(record.loss) ? record.val_loss : record.loss) : record.loss);
 
-      const value = record[objective.metric];
+      // A diverged model's metrics mean nothing (argMax of NaN is class 0): never its best.
+      const value = diverged ? undefined : record[objective.metric];
       if (typeof value === 'number' && isBetter(value, best, objective, minDelta)) {
         best = value;
         bestEpoch = epoch;
@@ -211,7 +215,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         stoppedEarly = 'rejected';
         break;
       }
-      if (!Number.isFinite(record.loss)) {
+      if (diverged) {
         stoppedEarly = 'non-finite-loss';
         break;
       }
