@@ -7,6 +7,9 @@ import { bestTrial, rankTrials } from '../src/report/rank.js';
 import { formatParam, formatScore, formatSeconds, varyingParams } from '../src/report/columns.js';
 import { formatLeaderboard } from '../src/report/leaderboard.js';
 import { formatBest } from '../src/report/best.js';
+import { describeRejection, rejectionSummary } from '../src/report/rejection.js';
+import { DEFAULT_DIAGNOSTICS } from '../src/train/diagnostics-settings.js';
+import type { EpochGradientStats, TrialDiagnostics, VerdictEvidence } from '../src/train/diagnostics-types.js';
 
 function study(direction: Direction = 'max', metric = direction === 'max' ? 'val_accuracy' : 'val_loss'): StudyRecord {
   return {
@@ -95,8 +98,8 @@ describe('rankTrials', () => {
     expect(rest.map((r) => r.rank)).toEqual([null, null, null, null, null, null]);
     expect(rest.map((r) => [r.trial.status, r.trial.number])).toEqual([
       ['completed', 6],
-      ['running', 3],
       ['rejected', 4],
+      ['running', 3],
       ['pruned', 8],
       ['failed', 1],
       ['stale', 9],
@@ -148,7 +151,7 @@ describe('formatLeaderboard', () => {
   it('table: objective-labelled score, varying params only, no colour codes, a summary', () => {
     const out = formatLeaderboard(study(), trials(), { format: 'table' });
     const header = out.split('\n')[1];
-    for (const col of ['rank', 'trial', 'status', 'val_accuracy', 'epochs', 'time (s)', 'learning_rate', 'units']) {
+    for (const col of ['rank', 'trial', 'status', 'val_accuracy', 'epochs', 'time (s)', 'gradients', 'learning_rate', 'units']) {
       expect(header).toContain(col);
     }
     expect(out).not.toContain('optimizer');
@@ -156,16 +159,18 @@ describe('formatLeaderboard', () => {
     expect(out).toContain('5.3');
     expect(out).toContain('2e-3');
     expect(out.split('\n').at(-1)).toBe(
-      '10 trials: 5 completed, 1 running, 1 rejected, 1 pruned, 1 failed, 1 stale; best val_accuracy 0.9500 (trial 2)',
+      // Trial 4 recorded neither a verdict nor its planned epochs: counted, but nothing to break down.
+      '10 trials: 5 completed, 1 rejected, 1 running, 1 pruned, 1 failed, 1 stale; best val_accuracy 0.9500 (trial 2); rejection saved 0 of 28 epochs (0%)',
     );
   });
 
   it('csv: parses back with the header and one row per trial', () => {
     const out = formatLeaderboard(study(), trials(), { format: 'csv' });
     const rows: string[][] = parse(out);
-    expect(rows[0]).toEqual(['rank', 'trial', 'status', 'val_accuracy', 'epochs', 'time (s)', 'learning_rate', 'units']);
+    expect(rows[0]).toEqual(['rank', 'trial', 'status', 'val_accuracy', 'epochs', 'time (s)', 'gradients', 'learning_rate', 'units']);
     expect(rows).toHaveLength(1 + trials().length);
-    expect(rows[1]).toEqual(['1', '2', 'completed', '0.95', '3', '5.25', '0.003', '48']);
+    // No diagnostics: an empty gradients cell, like any value a trial does not have.
+    expect(rows[1]).toEqual(['1', '2', 'completed', '0.95', '3', '5.25', '', '0.003', '48']);
     // Unranked trials have an empty rank.
     expect(rows.at(-1)?.slice(0, 3)).toEqual(['', '9', 'stale']);
   });
@@ -212,10 +217,12 @@ describe('formatLeaderboard', () => {
       score: 0.95,
       bestEpoch: 2,
       epochsRun: 3,
+      plannedEpochs: null,
       durationMs: 5250,
       backend: 'cpu',
       params: ts[2].params,
       history: ts[2].history,
+      gradients: null,
       error: null,
     });
     expect(first.params.optimizer).toBe('adam');
@@ -248,6 +255,137 @@ describe('formatLeaderboard', () => {
   it('an empty study still renders', () => {
     expect(formatLeaderboard(study(), [], { format: 'table' })).toContain('0 trials; no completed trial yet');
     expect(JSON.parse(formatLeaderboard(study(), [], { format: 'json' })).trials).toEqual([]);
+  });
+});
+
+/** Per-epoch statistics of a two-layer ReLU network, scaled so each trial's numbers differ. */
+function gradEpochs(count: number, scale: number): EpochGradientStats[] {
+  return Array.from({ length: count }, (_, i) => ({
+    epoch: i + 1,
+    globalGrad: 0.5 * scale,
+    layers: [
+      { layer: 'dense_1', kernelGrad: 0.25 * scale, biasGrad: 0.1 * scale, weight: 2.5, updateRatio: 1e-4 * scale, dead: 0.125 },
+      { layer: 'logits', kernelGrad: 0.4 * scale, biasGrad: 0.2 * scale, weight: 2.2, updateRatio: 2e-4 * scale },
+    ],
+  }));
+}
+
+function diagnostics(kind: 'healthy' | 'vanishing' | 'exploding', epochs: EpochGradientStats[], evidence?: VerdictEvidence): TrialDiagnostics {
+  return { verdict: evidence ? { kind, evidence } : { kind }, checks: 4 * epochs.length, epochs, settings: { ...DEFAULT_DIAGNOSTICS } };
+}
+
+const VANISHING: VerdictEvidence = { statistic: 'kernel gradient norm', layer: 'dense_1', value: 2.1e-9, threshold: 1e-7, epoch: 1, step: 40, preflight: true };
+const EXPLODING: VerdictEvidence = { statistic: 'loss', layer: null, value: Number.NaN, threshold: null, epoch: 2, step: 3, preflight: false };
+
+/**
+ * A study the gradient monitor had its say in: two healthy completed trials, a vanishing
+ * one rejected at the preflight (1 of 10 epochs), an exploding one rejected in its second
+ * epoch (2 of 10, its gradients already NaN), one that failed before diagnostics, and one
+ * still running. Trained 10 + 1 + 2 + 0 + 10 + 1 = 24 epochs; rejection saved 9 + 8 = 17.
+ */
+function sickTrials(): TrialRecord[] {
+  const exploding = gradEpochs(2, 1e3);
+  exploding[1].layers[0].kernelGrad = Number.NaN;
+  return [
+    trial(0, { score: 0.9, bestEpoch: 9, epochsRun: 10, plannedEpochs: 10, diagnostics: diagnostics('healthy', gradEpochs(10, 1)) }),
+    trial(1, { status: 'rejected', score: 0.3, epochsRun: 1, plannedEpochs: 10, diagnostics: diagnostics('vanishing', gradEpochs(1, 1e-8), VANISHING) }),
+    trial(2, { status: 'rejected', score: 0.3, epochsRun: 2, plannedEpochs: 10, diagnostics: diagnostics('exploding', exploding, EXPLODING) }),
+    trial(3, { status: 'failed', epochsRun: 0, history: [], error: 'Error: out of memory' }),
+    trial(4, { score: 0.8, bestEpoch: 10, epochsRun: 10, plannedEpochs: 10, diagnostics: diagnostics('healthy', gradEpochs(10, 2)) }),
+    trial(5, { status: 'running', epochsRun: 1, plannedEpochs: 10 }),
+  ];
+}
+
+const VANISHING_TEXT = 'vanishing: dense_1 |g|=2.1e-9 (1e-7 floor) at preflight, epoch 1 step 40';
+const EXPLODING_TEXT = 'exploding: loss NaN at epoch 2 step 3';
+
+/** The rows of a cli-table3 table, header first, as trimmed cells. */
+function tableRows(out: string): string[][] {
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith('│'))
+    .map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+}
+
+describe('gradient diagnostics in the leaderboard', () => {
+  it('table: a gradients column after time (s): healthy, the verdict with its evidence, or -', () => {
+    const out = formatLeaderboard(study(), sickTrials(), { format: 'table' });
+    const [header, ...rows] = tableRows(out);
+    expect(header.slice(5, 7)).toEqual(['time (s)', 'gradients']);
+    // Rank, trial, status, gradients: rejected right after the completed ones, unranked.
+    expect(rows.map((r) => [r[0], r[1], r[2], r[6]])).toEqual([
+      ['1', '0', 'completed', 'healthy'],
+      ['2', '4', 'completed', 'healthy'],
+      ['-', '1', 'rejected', VANISHING_TEXT],
+      ['-', '2', 'rejected', EXPLODING_TEXT],
+      ['-', '5', 'running', '-'],
+      ['-', '3', 'failed', '-'],
+    ]);
+  });
+
+  it('summary: rejections by verdict and the epochs they saved, in table and md', () => {
+    const line = '6 trials: 2 completed, 2 rejected (1 vanishing, 1 exploding), 1 running, 1 failed; best val_accuracy 0.9000 (trial 0); rejection saved 17 of 41 epochs (41%)';
+    expect(formatLeaderboard(study(), sickTrials(), { format: 'table' }).split('\n').at(-1)).toBe(line);
+    expect(formatLeaderboard(study(), sickTrials(), { format: 'md' }).split('\n').at(-1)).toBe(line);
+    // --top shows fewer rows; the summary still describes the whole study.
+    expect(formatLeaderboard(study(), sickTrials(), { format: 'table', top: 1 }).split('\n').at(-1)).toBe(`${line}; showing 1`);
+  });
+
+  it('no rejection, no rejection clause', () => {
+    const ts = sickTrials().filter((t) => t.status !== 'rejected');
+    expect(formatLeaderboard(study(), ts, { format: 'table' }).split('\n').at(-1)).toBe(
+      '4 trials: 2 completed, 1 running, 1 failed; best val_accuracy 0.9000 (trial 0)',
+    );
+  });
+
+  it('csv and md carry the verdict text; md escapes its pipes', () => {
+    const rows: string[][] = parse(formatLeaderboard(study(), sickTrials(), { format: 'csv' }));
+    const gradients = rows[0].indexOf('gradients');
+    expect(gradients).toBe(rows[0].indexOf('time (s)') + 1);
+    expect(rows.slice(1).map((r) => [r[1], r[gradients]])).toEqual([
+      ['0', 'healthy'],
+      ['4', 'healthy'],
+      ['1', VANISHING_TEXT],
+      ['2', EXPLODING_TEXT],
+      ['5', ''],
+      ['3', ''],
+    ]);
+    const md = formatLeaderboard(study(), sickTrials(), { format: 'md' });
+    expect(md).toContain(`| ${VANISHING_TEXT.replace(/\|/g, '\\|')} |`);
+  });
+
+  it('json: every trial has plannedEpochs and its complete diagnostics; NaN as "NaN"; a rejection summary', () => {
+    const ts = sickTrials();
+    const doc = JSON.parse(formatLeaderboard(study(), ts, { format: 'json' }));
+    expect(doc.rejection).toEqual({ rejected: 2, vanishing: 1, exploding: 1, epochsTrained: 24, epochsSaved: 17 });
+    const byNumber = (n: number) => doc.trials.find((t: { number: number }) => t.number === n);
+    // A healthy trial's record round-trips whole: verdict, checks, every epoch's layers, settings.
+    expect(byNumber(0).plannedEpochs).toBe(10);
+    expect(byNumber(0).gradients).toEqual(ts[0].diagnostics);
+    expect(byNumber(0).gradients.epochs).toHaveLength(10);
+    expect(byNumber(0).gradients.epochs[0].layers[0]).toEqual({
+      layer: 'dense_1', kernelGrad: 0.25, biasGrad: 0.1, weight: 2.5, updateRatio: 1e-4, dead: 0.125,
+    });
+    expect(byNumber(1).gradients.verdict).toEqual({ kind: 'vanishing', evidence: VANISHING });
+    const exploding = byNumber(2).gradients;
+    expect(exploding.verdict).toEqual({
+      kind: 'exploding',
+      evidence: { statistic: 'loss', layer: null, value: 'NaN', threshold: null, epoch: 2, step: 3, preflight: false },
+    });
+    expect(exploding.epochs[1].layers[0].kernelGrad).toBe('NaN');
+    expect(exploding.settings).toEqual(DEFAULT_DIAGNOSTICS);
+    expect(byNumber(3).gradients).toBeNull();
+    expect(byNumber(3).plannedEpochs).toBeNull();
+    // The summary is the study's, whatever --top shows.
+    expect(JSON.parse(formatLeaderboard(study(), ts, { format: 'json', top: 1 })).rejection.rejected).toBe(2);
+  });
+
+  it('describeRejection, as gradtune search prints it', () => {
+    expect(describeRejection(rejectionSummary(sickTrials()))).toBe(
+      'rejected 2 trials (1 vanishing, 1 exploding), saving 17 of 41 epochs (41%)',
+    );
+    expect(describeRejection(rejectionSummary(sickTrials().slice(0, 2)))).toBe('rejected 1 trial (1 vanishing), saving 9 of 20 epochs (45%)');
+    expect(describeRejection(rejectionSummary([trial(0, { score: 0.5 })]))).toBeUndefined();
   });
 });
 

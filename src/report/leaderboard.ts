@@ -1,11 +1,14 @@
 // The leaderboard of one study in the four text formats `gradtune report` writes.
 // Every format shows the same ranked rows; only the rendering differs.
-import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { GradtuneError } from '../errors.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../store/store.js';
+import { describeVerdict } from '../train/diagnostics.js';
 import { formatParam, formatScore, formatSeconds, varyingParams } from './columns.js';
+import { stringifyJson, trialJson } from './json.js';
 import { rankTrials, type RankedTrial } from './rank.js';
+import { markdownTable, textTable, type Align, type Grid } from './render.js';
+import { describeRejectedKinds, describeSavedEpochs, rejectionSummary } from './rejection.js';
 
 export type LeaderboardFormat = 'table' | 'csv' | 'json' | 'md';
 
@@ -19,7 +22,7 @@ type CsvValue = string | number | null;
 
 interface Column {
   header: string;
-  align: 'left' | 'right';
+  align: Align;
   /** Rounded, for people: table and markdown. */
   text: (row: RankedTrial) => string;
   /** Unrounded, for spreadsheets: rounding in a CSV loses what the user cannot get back. */
@@ -44,6 +47,14 @@ function columns(study: StudyRecord, trials: readonly TrialRecord[]): Column[] {
       text: (r) => formatSeconds(r.trial.durationMs),
       raw: (r) => (r.trial.durationMs === null ? null : r.trial.durationMs / 1000),
     },
+    {
+      // The verdict with the reading that decided it: why a rejected trial has no rank.
+      header: 'gradients',
+      align: 'left',
+      text: (r) => describeVerdict(r.trial.diagnostics?.verdict),
+      // Empty in a CSV, like every other value a trial does not have.
+      raw: (r) => (r.trial.diagnostics ? describeVerdict(r.trial.diagnostics.verdict) : null),
+    },
   ];
   const params = varyingParams(trials).map(
     (name): Column => ({
@@ -61,13 +72,18 @@ function columns(study: StudyRecord, trials: readonly TrialRecord[]): Column[] {
   return [...fixed, ...params];
 }
 
-const STATUS_ORDER: TrialStatus[] = ['completed', 'running', 'rejected', 'pruned', 'failed', 'stale'];
+// The order rows appear in (rank.ts), so the summary reads like the table.
+const STATUS_ORDER: TrialStatus[] = ['completed', 'rejected', 'running', 'pruned', 'failed', 'stale'];
 
-/** One line: counts by status over the whole study, and the best score with its trial. */
-function summary(study: StudyRecord, ranked: RankedTrial[], shown: number): string {
+/**
+ * One line: counts by status over the whole study (rejections with their verdicts), the
+ * best score with its trial, and the epochs rejection saved when it rejected anything.
+ */
+function summary(study: StudyRecord, trials: readonly TrialRecord[], ranked: RankedTrial[], shown: number): string {
+  const rejection = rejectionSummary(trials);
   const counts = STATUS_ORDER.map((s) => [s, ranked.filter((r) => r.trial.status === s).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`);
+    .map(([s, n]) => `${n} ${s}${s === 'rejected' ? describeRejectedKinds(rejection) : ''}`);
   const total = `${ranked.length} trial${ranked.length === 1 ? '' : 's'}`;
   const head = counts.length > 0 ? `${total}: ${counts.join(', ')}` : total;
   const top = ranked[0];
@@ -75,19 +91,13 @@ function summary(study: StudyRecord, ranked: RankedTrial[], shown: number): stri
     top && top.rank !== null
       ? `best ${study.objective.metric} ${formatScore(top.trial.score)} (trial ${top.trial.number})`
       : 'no completed trial yet';
+  const saved = rejection.rejected > 0 ? `; rejection saved ${describeSavedEpochs(rejection)}` : '';
   const limited = shown < ranked.length ? `; showing ${shown}` : '';
-  return `${head}; ${best}${limited}`;
+  return `${head}; ${best}${saved}${limited}`;
 }
 
-function renderTable(cols: Column[], rows: RankedTrial[]): string {
-  // No colours at all: the output is as often piped or saved as it is read in a terminal.
-  const table = new Table({
-    head: cols.map((c) => c.header),
-    colAligns: cols.map((c) => c.align),
-    style: { head: [], border: [], compact: true },
-  });
-  for (const row of rows) table.push(cols.map((c) => c.text(row)));
-  return table.toString();
+function grid(cols: Column[], rows: RankedTrial[]): Grid {
+  return { head: cols.map((c) => c.header), align: cols.map((c) => c.align), rows: rows.map((r) => cols.map((c) => c.text(r))) };
 }
 
 function renderCsv(cols: Column[], rows: RankedTrial[]): string {
@@ -97,19 +107,11 @@ function renderCsv(cols: Column[], rows: RankedTrial[]): string {
   );
 }
 
-function mdCell(text: string): string {
-  // A pipe would end the cell early; a newline would end the table.
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-function renderMarkdown(cols: Column[], rows: RankedTrial[]): string {
-  const line = (cells: string[]) => `| ${cells.map(mdCell).join(' | ')} |`;
-  const separator = `|${cols.map((c) => (c.align === 'right' ? ' ---: ' : ' --- ')).join('|')}|`;
-  return [line(cols.map((c) => c.header)), separator, ...rows.map((r) => line(cols.map((c) => c.text(r))))].join('\n');
-}
-
-/** Everything about the study and its trials, nothing dropped: this is the format for programs. */
-function toJsonDocument(study: StudyRecord, rows: RankedTrial[]) {
+/**
+ * Everything about the study and its trials, nothing dropped: this is the format for
+ * programs. `rejection` describes the whole study, like the summary line, whatever `top`.
+ */
+function toJsonDocument(study: StudyRecord, trials: readonly TrialRecord[], rows: RankedTrial[]) {
   return {
     study: {
       name: study.name,
@@ -122,28 +124,9 @@ function toJsonDocument(study: StudyRecord, rows: RankedTrial[]) {
       maxEpochs: study.maxEpochs,
       createdAt: study.createdAt,
     },
-    trials: rows.map(({ rank, trial }) => ({
-      rank,
-      number: trial.number,
-      status: trial.status,
-      score: trial.score,
-      bestEpoch: trial.bestEpoch,
-      epochsRun: trial.epochsRun,
-      durationMs: trial.durationMs,
-      backend: trial.backend,
-      params: trial.params,
-      history: trial.history,
-      error: trial.error,
-    })),
+    rejection: rejectionSummary(trials),
+    trials: rows.map(({ rank, trial }) => trialJson(rank, trial)),
   };
-}
-
-/**
- * JSON.stringify writes NaN and ±Infinity as null, which would make an exploding loss
- * look like a missing one; the gradient story is exactly what the history must keep.
- */
-export function stringifyJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
 }
 
 function checkTop(top: number | undefined): void {
@@ -165,18 +148,18 @@ export function formatLeaderboard(
   checkTop(options.top);
   const ranked = rankTrials(study, trials);
   const rows = options.top === undefined ? ranked : ranked.slice(0, options.top);
-  if (options.format === 'json') return stringifyJson(toJsonDocument(study, rows));
+  if (options.format === 'json') return stringifyJson(toJsonDocument(study, trials, rows));
   const cols = columns(study, trials);
   switch (options.format) {
     case 'csv':
       // No trailing newline, like every other format: the caller decides how output ends.
       return renderCsv(cols, rows).replace(/\n$/, '');
     case 'table':
-      return `${renderTable(cols, rows)}\n${summary(study, ranked, rows.length)}`;
+      return `${textTable(grid(cols, rows))}\n${summary(study, trials, ranked, rows.length)}`;
     case 'md': {
       const { metric, direction } = study.objective;
       const heading = `Study \`${study.name}\`, objective: \`${metric}\` (${direction === 'max' ? 'higher' : 'lower'} is better)`;
-      return `${heading}\n\n${renderMarkdown(cols, rows)}\n\n${summary(study, ranked, rows.length)}`;
+      return `${heading}\n\n${markdownTable(grid(cols, rows))}\n\n${summary(study, trials, ranked, rows.length)}`;
     }
     default: {
       // Unreachable for typed callers; a format string from the command line may be anything.

@@ -16,13 +16,15 @@ export function isScored(trial: TrialRecord): trial is ScoredTrial {
 
 /**
  * Where unranked trials go, after all ranked ones: completed-without-score first (it
- * did finish), then the ones still going, then the ones that said something about the
- * space (rejected, pruned) before the ones that only say something about the run.
+ * did finish), then rejected (a finished verdict on the space: the gradients, not the
+ * score, ruled these configurations out, and that is the next thing a reader wants),
+ * then the ones still going, then pruned (also about the space) before the ones that
+ * only say something about the run.
  */
 const UNRANKED_ORDER: Record<TrialStatus, number> = {
   completed: 0,
-  running: 1,
-  rejected: 2,
+  rejected: 1,
+  running: 2,
   pruned: 3,
   failed: 4,
   stale: 5,

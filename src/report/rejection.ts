@@ -1,12 +1,13 @@
 // How much gradient rejection did in a study: trials rejected per verdict, and the epochs
-// they did not train (their planned epochs minus those they ran).
+// they did not train (their planned epochs minus those they ran). The leaderboard summary,
+// its JSON and `gradtune search` all describe rejection through here, so they agree.
 import type { TrialRecord } from '../store/store.js';
 
 export interface RejectionSummary {
   rejected: number;
   vanishing: number;
   exploding: number;
-  /** Epochs trained by all finished trials. */
+  /** Epochs trained by all trials (running ones so far). */
   epochsTrained: number;
   /** Epochs rejected trials had planned but did not train. */
   epochsSaved: number;
@@ -25,10 +26,24 @@ export function rejectionSummary(trials: readonly TrialRecord[]): RejectionSumma
   return summary;
 }
 
-/** `rejected 5 trials (3 vanishing, 2 exploding), saving 120 of 310 epochs (39%)`, or undefined when none was. */
-export function describeRejection(s: RejectionSummary): string | undefined {
-  if (s.rejected === 0) return undefined;
+/**
+ * The verdicts behind the rejections, `(3 vanishing, 1 exploding)`; only the kinds that
+ * occurred, and empty when no rejected trial recorded a verdict (nothing to say then).
+ */
+export function describeRejectedKinds(s: RejectionSummary): string {
+  const kinds = (['vanishing', 'exploding'] as const).filter((k) => s[k] > 0).map((k) => `${s[k]} ${k}`);
+  return kinds.length > 0 ? ` (${kinds.join(', ')})` : '';
+}
+
+/** `95 of 240 epochs (40%)`: the epochs not trained, out of those the study would have trained without rejection. */
+export function describeSavedEpochs(s: RejectionSummary): string {
   const planned = s.epochsTrained + s.epochsSaved;
   const share = planned > 0 ? ` (${Math.round((100 * s.epochsSaved) / planned)}%)` : '';
-  return `rejected ${s.rejected} trial${s.rejected === 1 ? '' : 's'} (${s.vanishing} vanishing, ${s.exploding} exploding), saving ${s.epochsSaved} of ${planned} epochs${share}`;
+  return `${s.epochsSaved} of ${planned} epochs${share}`;
+}
+
+/** `rejected 4 trials (3 vanishing, 1 exploding), saving 95 of 240 epochs (40%)`, or undefined when none was. */
+export function describeRejection(s: RejectionSummary): string | undefined {
+  if (s.rejected === 0) return undefined;
+  return `rejected ${s.rejected} trial${s.rejected === 1 ? '' : 's'}${describeRejectedKinds(s)}, saving ${describeSavedEpochs(s)}`;
 }

@@ -136,7 +136,7 @@ export class DiagnosticsRecorder {
   }
 
   /** Mean of the epoch's readings per layer, plus the probe's activation statistics. */
-  private closeEpoch(epoch: number, activations: number[]): void {
+  private closeEpoch(epoch: number, activations: number[], partial = false): void {
     const readings = this.epochReadings;
     this.epochReadings = [];
     if (readings.length === 0) return;
@@ -156,11 +156,15 @@ export class DiagnosticsRecorder {
       });
       return stats;
     });
-    this.epochs.push({ epoch, globalGrad: mean((r) => r.globalGrad), layers });
+    this.epochs.push({ epoch, globalGrad: mean((r) => r.globalGrad), layers, ...(partial ? { partial: true } : {}) });
   }
 
   /** Everything recorded, for the trial's result. Disposes what the recorder holds. */
   finish(): TrialDiagnostics {
+    // Readings of an epoch that did not end (a rejection at preflight) are kept as a
+    // partial epoch, so the report can show what the verdict was based on.
+    const last = this.epochReadings[this.epochReadings.length - 1];
+    if (last) this.closeEpoch(last.epoch, [], true);
     this.pending.forEach((p) => p.stats.dispose());
     this.pending = [];
     this.probeX.dispose();

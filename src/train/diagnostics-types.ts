@@ -53,6 +53,8 @@ export interface EpochGradientStats {
   globalGrad: number;
   /** Mean over the epoch's checks, per layer (activation stats from the epoch's probe). */
   layers: LayerGradientStats[];
+  /** The epoch did not end (the trial was rejected during it): its checks so far, no probe. */
+  partial?: boolean;
 }
 
 /** Why a verdict was reached: the reading that crossed its threshold. */

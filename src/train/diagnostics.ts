@@ -103,11 +103,12 @@ export function describeVerdict(v: Verdict | undefined | null): string {
   return `${v.kind}: ${e.layer ? `${e.layer} ` : ''}${name}=${num(e.value)} (${num(e.threshold)} ${limit}) at ${where}`;
 }
 
-/** Two significant digits; exponent form for very small or large readings: 2.1e-9, 0.35, 1e4. */
+/** Two significant digits; exponent form for very small or large readings: 2.1e-9, 0.35, 150, 1e4. */
 export function formatReading(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return '0';
-  const text = Math.abs(x) < 1e-3 || Math.abs(x) >= 1e4 ? x.toExponential(1) : x.toPrecision(2);
+  // Number(...) drops the trailing zeros toPrecision keeps (2.0 → 2, 0.0010 → 0.001).
+  if (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4) return String(Number(x.toPrecision(2)));
   // 1.0e-7 → 1e-7, 2.5e+4 → 2.5e4
-  return text.replace(/\.0e/, 'e').replace('e+', 'e');
+  return x.toExponential(1).replace(/\.0e/, 'e').replace('e+', 'e');
 }

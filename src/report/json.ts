@@ -1,0 +1,34 @@
+// The JSON shape of a trial, shared by the leaderboard (`report --format json`) and the
+// single-trial report (`report --trial n --format json`), so a script reads both alike.
+import type { TrialRecord } from '../store/store.js';
+
+/**
+ * Everything stored about the trial, nothing dropped: `gradients` is the monitor's whole
+ * record (verdict with evidence, checks, per-epoch per-layer statistics, settings), null
+ * when there is none (a failed or running trial, or the monitor was off).
+ */
+export function trialJson(rank: number | null, trial: TrialRecord) {
+  return {
+    rank,
+    number: trial.number,
+    status: trial.status,
+    score: trial.score,
+    bestEpoch: trial.bestEpoch,
+    epochsRun: trial.epochsRun,
+    plannedEpochs: trial.plannedEpochs,
+    durationMs: trial.durationMs,
+    backend: trial.backend,
+    params: trial.params,
+    history: trial.history,
+    gradients: trial.diagnostics,
+    error: trial.error,
+  };
+}
+
+/**
+ * JSON.stringify writes NaN and ±Infinity as null, which would make an exploding loss
+ * look like a missing one; the gradient story is exactly what the history must keep.
+ */
+export function stringifyJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+}
