@@ -6,6 +6,7 @@ import { initBackend, tf } from '../src/train/backend.js';
 import { buildModel } from '../src/train/model.js';
 import { train } from '../src/train/loop.js';
 import { resolveDiagnostics } from '../src/train/diagnostics-settings.js';
+import { GradientMonitor, describeVerdict, formatReading, type CheckReading } from '../src/train/diagnostics.js';
 import { loadDataset } from '../src/data/load.js';
 import type { HiddenLayer, TrialConfig } from '../src/space/types.js';
 import type { Dataset } from '../src/data/types.js';
@@ -157,5 +158,77 @@ describe('gradient statistics', () => {
       expect(Math.abs(l.kernelGrad - want.kernel) / want.kernel).toBeLessThan(1e-2);
       expect(Math.abs(l.biasGrad! - want.bias) / want.bias).toBeLessThan(1e-2);
     }
+  });
+});
+
+describe('GradientMonitor (pure)', () => {
+  const settings = resolveDiagnostics();
+  const layers = (first: number, out = 0.5, update = 1e-3) => [
+    { layer: 'dense_1', kernelGrad: first, biasGrad: 0.1, weight: 1, updateRatio: update },
+    { layer: 'logits', kernelGrad: out, biasGrad: 0.1, weight: 1, updateRatio: 1e-3 },
+  ];
+  const reading = (step: number, first: number, extra: Partial<CheckReading> = {}): CheckReading => ({
+    epoch: 1, step, preflight: true, loss: 1, globalGrad: 1, layers: layers(first), ...extra,
+  });
+
+  it('needs `sustain` consecutive low readings before it says vanishing', () => {
+    const m = new GradientMonitor(settings);
+    expect(m.observe(reading(1, 1e-9)).kind).toBe('healthy');
+    expect(m.observe(reading(11, 1e-9)).kind).toBe('healthy');
+    expect(m.observe(reading(21, 0.3)).kind).toBe('healthy'); // a healthy reading resets the run
+    m.observe(reading(31, 1e-9));
+    m.observe(reading(41, 1e-9));
+    const v = m.observe(reading(51, 1e-9));
+    expect(v).toMatchObject({ kind: 'vanishing', evidence: { layer: 'dense_1', statistic: 'kernel gradient norm', threshold: 1e-7, step: 51 } });
+    // Final: later healthy readings change nothing.
+    expect(m.observe(reading(61, 0.3)).kind).toBe('vanishing');
+  });
+
+  it('says vanishing on the ratio to the output layer and on the update ratio', () => {
+    const ratio = new GradientMonitor({ ...settings, sustain: 1 });
+    expect(ratio.observe({ ...reading(1, 1e-6), layers: layers(1e-6, 1) }).evidence?.statistic).toBe('gradient norm ratio to logits');
+    const update = new GradientMonitor({ ...settings, sustain: 1 });
+    expect(update.observe({ ...reading(1, 0.1), layers: layers(0.1, 0.5, 1e-12) }).evidence?.statistic).toBe('update ratio');
+  });
+
+  it('says exploding at once on a non-finite loss or gradient, or above the ceiling', () => {
+    expect(new GradientMonitor(settings).observe(reading(3, 0.1, { loss: NaN })).evidence).toMatchObject({ statistic: 'loss', threshold: null });
+    expect(new GradientMonitor(settings).observe({ ...reading(3, 0.1), layers: layers(Infinity) }).kind).toBe('exploding');
+    expect(new GradientMonitor(settings).observe({ ...reading(3, 0.1), layers: layers(0.1, 2e4) }).evidence).toMatchObject({ layer: 'logits', threshold: 1e4 });
+  });
+
+  it('says exploding on sustained growth of the global norm, not on one jump', () => {
+    const m = new GradientMonitor(settings);
+    for (const [i, g] of [1, 2.5, 1, 2.5].entries()) expect(m.observe(reading(i, 0.1, { globalGrad: g })).kind).toBe('healthy');
+    m.observe(reading(5, 0.1, { globalGrad: 6 }));
+    const v = m.observe(reading(6, 0.1, { globalGrad: 13 }));
+    expect(v).toMatchObject({ kind: 'exploding', evidence: { statistic: 'global gradient growth', value: 13, threshold: 8 } });
+  });
+
+  it('never says vanishing for a model without hidden layers', () => {
+    const m = new GradientMonitor({ ...settings, sustain: 1 });
+    expect(m.observe({ ...reading(1, 1e-12), layers: layers(1e-12).slice(1) }).kind).toBe('healthy');
+  });
+
+  it('formats readings and verdicts compactly', () => {
+    expect([2.1e-9, 1e-7, 0.001, 0.35, 2, 150, 1e4, 0, NaN].map(formatReading)).toEqual(['2.1e-9', '1e-7', '0.001', '0.35', '2', '150', '1e4', '0', 'NaN']);
+    expect(describeVerdict({ kind: 'vanishing', evidence: { statistic: 'kernel gradient norm', layer: 'dense_1', value: 2.1e-9, threshold: 1e-7, epoch: 1, step: 40, preflight: true } })).toBe(
+      'vanishing: dense_1 |g|=2.1e-9 (1e-7 floor) at preflight, epoch 1 step 40',
+    );
+    expect(describeVerdict({ kind: 'exploding', evidence: { statistic: 'loss', layer: null, value: NaN, threshold: null, epoch: 1, step: 14, preflight: false } })).toBe(
+      'exploding: loss NaN at epoch 1 step 14',
+    );
+    expect(describeVerdict({ kind: 'healthy' })).toBe('healthy');
+  });
+});
+
+describe('diagnostics settings', () => {
+  it('rejects invalid thresholds with the flag named', () => {
+    expect(() => resolveDiagnostics({ diagEvery: 0 })).toThrow(/--diag-every/);
+    expect(() => resolveDiagnostics({ preflightSteps: -1 })).toThrow(/--preflight-steps/);
+    expect(() => resolveDiagnostics({ vanishingFloor: NaN })).toThrow(/--vanishing-floor/);
+    expect(() => resolveDiagnostics({ vanishingFloor: 10, explodingCeiling: 5 })).toThrow(/below --exploding-ceiling/);
+    expect(() => resolveDiagnostics({ growthFactor: 1 })).toThrow(/--growth-factor/);
+    expect(resolveDiagnostics({ reject: false }, { diagEvery: 5 })).toMatchObject({ reject: false, diagEvery: 5, preflightSteps: 40 });
   });
 });
