@@ -8,7 +8,7 @@ import { buildConfig, isSearchSpace, type SearchSpace } from './define.js';
 import { defaultDecider } from './sample.js';
 
 /** The spaces shipped in search-spaces/; the first is the default. */
-export const BUILTIN_SPACES = ['mlp', 'quick'] as const;
+export const BUILTIN_SPACES = ['mlp', 'quick', 'deep-sigmoid'] as const;
 export type BuiltinSpace = (typeof BUILTIN_SPACES)[number];
 
 /**
