@@ -10,7 +10,7 @@ import { describeRejection } from '../report/rejection.js';
 export function searchCommand(): Command {
   return new Command('search')
     .description('run a hyperparameter search (continues the study if it exists)')
-    .option('--space <name|path>', 'built-in space (mlp, quick) or a space module', DEFAULTS.space)
+    .option('--space <name|path>', 'built-in space (mlp, quick, deep-sigmoid) or a space module', DEFAULTS.space)
     .option('--dataset <name>', 'built-in dataset: digits, iris, breast-cancer (default: digits)')
     .option('--data <file.csv>', 'your own CSV file (header row; .gz allowed)')
     .option('--target <column>', 'target column of --data (default: the last column)')
