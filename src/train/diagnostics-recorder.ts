@@ -32,7 +32,7 @@ export class DiagnosticsRecorder {
     model: TF.LayersModel,
     private readonly settings: DiagnosticsSettings,
     xTrain: TF.Tensor2D,
-    private readonly stepsPerEpoch: number,
+    /** Steps this trial trains (a promoted trial: only its own rounds' epochs). */
     private readonly totalSteps: number,
   ) {
     this.monitor = new GradientMonitor(settings);
@@ -47,34 +47,30 @@ export class DiagnosticsRecorder {
   }
 
   /**
-   * Whether to take statistics at this 0-based global step: every `diagEvery` steps, at
+   * Whether to take statistics at this 0-based step of the trial: every `diagEvery` steps, at
    * the last preflight step, and at an epoch's last step if the epoch had no check yet
    * (epochs shorter than diagEvery still get their statistics).
    */
-  shouldCheck(globalStep: number, lastStepOfEpoch: boolean): boolean {
+  shouldCheck(trialStep: number, epoch: number, lastStepOfEpoch: boolean): boolean {
     return (
-      globalStep % this.settings.diagEvery === 0 ||
-      this.isPreflightEnd(globalStep) ||
-      (lastStepOfEpoch && this.pending.every((p) => p.meta.epoch !== this.epochOf(globalStep)))
+      trialStep % this.settings.diagEvery === 0 ||
+      this.isPreflightEnd(trialStep) ||
+      (lastStepOfEpoch && this.pending.every((p) => p.meta.epoch !== epoch))
     );
   }
 
-  private epochOf(globalStep: number): number {
-    return Math.floor(globalStep / this.stepsPerEpoch) + 1;
-  }
-
-  /** Whether this 0-based global step is part of the preflight probe. */
-  inPreflight(globalStep: number): boolean {
-    return globalStep < Math.min(this.settings.preflightSteps, this.totalSteps);
+  /** Whether this 0-based step of the trial is part of the preflight probe. */
+  inPreflight(trialStep: number): boolean {
+    return trialStep < Math.min(this.settings.preflightSteps, this.totalSteps);
   }
 
   /**
-   * Whether this 0-based global step ends the preflight probe. A trial shorter than the
-   * probe ends it at its last step.
+   * Whether this 0-based step of the trial ends the preflight probe. A trial shorter
+   * than the probe ends it at its last step.
    */
-  isPreflightEnd(globalStep: number): boolean {
+  isPreflightEnd(trialStep: number): boolean {
     const end = Math.min(this.settings.preflightSteps, this.totalSteps);
-    return end > 0 && globalStep + 1 === end;
+    return end > 0 && trialStep + 1 === end;
   }
 
   /** The epoch's loss, as a reading: a loss that turned NaN between two checks is exploding. */

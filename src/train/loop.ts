@@ -12,6 +12,7 @@ import { learningRateAt } from './schedule.js';
 import type { Dataset } from '../data/types.js';
 import type { TrainingSettings } from '../space/types.js';
 import { DiagnosticsRecorder } from './diagnostics-recorder.js';
+import { encodeCheckpoint, loadCheckpoint } from './checkpoint.js';
 import type { EpochRecord, Objective } from './types.js';
 import type { DiagnosticsSettings, TrialDiagnostics } from './diagnostics-types.js';
 
@@ -28,6 +29,10 @@ export interface TrainOptions {
   onEpoch?: (record: EpochRecord) => void;
   /** Watch the gradients (and reject per the settings); off when absent. */
   diagnostics?: DiagnosticsSettings;
+  /** Continue a trial: its parent's checkpoint, and the epochs the parent trained. */
+  resume?: { checkpoint: Uint8Array; fromEpoch: number };
+  /** Return the best epoch's weights as a checkpoint. */
+  keepCheckpoint?: boolean;
 }
 
 export interface TrainOutcome {
@@ -42,6 +47,8 @@ export interface TrainOutcome {
   stoppedEarly?: 'early-stopping' | 'non-finite-loss' | 'rejected';
   /** What the gradient monitor saw, when it was on. */
   diagnostics?: TrialDiagnostics;
+  /** The best epoch's weights, when asked for and an epoch scored. */
+  checkpoint?: Uint8Array;
 }
 
 function isBetter(value: number, best: number | null, objective: Objective, minDelta: number): boolean {
@@ -86,7 +93,10 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const { model, dataset: ds, training, objective } = opts;
   const classification = ds.task === 'classification';
   const metricName = classification ? 'accuracy' : 'mae';
-  const epochs = Math.max(1, Math.min(training.epochs ?? opts.maxEpochs, opts.maxEpochs));
+  // Epochs are numbered across a trial and the trials that continue it: a promoted trial
+  // trains epochs fromEpoch+1..epochs, on the schedule of the whole run.
+  const fromEpoch = opts.resume?.fromEpoch ?? 0;
+  const epochs = Math.max(fromEpoch + 1, Math.min(training.epochs ?? opts.maxEpochs, opts.maxEpochs));
   const batchSize = Math.max(1, Math.min(training.batchSize, ds.nTrain));
   const stepsPerEpoch = Math.ceil(ds.nTrain / batchSize);
   const schedule = {
@@ -106,12 +116,12 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const xVal = tf.tensor2d(ds.xVal, [ds.nVal, ds.nFeatures]);
   const yVal = tf.tensor2d(ds.yVal, [ds.nVal, ds.nOutputs]);
   const head = trainingHead(model, ds.task);
-  const optimizer = makeOptimizer(training.optimizer, learningRateAt(0, schedule));
+  const optimizer = makeOptimizer(training.optimizer, learningRateAt(fromEpoch * stepsPerEpoch, schedule));
   // variableGrads must see the tf.Variables behind the model's trainable LayerVariables.
   const trainable = model.trainableWeights.map((w) => w.read() as TF.Variable);
   // L1/L2 penalties (kernel regularizers) join the training loss; skip the call when none.
   const hasPenalties = model.layers.some((layer) => layer.losses.length > 0);
-  const recorder = opts.diagnostics ? new DiagnosticsRecorder(model, opts.diagnostics, xTrain, stepsPerEpoch, stepsPerEpoch * epochs) : undefined;
+  const recorder = opts.diagnostics ? new DiagnosticsRecorder(model, opts.diagnostics, xTrain, stepsPerEpoch * (epochs - fromEpoch)) : undefined;
   const rejecting = opts.diagnostics?.reject ?? false;
 
   const history: EpochRecord[] = [];
@@ -120,19 +130,23 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   let bestWeights: TF.Tensor[] | null = null;
   let sinceBest = 0;
   let stoppedEarly: TrainOutcome['stoppedEarly'];
-  let currentRate = learningRateAt(0, schedule);
-  let globalStep = 0;
+  let globalStep = fromEpoch * stepsPerEpoch;
+  let currentRate = learningRateAt(globalStep, schedule);
+  /** Steps taken by this trial (the monitor's preflight counts from here). */
+  let trialStep = 0;
   let outcomeDiagnostics: TrialDiagnostics | undefined;
+  let checkpoint: Uint8Array | undefined;
 
   try {
-    epochs: for (let epoch = 1; epoch <= epochs; epoch++) {
+    if (opts.resume) loadCheckpoint(model, opts.resume.checkpoint);
+    epochs: for (let epoch = fromEpoch + 1; epoch <= epochs; epoch++) {
       const order = tf.tensor1d(shuffledIndices(ds.nTrain, rng), 'int32');
       // Per-step batch loss (mean) and metric sum stay on the backend as kept scalars and
       // are reduced once at the end of the epoch: no per-step read back, no extra ops.
       const stepLosses: TF.Scalar[] = [];
       const stepMetrics: TF.Scalar[] = [];
       const stepSizes: number[] = [];
-      for (let step = 0; step < stepsPerEpoch; step++, globalStep++) {
+      for (let step = 0; step < stepsPerEpoch; step++, globalStep++, trialStep++) {
         const rate = learningRateAt(globalStep, schedule);
         if (rate !== currentRate) {
           setLearningRate(optimizer, rate);
@@ -156,15 +170,15 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
           stepMetrics.push(tf.keep(metricSumOf(pred!, yb, head.outputs)));
           pred!.dispose();
           const applied = clipGradients(grads, training.clip);
-          if (recorder?.shouldCheck(globalStep, step === stepsPerEpoch - 1)) {
-            recorder.record(applied, value, { epoch, step: step + 1, preflight: recorder.inPreflight(globalStep), learningRate: rate });
+          if (recorder?.shouldCheck(trialStep, epoch, step === stepsPerEpoch - 1)) {
+            recorder.record(applied, value, { epoch, step: step + 1, preflight: recorder.inPreflight(trialStep), learningRate: rate });
           }
           optimizer.applyGradients(applied);
           stepLosses.push(tf.keep(value));
         });
         stepSizes.push(size);
         // Preflight: the probe's checks are read once, and an unhealthy trial stops here.
-        if (recorder?.isPreflightEnd(globalStep) && (await recorder.readPending()).kind !== 'healthy' && rejecting) {
+        if (recorder?.isPreflightEnd(trialStep) && (await recorder.readPending()).kind !== 'healthy' && rejecting) {
           tf.dispose([order, ...stepLosses, ...stepMetrics]);
           stoppedEarly = 'rejected';
           break epochs;
@@ -226,6 +240,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     }
     // Restore the best epoch's weights, as Keras's EarlyStopping(restore_best_weights).
     if (bestWeights) model.setWeights(bestWeights);
+    if (bestWeights && opts.keepCheckpoint) checkpoint = await encodeCheckpoint(bestWeights);
   } finally {
     const diagnostics = recorder?.finish();
     if (diagnostics) outcomeDiagnostics = diagnostics;
@@ -233,5 +248,5 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     disposeOptimizer(optimizer);
     tf.dispose([xTrain, yTrain, xVal, yVal]);
   }
-  return { history, score: best, bestEpoch, epochsRun: history.length, plannedEpochs: epochs, stoppedEarly, diagnostics: outcomeDiagnostics };
+  return { history, score: best, bestEpoch, epochsRun: history.length, plannedEpochs: epochs - fromEpoch, stoppedEarly, diagnostics: outcomeDiagnostics, checkpoint };
 }
