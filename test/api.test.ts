@@ -79,3 +79,34 @@ describe('Tuner and dying workers', () => {
     for (const t of healthy) expect(t.status, t.error ?? '').toBe('completed');
   });
 });
+
+describe('Tuner and checkpoints', () => {
+  it("keeps each completed trial's best-epoch weights in the store, loadable into its model", { timeout: 60_000 }, async () => {
+    const { openSqliteStore, loadSpace, loadDataset } = await import('../src/index.js');
+    const { buildModel } = await import('../src/train/model.js');
+    const { loadCheckpoint } = await import('../src/train/checkpoint.js');
+    const { initBackend } = await import('../src/train/backend.js');
+    const dir = tempDir();
+    const storage = join(dir, 'k.db');
+    const results = await new Tuner({ space: 'quick', data: 'iris', maxTrials: 2, workers: 1, seed: 11, storage }).search();
+    const best = results.best!;
+    const store = openSqliteStore(storage);
+    const bytes = store.checkpoint(results.study.id, best.number);
+    store.close();
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    await initBackend('auto');
+    const space = await loadSpace({ builtin: 'quick' });
+    const ds = loadDataset(results.study.data);
+    const model = buildModel(space.configFor(best.params), { inputDim: ds.nFeatures, outputUnits: ds.nOutputs, task: ds.task, seed: 0 });
+    loadCheckpoint(model, bytes!);
+    // The stored weights reproduce the trial's best val_accuracy on the study's validation split.
+    const { tf } = await import('../src/train/backend.js');
+    const accuracy = tf.tidy(() => {
+      const p = model.predict(tf.tensor2d(ds.xVal, [ds.nVal, ds.nFeatures])) as ReturnType<typeof tf.tensor2d>;
+      const y = tf.tensor2d(ds.yVal, [ds.nVal, ds.nOutputs]);
+      return tf.mean(tf.cast(tf.equal(tf.argMax(p, 1), tf.argMax(y, 1)), 'float32')).dataSync()[0];
+    });
+    model.dispose();
+    expect(accuracy).toBeCloseTo(best.score!, 5);
+  });
+});

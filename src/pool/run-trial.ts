@@ -65,11 +65,14 @@ export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
       maxEpochs: spec.maxEpochs,
       seed: spec.seed,
       diagnostics,
+      resume: spec.resume,
+      keepCheckpoint: spec.keepCheckpoint,
     });
     return {
       status: outcome.stoppedEarly === 'rejected' ? 'rejected' : 'completed',
       plannedEpochs: outcome.plannedEpochs,
       diagnostics: outcome.diagnostics,
+      checkpoint: outcome.checkpoint,
       score: outcome.score,
       bestEpoch: outcome.bestEpoch,
       epochsRun: outcome.epochsRun,

@@ -173,7 +173,8 @@ export class SqliteStore implements Store {
       .prepare(
         `UPDATE trials SET status = @status, score = @score, best_epoch = @bestEpoch, epochs_run = @epochsRun,
            history_json = @history, backend = @backend, duration_ms = @durationMs, error = @error,
-           diagnostics_json = @diagnostics, planned_epochs = @plannedEpochs, finished_at = @finishedAt
+           diagnostics_json = @diagnostics, planned_epochs = @plannedEpochs, checkpoint = @checkpoint,
+           finished_at = @finishedAt
          WHERE study_id = @studyId AND number = @number AND status IN ('running', 'stale')`,
       )
       .run({
@@ -191,6 +192,7 @@ export class SqliteStore implements Store {
         error: outcome.error ?? null,
         diagnostics: outcome.diagnostics ? encodeLenient(outcome.diagnostics) : null,
         plannedEpochs: outcome.plannedEpochs ?? null,
+        checkpoint: outcome.checkpoint ? Buffer.from(outcome.checkpoint.buffer, outcome.checkpoint.byteOffset, outcome.checkpoint.byteLength) : null,
         finishedAt: this.timestamp(),
       });
     // A stale trial may still report (its worker was slow, not dead) and its result is
@@ -205,6 +207,13 @@ export class SqliteStore implements Store {
           : `trial ${trialNumber} of study ${studyId} does not exist`,
       );
     }
+  }
+
+  checkpoint(studyId: number, trialNumber: number): Uint8Array | null {
+    const row = this.db
+      .prepare<[number, number], { checkpoint: Buffer | null }>('SELECT checkpoint FROM trials WHERE study_id = ? AND number = ?')
+      .get(studyId, trialNumber);
+    return row?.checkpoint ? new Uint8Array(row.checkpoint.buffer, row.checkpoint.byteOffset, row.checkpoint.byteLength) : null;
   }
 
   heartbeat(studyId: number, trialNumber: number): void {

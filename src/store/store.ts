@@ -63,6 +63,8 @@ export interface TrialOutcomeUpdate {
   error?: string | null;
   diagnostics?: TrialDiagnostics | null;
   plannedEpochs?: number | null;
+  /** Best-epoch weights; kept in the store so any process can continue or export the trial. */
+  checkpoint?: Uint8Array | null;
 }
 
 export interface StudySummary {
@@ -99,5 +101,7 @@ export interface Store {
   heartbeat(studyId: number, trialNumber: number): void;
   /** Number of trials per status; statuses with no trials are absent. */
   countTrials(studyId: number): Partial<Record<TrialStatus, number>>;
+  /** A trial's best-epoch weights, or null when it kept none. */
+  checkpoint(studyId: number, trialNumber: number): Uint8Array | null;
   close(): void;
 }

@@ -45,6 +45,10 @@ export interface TrialSpec {
   backend: BackendPreference;
   /** The run's diagnostics overrides (CLI/API); the space's come before them, defaults first. */
   diagnostics: Partial<DiagnosticsSettings>;
+  /** Return the best epoch's weights (the store keeps them for promotion and export). */
+  keepCheckpoint: boolean;
+  /** Continue a parent trial from its best-epoch weights, numbering epochs after fromEpoch. */
+  resume?: { checkpoint: Uint8Array; fromEpoch: number };
 }
 
 export type TrialOutcome = 'completed' | 'rejected' | 'failed';
@@ -62,6 +66,8 @@ export interface TrialResult {
   /** Epochs the configuration would train without early stopping or rejection. */
   plannedEpochs?: number;
   diagnostics?: TrialDiagnostics;
+  /** Best-epoch weights (see src/train/checkpoint.ts), when asked for and an epoch scored. */
+  checkpoint?: Uint8Array;
 }
 
 /** The result of a trial that did not train: an exception, or a worker that died. */
