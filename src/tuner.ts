@@ -207,6 +207,7 @@ export class Tuner {
         error: result.error ?? null,
         diagnostics: result.diagnostics ?? null,
         plannedEpochs: result.plannedEpochs ?? null,
+        checkpoint: result.status === 'completed' ? (result.checkpoint ?? null) : null,
       });
       const trials = store.trials(study.id);
       const finishedTrial = trials.find((t) => t.number === trial.number)!;
@@ -226,6 +227,8 @@ export class Tuner {
       seed: trialSeed(study.seed, trial.number),
       backend: this.options.backend,
       diagnostics: this.options.diagnostics,
+      // Every completed trial keeps its best-epoch weights (promotion, export).
+      keepCheckpoint: true,
     };
     try {
       return await pool.run(spec);
