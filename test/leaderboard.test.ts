@@ -52,6 +52,10 @@ function trial(number: number, over: Partial<TrialRecord> = {}): TrialRecord {
     error: null,
     diagnostics: null,
     plannedEpochs: null,
+    parent: null,
+    fromEpoch: null,
+    toEpoch: null,
+    slot: null,
     ...over,
   };
 }

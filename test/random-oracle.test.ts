@@ -48,6 +48,10 @@ function trial(number: number, params: Params, status: TrialStatus = 'completed'
     error: null,
     diagnostics: null,
     plannedEpochs: null,
+    parent: null,
+    fromEpoch: null,
+    toEpoch: null,
+    slot: null,
   };
 }
 

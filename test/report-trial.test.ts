@@ -63,6 +63,10 @@ function trial(number: number, over: Partial<TrialRecord>): TrialRecord {
     error: null,
     diagnostics: null,
     plannedEpochs: 20,
+    parent: null,
+    fromEpoch: null,
+    toEpoch: null,
+    slot: null,
     ...over,
   };
 }

@@ -180,6 +180,16 @@ describe('ask', () => {
 });
 
 describe('tell and heartbeat', () => {
+  it("stores what the oracle decided beyond params: parent, epochs and schedule slot", () => {
+    const store = openStore();
+    const { id } = store.createStudy(newStudy());
+    store.ask(id, run({ lr: 0.1 }));
+    const asked = store.ask(id, () => ({ kind: 'run', params: { lr: 0.1 }, parent: 0, fromEpoch: 3, toEpoch: 9, slot: { iteration: 0, bracket: 2, round: 1 } }));
+    expect(asked.kind === 'run' && asked.trial).toMatchObject({ number: 1, parent: 0, fromEpoch: 3, toEpoch: 9, slot: { iteration: 0, bracket: 2, round: 1 } });
+    expect(store.trials(id)[0]).toMatchObject({ parent: null, fromEpoch: null, toEpoch: null, slot: null });
+    store.close();
+  });
+
   it('round-trips params, history and diagnostics, keeping NaN and Infinity', () => {
     const clock = manualClock();
     const store = openStore(file, clock);
@@ -229,6 +239,10 @@ describe('tell and heartbeat', () => {
       error: 'exploding gradients',
       diagnostics,
       plannedEpochs: 10,
+      parent: null,
+      fromEpoch: null,
+      toEpoch: null,
+      slot: null,
     });
     expect(Number.isNaN(trial.diagnostics!.verdict.evidence!.value)).toBe(true);
     expect(Number.isNaN(trial.history[1].val_loss)).toBe(true);

@@ -1,9 +1,29 @@
 import type { Params } from '../space/types.js';
 import type { StudyRecord, TrialRecord } from '../store/store.js';
 
+/** Where a trial sits in an algorithm's schedule (Hyperband: iteration, bracket, round). */
+export interface ScheduleSlot {
+  iteration: number;
+  bracket: number;
+  round: number;
+}
+
+/** A trial to start: its params and, for schedules of epochs, what it trains. */
+export interface RunDecision {
+  kind: 'run';
+  params: Params;
+  /** The trial this one continues (its weights are the parent's best-epoch checkpoint). */
+  parent?: number;
+  /** Epochs already trained by the parent (0 for a fresh trial). */
+  fromEpoch?: number;
+  /** The epoch to train to; absent: the study's --max-epochs (and the space's epochs). */
+  toEpoch?: number;
+  slot?: ScheduleSlot;
+}
+
 /** What an oracle decides when asked for the next trial. */
 export type Decision =
-  | { kind: 'run'; params: Params }
+  | RunDecision
   /** Nothing can start until a running trial finishes. */
   | { kind: 'wait' }
   | { kind: 'done'; reason: string };

@@ -4,6 +4,7 @@ import type { Params } from '../space/types.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from './store.js';
 import { decodeLenient, decodeStrict } from './codec.js';
 import type { TrialDiagnostics } from '../train/diagnostics-types.js';
+import type { ScheduleSlot } from '../oracle/oracle.js';
 
 /** A `studies` row exactly as SQLite returns it. */
 export interface StudyRow {
@@ -40,11 +41,16 @@ export interface TrialRow {
   error: string | null;
   diagnostics_json: string | null;
   planned_epochs: number | null;
+  parent: number | null;
+  from_epoch: number | null;
+  to_epoch: number | null;
+  slot_json: string | null;
 }
 
 /** Named explicitly so that the reserved BLOB column is never read by accident. */
 export const TRIAL_COLUMNS = `study_id, number, status, params_json, score, best_epoch, epochs_run,
-  history_json, backend, started_at, finished_at, duration_ms, heartbeat_at, error, diagnostics_json, planned_epochs`;
+  history_json, backend, started_at, finished_at, duration_ms, heartbeat_at, error, diagnostics_json, planned_epochs,
+  parent, from_epoch, to_epoch, slot_json`;
 
 export function toStudy(row: StudyRow): StudyRecord {
   return {
@@ -81,5 +87,9 @@ export function toTrial(row: TrialRow): TrialRecord {
     error: row.error,
     diagnostics: row.diagnostics_json === null ? null : decodeLenient<TrialDiagnostics>(row.diagnostics_json),
     plannedEpochs: row.planned_epochs,
+    parent: row.parent,
+    fromEpoch: row.from_epoch,
+    toEpoch: row.to_epoch,
+    slot: row.slot_json === null ? null : decodeStrict<ScheduleSlot>(row.slot_json),
   };
 }

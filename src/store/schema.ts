@@ -55,6 +55,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE trials ADD COLUMN diagnostics_json TEXT;
   ALTER TABLE trials ADD COLUMN planned_epochs INTEGER;
   `,
+  // 3: what the oracle decided beyond the params: the epochs a trial trains (a Hyperband
+  // promotion continues its parent from from_epoch) and its place in the schedule.
+  `
+  ALTER TABLE trials ADD COLUMN from_epoch INTEGER;
+  ALTER TABLE trials ADD COLUMN to_epoch INTEGER;
+  ALTER TABLE trials ADD COLUMN slot_json TEXT;
+  `,
 ];
 
 /** The schema version this code writes; a store with a higher user_version is from a newer gradtune. */

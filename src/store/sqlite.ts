@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { GradtuneError } from '../errors.js';
-import type { Decision } from '../oracle/oracle.js';
+import type { Decision, RunDecision } from '../oracle/oracle.js';
 import type {
   AskResult,
   NewStudy,
@@ -228,17 +228,27 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
-  private insertTrial(studyId: number, decision: Extract<Decision, { kind: 'run' }>): TrialRecord {
+  private insertTrial(studyId: number, decision: RunDecision): TrialRecord {
     const { next } = this.db
       .prepare<[number], { next: number }>('SELECT coalesce(max(number) + 1, 0) AS next FROM trials WHERE study_id = ?')
       .get(studyId)!;
     const now = this.timestamp();
     this.db
       .prepare(
-        `INSERT INTO trials (study_id, number, status, params_json, started_at, heartbeat_at)
-         VALUES (?, ?, 'running', ?, ?, ?)`,
+        `INSERT INTO trials (study_id, number, status, params_json, started_at, heartbeat_at, parent, from_epoch, to_epoch, slot_json)
+         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(studyId, next, encodeStrict(decision.params, 'trial parameters'), now, now);
+      .run(
+        studyId,
+        next,
+        encodeStrict(decision.params, 'trial parameters'),
+        now,
+        now,
+        decision.parent ?? null,
+        decision.fromEpoch ?? null,
+        decision.toEpoch ?? null,
+        decision.slot ? encodeStrict(decision.slot, 'schedule slot') : null,
+      );
     return this.trialByNumber(studyId, next)!;
   }
 

@@ -2,7 +2,7 @@ import type { Params } from '../space/types.js';
 import type { EpochRecord, Objective, BackendName } from '../train/types.js';
 import type { DataSource } from '../data/types.js';
 import type { TrialDiagnostics } from '../train/diagnostics-types.js';
-import type { Decision } from '../oracle/oracle.js';
+import type { Decision, ScheduleSlot } from '../oracle/oracle.js';
 
 export type TrialStatus = 'running' | 'completed' | 'rejected' | 'pruned' | 'failed' | 'stale';
 
@@ -49,6 +49,14 @@ export interface TrialRecord {
   diagnostics: TrialDiagnostics | null;
   /** Epochs the trial would have trained without early stopping or rejection. */
   plannedEpochs: number | null;
+  /** The trial this one continues (Hyperband promotion), or null. */
+  parent: number | null;
+  /** Epochs the parent had trained; null for a fresh trial. */
+  fromEpoch: number | null;
+  /** The epoch the oracle asked this trial to train to; null: the study's --max-epochs. */
+  toEpoch: number | null;
+  /** Place in the algorithm's schedule, or null. */
+  slot: ScheduleSlot | null;
 }
 
 /** What a finished trial reports back to the store. */
