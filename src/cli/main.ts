@@ -5,6 +5,7 @@ import { isGradtuneError } from '../errors.js';
 import { searchCommand } from './search.js';
 import { reportCommand } from './report.js';
 import { bestCommand } from './best.js';
+import { planCommand } from './plan.js';
 import { studiesCommand } from './studies.js';
 import { spacesCommand } from './spaces.js';
 
@@ -14,7 +15,7 @@ function program(): Command {
   const root = new Command('gradtune')
     .description('hyperparameter tuning for TensorFlow.js that watches every trial\'s gradients')
     .version('0.1.0');
-  for (const cmd of [searchCommand(), reportCommand(), bestCommand(), studiesCommand(), spacesCommand()]) root.addCommand(cmd);
+  for (const cmd of [searchCommand(), reportCommand(), bestCommand(), studiesCommand(), spacesCommand(), planCommand()]) root.addCommand(cmd);
   // Throw instead of exiting so the exit code is ours (2 for a bad flag), in every subcommand.
   const override = (cmd: Command) => {
     cmd.exitOverride();
