@@ -26,7 +26,9 @@ export default defineSearchSpace({
       model: { kind: 'mlp', hidden },
       training: {
         optimizer: hp.choice('optimizer', ['adam', 'sgd'] as const),
-        learningRate: hp.float('learning_rate', 1e-3, 1e-1, { sampling: 'log', default: 1e-2 }),
+        // Three decades as a choice (not a float) keep the space finite, so grid search
+        // can walk it as is: `gradtune search --algo grid --space quick`.
+        learningRate: hp.choice('learning_rate', [1e-3, 1e-2, 1e-1], { default: 1e-2 }),
         batchSize: hp.choice('batch_size', [16, 32]),
         // Fixed parameters are recorded with each trial but never searched.
         epochs: hp.fixed('epochs', 20),

@@ -3,13 +3,14 @@
 import { availableParallelism } from 'node:os';
 import { GradtuneError } from './errors.js';
 import { BUILTIN_SPACES } from './space/load.js';
+import { checkGridPoints } from './space/grid-values.js';
 import { isBuiltinDataset } from './data/builtin.js';
 import type { Task } from './data/types.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
 import type { DiagnosticsSettings } from './train/diagnostics-types.js';
 import { BACKEND_CHOICES, type BackendPreference, type Direction } from './train/types.js';
 
-export const ALGORITHMS = ['random'] as const;
+export const ALGORITHMS = ['random', 'grid'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 export interface TunerOptions {
@@ -23,8 +24,10 @@ export interface TunerOptions {
   /** Validation fraction, in (0, 1). Default 0.2. */
   valSplit?: number;
   algorithm?: Algorithm;
-  /** Total trials of the study (a continued study counts the ones it has). Default 20. */
+  /** Total trials of the study (a continued study counts the ones it has). Default 20; grid: the whole grid. */
   maxTrials?: number;
+  /** Grid search: points a float without a step is discretised into (>= 2, min and max included). */
+  gridPoints?: number;
   /** Cap on each trial's epochs. Default 30. */
   maxEpochs?: number;
   /** Parallel trials. Default: the number of cores. */
@@ -52,7 +55,9 @@ export interface ResolvedOptions {
   task?: Task;
   valSplit: number;
   algorithm: Algorithm;
+  /** Infinity: no cap (grid search without --max-trials runs the whole grid). */
   maxTrials: number;
+  gridPoints?: number;
   maxEpochs: number;
   workers: number;
   seed: number;
@@ -117,6 +122,11 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
   if (o.task !== undefined && o.task !== 'classification' && o.task !== 'regression') {
     throw new GradtuneError(`--task must be classification or regression, got "${o.task}"`);
   }
+  if (o.gridPoints !== undefined) {
+    // Silently ignored it would look like a setting that took effect.
+    if (algorithm !== 'grid') throw new GradtuneError(`--grid-points applies to --algo grid only, not --algo ${algorithm}`);
+    checkGridPoints(o.gridPoints);
+  }
   const seed = o.seed ?? DEFAULTS.seed;
   if (!Number.isInteger(seed)) throw new GradtuneError(`--seed must be a whole number, got ${o.seed}`);
   return {
@@ -126,7 +136,9 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
     task: o.task,
     valSplit,
     algorithm,
-    maxTrials: wholeNumber('--max-trials', o.maxTrials, DEFAULTS.maxTrials, 1),
+    // A grid has a natural end; 20 of it would be an arbitrary corner.
+    maxTrials: algorithm === 'grid' && o.maxTrials === undefined ? Infinity : wholeNumber('--max-trials', o.maxTrials, DEFAULTS.maxTrials, 1),
+    gridPoints: o.gridPoints,
     maxEpochs: wholeNumber('--max-epochs', o.maxEpochs, DEFAULTS.maxEpochs, 1),
     workers: wholeNumber('--workers', o.workers, availableParallelism(), 1),
     seed,

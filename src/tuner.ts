@@ -8,6 +8,8 @@ import { loadDataset, describeDataset } from './data/load.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite.js';
 import { validateStudyName } from './store/names.js';
 import { randomOracle } from './oracle/random.js';
+import { gridOracle, planGrid, type GridPlan } from './oracle/grid.js';
+import type { GridSize } from './space/grid.js';
 import { TrialPool } from './pool/pool.js';
 import { initBackend } from './train/backend.js';
 import { bestTrial } from './report/rank.js';
@@ -24,7 +26,8 @@ export type { TunerOptions } from './tuner-options.js';
 
 /** Progress events, for the CLI's progress bar or a user's own logging. */
 export interface TunerEvents {
-  onStart?(info: { study: StudyRecord; dataset: Dataset; backend: BackendName; total: number; existing: number; workers: number; resumed: boolean }): void;
+  /** `gridSize`: the number of combinations, for --algo grid. */
+  onStart?(info: { study: StudyRecord; dataset: Dataset; backend: BackendName; total: number; existing: number; workers: number; resumed: boolean; gridSize?: GridSize }): void;
   onTrialStart?(trial: TrialRecord): void;
   onTrialEnd?(trial: TrialRecord, progress: { finished: number; running: number; best: TrialRecord | undefined }): void;
 }
@@ -62,6 +65,8 @@ export class Tuner {
   readonly options: ResolvedOptions;
   private stopping = false;
   private backend: BackendName = 'cpu';
+  /** Set by makeOracle for --algo grid: the grid's size, printed before the search starts. */
+  private gridPlan: GridPlan | undefined;
 
   constructor(
     private readonly given: TunerOptions = {},
@@ -116,7 +121,8 @@ export class Tuner {
       const objective = defaultObjective(dataset, o);
       const { study, resumed } = this.openStudy(store, studyName, dataset, dataSource, objective);
       const existing = store.trials(study.id).length;
-      this.events.onStart?.({ study, dataset, backend, total: o.maxTrials, existing, workers: o.workers, resumed });
+      const total = this.gridPlan?.trials ?? o.maxTrials;
+      this.events.onStart?.({ study, dataset, backend, total, existing, workers: o.workers, resumed, gridSize: this.gridPlan?.size });
       let stopReason = 'stopped';
       const counters = { finished: 0, running: 0 };
       const loops = Array.from({ length: o.workers }, () =>
@@ -138,7 +144,14 @@ export class Tuner {
   }
 
   private makeOracle(space: SearchSpace): Oracle {
-    return randomOracle(space, { maxTrials: this.options.maxTrials });
+    const o = this.options;
+    if (o.algorithm === 'grid') {
+      // Counted here, before the store is opened: a float without a step or a grid too
+      // large to run whole is an error that writes nothing.
+      this.gridPlan = planGrid(space, { maxTrials: o.maxTrials, gridPoints: o.gridPoints });
+      return gridOracle(space, { maxTrials: o.maxTrials, gridPoints: o.gridPoints });
+    }
+    return randomOracle(space, { maxTrials: o.maxTrials });
   }
 
   /** Creates the study, or checks that the existing one is the same search. */

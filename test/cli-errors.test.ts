@@ -47,6 +47,23 @@ const cases: ErrorCase[] = [
   { name: 'an unknown option', args: [...IRIS, '--frobnicate'], commander: true, message: /^unknown option '--frobnicate'/ },
   { name: 'an invalid choice', args: ['report', '--study', 'quick-iris', '--format', 'xml'], store: 'existing', commander: true, message: /^option '--format <format>' argument 'xml' is invalid/ },
 
+  // Grid search: checked (the grid counted) before the store is opened.
+  {
+    name: 'grid over a float without a step, without --grid-points',
+    args: ['search', '--dataset', 'iris', '--space', 'mlp', '--workers', '1', '--algo', 'grid'],
+    store: 'existing',
+    message: /^parameter "learning_rate": grid search needs a step for a float; give hp\.float\('learning_rate', 0\.0001, 0\.1, \{ step \}\) in the space, or pass --grid-points N /,
+  },
+  { name: '--grid-points 1', args: [...IRIS, '--algo', 'grid', '--grid-points', '1'], message: /^--grid-points must be a whole number >= 2 \(min and max are always points\), got 1$/ },
+  { name: '--grid-points 0', args: [...IRIS, '--algo', 'grid', '--grid-points', '0'], store: 'existing', message: /^--grid-points must be a whole number >= 2 .*, got 0$/ },
+  { name: '--grid-points with random search', args: [...IRIS, '--algo', 'random', '--grid-points', '3'], message: /^--grid-points applies to --algo grid only, not --algo random$/ },
+  {
+    name: 'a grid too large to run whole, without --max-trials',
+    args: ['search', '--dataset', 'iris', '--space', 'mlp', '--algo', 'grid', '--grid-points', '3', '--workers', '1'],
+    store: 'existing',
+    message: /^the grid of search space "mlp" has more than 100000 combinations, too many to run whole: give --max-trials N to run its first N, or give its parameters larger steps, fewer choices or fewer --grid-points$/,
+  },
+
   // Gradient-diagnostics flags: each names the flag, the setting and the value.
   { name: '--diag-every 0', args: [...IRIS, '--diag-every', '0'], store: 'existing', message: /^--diag-every \(diagEvery\) must be a whole number >= 1, got 0$/ },
   {

@@ -2,6 +2,7 @@
 // stdout is a pipe or a file (CI logs, `| tee`).
 import cliProgress from 'cli-progress';
 import { formatScore } from '../report/columns.js';
+import { formatGridSize } from '../space/grid.js';
 import { describeVerdict } from '../train/diagnostics.js';
 import type { TunerEvents } from '../tuner.js';
 import type { TrialRecord } from '../store/store.js';
@@ -14,14 +15,15 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
   let metric = '';
   const bestText = (best: TrialRecord | undefined) => (best ? `${formatScore(best.score)} (#${best.number})` : '-');
   return {
-    onStart({ study, dataset, backend, total: target, existing, workers, resumed }) {
+    onStart({ study, dataset, backend, total: target, existing, workers, resumed, gridSize }) {
       total = target;
       before = existing;
       metric = study.objective.metric;
       out.write(`backend: ${backend}\n`);
       out.write(`study: ${study.name}${resumed ? ` (continuing: ${existing} trials so far)` : ''} | space ${study.space} | objective ${metric} (${study.objective.direction})\n`);
       out.write(`data: ${dataset.name}: ${dataset.nTrain + dataset.nVal} rows, ${dataset.nFeatures} features, ${dataset.task}, ${dataset.nTrain} train / ${dataset.nVal} val\n`);
-      out.write(`workers: ${workers} | trials: up to ${target}\n`);
+      const grid = gridSize ? ` | grid: ${formatGridSize(gridSize)}` : '';
+      out.write(`workers: ${workers}${grid} | trials: up to ${target}\n`);
       if (interactive) {
         bar = new cliProgress.SingleBar(
           { format: 'trials {bar} {value}/{total} | running {running} | best {best} | ETA {eta_formatted}', hideCursor: true, etaBuffer: 8 },
