@@ -7,10 +7,11 @@ import { checkGridPoints } from './space/grid-values.js';
 import { isBuiltinDataset } from './data/builtin.js';
 import type { Task } from './data/types.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
+import { HYPERBAND_DEFAULTS, resolveHyperbandSettings } from './oracle/hyperband-schedule.js';
 import type { DiagnosticsSettings } from './train/diagnostics-types.js';
 import { BACKEND_CHOICES, type BackendPreference, type Direction } from './train/types.js';
 
-export const ALGORITHMS = ['random', 'grid'] as const;
+export const ALGORITHMS = ['random', 'grid', 'hyperband'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 export interface TunerOptions {
@@ -28,6 +29,10 @@ export interface TunerOptions {
   maxTrials?: number;
   /** Grid search: points a float without a step is discretised into (>= 2, min and max included). */
   gridPoints?: number;
+  /** Hyperband: reduction factor between rounds (default 3; an integer >= 2). */
+  factor?: number;
+  /** Hyperband: sweeps over the brackets (default 1). */
+  hyperbandIterations?: number;
   /** Cap on each trial's epochs. Default 30. */
   maxEpochs?: number;
   /** Parallel trials. Default: the number of cores. */
@@ -58,6 +63,8 @@ export interface ResolvedOptions {
   /** Infinity: no cap (grid search without --max-trials runs the whole grid). */
   maxTrials: number;
   gridPoints?: number;
+  /** Hyperband settings, validated (undefined for other algorithms). */
+  hyperband?: { factor: number; iterations: number };
   maxEpochs: number;
   workers: number;
   seed: number;
@@ -127,6 +134,18 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
     if (algorithm !== 'grid') throw new GradtuneError(`--grid-points applies to --algo grid only, not --algo ${algorithm}`);
     checkGridPoints(o.gridPoints);
   }
+  if ((o.factor !== undefined || o.hyperbandIterations !== undefined) && algorithm !== 'hyperband') {
+    throw new GradtuneError(`--factor and --hyperband-iterations apply to --algo hyperband only, not --algo ${algorithm}`);
+  }
+  if (algorithm === 'hyperband' && o.maxTrials !== undefined) {
+    throw new GradtuneError('--max-trials does not apply to --algo hyperband: its schedule sets the trials (see gradtune plan); use --max-epochs, --factor and --hyperband-iterations');
+  }
+  const hyperband =
+    algorithm === 'hyperband'
+      ? (({ factor, iterations }) => ({ factor, iterations }))(
+          resolveHyperbandSettings({ maxEpochs: o.maxEpochs ?? HYPERBAND_DEFAULTS.maxEpochs, factor: o.factor ?? HYPERBAND_DEFAULTS.factor, iterations: o.hyperbandIterations ?? HYPERBAND_DEFAULTS.iterations }),
+        )
+      : undefined;
   const seed = o.seed ?? DEFAULTS.seed;
   if (!Number.isInteger(seed)) throw new GradtuneError(`--seed must be a whole number, got ${o.seed}`);
   return {
@@ -139,7 +158,9 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
     // A grid has a natural end; 20 of it would be an arbitrary corner.
     maxTrials: algorithm === 'grid' && o.maxTrials === undefined ? Infinity : wholeNumber('--max-trials', o.maxTrials, DEFAULTS.maxTrials, 1),
     gridPoints: o.gridPoints,
-    maxEpochs: wholeNumber('--max-epochs', o.maxEpochs, DEFAULTS.maxEpochs, 1),
+    hyperband,
+    // Hyperband's max_epochs is its own default (27): the epochs of a trial that runs to the end.
+    maxEpochs: wholeNumber('--max-epochs', o.maxEpochs, algorithm === 'hyperband' ? HYPERBAND_DEFAULTS.maxEpochs : DEFAULTS.maxEpochs, 1),
     workers: wholeNumber('--workers', o.workers, availableParallelism(), 1),
     seed,
     storage: o.storage ?? DEFAULTS.storage,

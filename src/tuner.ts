@@ -8,6 +8,8 @@ import { loadDataset, describeDataset } from './data/load.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite.js';
 import { validateStudyName } from './store/names.js';
 import { randomOracle } from './oracle/random.js';
+import { hyperbandOracle } from './oracle/hyperband.js';
+import { hyperbandSchedule } from './oracle/hyperband-schedule.js';
 import { gridOracle, planGrid, type GridPlan } from './oracle/grid.js';
 import type { GridSize } from './space/grid.js';
 import { TrialPool } from './pool/pool.js';
@@ -67,6 +69,8 @@ export class Tuner {
   private backend: BackendName = 'cpu';
   /** Set by makeOracle for --algo grid: the grid's size, printed before the search starts. */
   private gridPlan: GridPlan | undefined;
+  /** Set by makeOracle for --algo hyperband: the schedule's number of trials. */
+  private hyperbandTotal: number | undefined;
 
   constructor(
     private readonly given: TunerOptions = {},
@@ -121,7 +125,7 @@ export class Tuner {
       const objective = defaultObjective(dataset, o);
       const { study, resumed } = this.openStudy(store, studyName, dataset, dataSource, objective);
       const existing = store.trials(study.id).length;
-      const total = this.gridPlan?.trials ?? o.maxTrials;
+      const total = this.gridPlan?.trials ?? this.hyperbandTotal ?? o.maxTrials;
       this.events.onStart?.({ study, dataset, backend, total, existing, workers: o.workers, resumed, gridSize: this.gridPlan?.size });
       let stopReason = 'stopped';
       const counters = { finished: 0, running: 0 };
@@ -150,6 +154,11 @@ export class Tuner {
       // large to run whole is an error that writes nothing.
       this.gridPlan = planGrid(space, { maxTrials: o.maxTrials, gridPoints: o.gridPoints });
       return gridOracle(space, { maxTrials: o.maxTrials, gridPoints: o.gridPoints });
+    }
+    if (o.algorithm === 'hyperband') {
+      const settings = { maxEpochs: o.maxEpochs, ...o.hyperband! };
+      this.hyperbandTotal = hyperbandSchedule(settings).totalTrials;
+      return hyperbandOracle(space, settings);
     }
     return randomOracle(space, { maxTrials: o.maxTrials });
   }
@@ -187,7 +196,7 @@ export class Tuner {
       data,
       objective,
       algorithm: o.algorithm,
-      settings: { maxTrials: o.maxTrials, diagnostics: resolveDiagnostics(o.diagnostics) },
+      settings: { maxTrials: o.maxTrials, ...(o.hyperband ? { hyperband: o.hyperband } : {}), diagnostics: resolveDiagnostics(o.diagnostics) },
       seed: o.seed,
       maxEpochs: o.maxEpochs,
     });
@@ -206,7 +215,7 @@ export class Tuner {
       const trial = asked.trial;
       counters.running++;
       this.events.onTrialStart?.(trial);
-      const result = await this.runInPool(pool, study, trial);
+      const result = await this.runInPool(pool, store, study, trial);
       counters.running--;
       counters.finished++;
       store.tell(study.id, trial.number, {
@@ -229,14 +238,25 @@ export class Tuner {
     return undefined;
   }
 
-  private async runInPool(pool: TrialPool, study: StudyRecord, trial: TrialRecord): Promise<TrialResult> {
+  private async runInPool(pool: TrialPool, store: SqliteStore, study: StudyRecord, trial: TrialRecord): Promise<TrialResult> {
+    // A promoted trial continues its parent from the parent's best-epoch weights, which
+    // the store holds (any process may have trained the parent).
+    let resume: TrialSpec['resume'];
+    if (trial.parent !== null) {
+      const checkpoint = store.checkpoint(study.id, trial.parent);
+      if (!checkpoint) return failedResult(this.backend, 0, `trial ${trial.parent}, which this trial continues, kept no checkpoint`);
+      resume = { checkpoint, fromEpoch: trial.fromEpoch ?? 0 };
+    }
     const spec: TrialSpec = {
       trialNumber: trial.number,
       params: trial.params,
       space: { builtin: this.options.space.builtin, path: this.options.space.path },
       data: study.data,
       objective: study.objective,
-      maxEpochs: study.maxEpochs,
+      // An oracle with a schedule of epochs (Hyperband) says what the trial trains to.
+      maxEpochs: trial.toEpoch ?? study.maxEpochs,
+      scheduledEpochs: trial.toEpoch !== null,
+      resume,
       seed: trialSeed(study.seed, trial.number),
       backend: this.options.backend,
       diagnostics: this.options.diagnostics,

@@ -16,11 +16,13 @@ export function searchCommand(): Command {
     .option('--target <column>', 'target column of --data (default: the last column)')
     .addOption(new Option('--task <task>', 'override the inferred task').choices(['classification', 'regression']))
     .option('--val-split <fraction>', 'fraction of rows held out for validation (default: 0.2)', numberFlag('--val-split'))
-    .addOption(new Option('--algo <algorithm>', 'search algorithm').choices(['random', 'grid']).default('random'))
+    .addOption(new Option('--algo <algorithm>', 'search algorithm').choices(['random', 'grid', 'hyperband']).default('random'))
     // No commander default: for grid, leaving --max-trials out means the whole grid.
     .option('--max-trials <n>', `total trials in the study (default: ${DEFAULTS.maxTrials}; grid: the whole grid)`, intFlag('--max-trials'))
     .option('--grid-points <n>', 'grid: points a float without a step is tried at (min and max included)', intFlag('--grid-points'))
-    .option('--max-epochs <n>', "cap on each trial's epochs (default: 30)", intFlag('--max-epochs'))
+    .option('--factor <n>', 'hyperband: reduction factor between rounds (default: 3)', intFlag('--factor'))
+    .option('--hyperband-iterations <n>', 'hyperband: sweeps over the brackets (default: 1)', intFlag('--hyperband-iterations'))
+    .option('--max-epochs <n>', "cap on each trial's epochs (default: 30; hyperband: its max_epochs, default 27)", intFlag('--max-epochs'))
     .option('--workers <n>', 'trials run in parallel (default: number of cores)', intFlag('--workers'))
     .option('--seed <n>', 'seed for configurations, split, weights and batches (default: 42)', intFlag('--seed'))
     .option('--objective <metric>', `metric to optimise: ${OBJECTIVE_METRICS.join(', ')}`)
@@ -57,6 +59,8 @@ export function searchCommand(): Command {
           task: opts.task,
           valSplit: opts.valSplit,
           algorithm: opts.algo,
+          factor: opts.factor,
+          hyperbandIterations: opts.hyperbandIterations,
           maxTrials: opts.maxTrials,
           gridPoints: opts.gridPoints,
           maxEpochs: opts.maxEpochs,

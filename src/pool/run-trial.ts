@@ -60,7 +60,9 @@ export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
     const outcome = await train({
       model,
       dataset,
-      training: config.training,
+      // Under a schedule (Hyperband), a round trains exactly to its epoch: the space's own
+      // epochs would cut it short.
+      training: spec.scheduledEpochs ? { ...config.training, epochs: undefined } : config.training,
       objective: spec.objective,
       maxEpochs: spec.maxEpochs,
       seed: spec.seed,

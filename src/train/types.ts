@@ -47,6 +47,8 @@ export interface TrialSpec {
   diagnostics: Partial<DiagnosticsSettings>;
   /** Return the best epoch's weights (the store keeps them for promotion and export). */
   keepCheckpoint: boolean;
+  /** The oracle set the epochs (maxEpochs is the round's end): the space's own `epochs` does not cut it short. */
+  scheduledEpochs?: boolean;
   /** Continue a parent trial from its best-epoch weights, numbering epochs after fromEpoch. */
   resume?: { checkpoint: Uint8Array; fromEpoch: number };
 }

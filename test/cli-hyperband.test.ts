@@ -1,0 +1,73 @@
+// Hyperband end to end: the schedule runs to completion on iris with 2 workers, promoted
+// trials continue their parents (same params, epochs numbered after the parent's), and
+// the same seed gives the same configurations with 1 or 2 workers.
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, runOk, tempDir } from './helpers/cli.js';
+import { openSqliteStore } from '../src/store/sqlite.js';
+import { hyperbandSchedule } from '../src/oracle/hyperband-schedule.js';
+import { paramsKey } from '../src/space/params.js';
+import type { TrialRecord } from '../src/store/store.js';
+
+const ARGS = ['search', '--algo', 'hyperband', '--space', 'quick', '--dataset', 'iris', '--max-epochs', '9', '--factor', '3', '--seed', '3'];
+
+function storedTrials(cwd: string): TrialRecord[] {
+  const store = openSqliteStore(join(cwd, 'gradtune.db'));
+  try {
+    return store.trials(store.getStudy('quick-iris')!.id);
+  } finally {
+    store.close();
+  }
+}
+
+const slot = (t: TrialRecord) => `${t.slot!.iteration}:${t.slot!.bracket}:${t.slot!.round}`;
+
+describe('gradtune search --algo hyperband', () => {
+  it('runs the whole schedule with promotions that continue their parents, the same configurations with 1 or 2 workers', { timeout: 120_000 }, async () => {
+    const [two, one] = [tempDir(), tempDir()];
+    const [a] = await Promise.all([runOk([...ARGS, '--workers', '2'], { cwd: two, timeoutMs: 100_000 }), runOk([...ARGS, '--workers', '1'], { cwd: one, timeoutMs: 100_000 })]);
+    expect(a.stdout).toMatch(/the Hyperband schedule is complete/);
+    const schedule = hyperbandSchedule({ maxEpochs: 9, factor: 3 });
+    const trials = storedTrials(two);
+    expect(trials).toHaveLength(schedule.totalTrials);
+    for (const b of schedule.brackets) {
+      for (const r of b.rounds) {
+        const here = trials.filter((t) => slot(t) === `0:${b.bracket}:${r.round}`);
+        expect(here, `bracket ${b.bracket} round ${r.round}`).toHaveLength(r.trials);
+        for (const t of here) {
+          expect(t.status).toBe('completed');
+          expect([t.fromEpoch, t.toEpoch]).toEqual([r.fromEpoch, r.toEpoch]);
+          // Epochs continue the parent's numbering; early stopping may end a round sooner.
+          expect(t.history[0].epoch).toBe(r.fromEpoch + 1);
+          expect(t.history.at(-1)!.epoch).toBeLessThanOrEqual(r.toEpoch);
+          if (r.round === 0) expect(t.parent).toBeNull();
+          else {
+            const parent = trials[t.parent!];
+            expect(slot(parent)).toBe(`0:${b.bracket}:${r.round - 1}`);
+            expect(parent.params).toEqual(t.params);
+          }
+        }
+      }
+    }
+    // Fresh configurations per slot are the same whatever the number of workers.
+    const fresh = (ts: TrialRecord[]) => ts.filter((t) => t.parent === null).map((t) => `${slot(t)} ${paramsKey(t.params)}`).sort();
+    expect(fresh(storedTrials(one))).toEqual(fresh(trials));
+  });
+
+  it('refuses a factor below 2, zero epochs and --max-trials, in one line, writing nothing', async () => {
+    for (const [flags, message] of [
+      [['--factor', '1'], /--factor must be a whole number >= 2, got 1/],
+      [['--max-epochs', '0'], /--max-epochs/],
+      [['--max-trials', '5'], /--max-trials does not apply to --algo hyperband/],
+    ] as const) {
+      const cwd = tempDir();
+      const args = [...ARGS.filter((x, i, all) => !(x === flags[0] || all[i - 1] === flags[0])), ...flags];
+      const { code, stderr } = await runCli(args, { cwd });
+      expect(code, stderr).toBe(2);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(message);
+      expect(existsSync(join(cwd, 'gradtune.db'))).toBe(false);
+    }
+  });
+});
