@@ -137,9 +137,6 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
   if ((o.factor !== undefined || o.hyperbandIterations !== undefined) && algorithm !== 'hyperband') {
     throw new GradtuneError(`--factor and --hyperband-iterations apply to --algo hyperband only, not --algo ${algorithm}`);
   }
-  if (algorithm === 'hyperband' && o.maxTrials !== undefined) {
-    throw new GradtuneError('--max-trials does not apply to --algo hyperband: its schedule sets the trials (see gradtune plan); use --max-epochs, --factor and --hyperband-iterations');
-  }
   const hyperband =
     algorithm === 'hyperband'
       ? (({ factor, iterations }) => ({ factor, iterations }))(
@@ -156,7 +153,8 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
     valSplit,
     algorithm,
     // A grid has a natural end; 20 of it would be an arbitrary corner.
-    maxTrials: algorithm === 'grid' && o.maxTrials === undefined ? Infinity : wholeNumber('--max-trials', o.maxTrials, DEFAULTS.maxTrials, 1),
+    // A grid or a Hyperband schedule has a natural end; --max-trials only caps it.
+    maxTrials: algorithm !== 'random' && o.maxTrials === undefined ? Infinity : wholeNumber('--max-trials', o.maxTrials, DEFAULTS.maxTrials, 1),
     gridPoints: o.gridPoints,
     hyperband,
     // Hyperband's max_epochs is its own default (27): the epochs of a trial that runs to the end.

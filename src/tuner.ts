@@ -63,6 +63,17 @@ function defaultObjective(dataset: Dataset, opts: ResolvedOptions): Objective {
   return { metric, direction };
 }
 
+/** Ends any oracle's search after `maxTrials` trials (stale ones, which lose their worker, do not count). */
+function capTrials(oracle: Oracle, maxTrials: number): Oracle {
+  if (!Number.isFinite(maxTrials)) return oracle;
+  return {
+    next(study, trials) {
+      if (trials.filter((t) => t.status !== 'stale').length >= maxTrials) return { kind: 'done', reason: `reached --max-trials ${maxTrials}` };
+      return oracle.next(study, trials);
+    },
+  };
+}
+
 export class Tuner {
   readonly options: ResolvedOptions;
   private stopping = false;
@@ -157,8 +168,8 @@ export class Tuner {
     }
     if (o.algorithm === 'hyperband') {
       const settings = { maxEpochs: o.maxEpochs, ...o.hyperband! };
-      this.hyperbandTotal = hyperbandSchedule(settings).totalTrials;
-      return hyperbandOracle(space, settings);
+      this.hyperbandTotal = Math.min(o.maxTrials, hyperbandSchedule(settings).totalTrials);
+      return capTrials(hyperbandOracle(space, settings), o.maxTrials);
     }
     return randomOracle(space, { maxTrials: o.maxTrials });
   }

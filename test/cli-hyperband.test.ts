@@ -24,6 +24,24 @@ function storedTrials(cwd: string): TrialRecord[] {
 const slot = (t: TrialRecord) => `${t.slot!.iteration}:${t.slot!.bracket}:${t.slot!.round}`;
 
 describe('gradtune search --algo hyperband', () => {
+  it('is the default algorithm of gradtune search, and --max-trials caps its schedule', { timeout: 60_000 }, async () => {
+    const cwd = tempDir();
+    // runCli adds --algo random to a search without --algo; the CLI is spawned directly here.
+    const { spawnSync } = await import('node:child_process');
+    const { CLI } = await import('./helpers/cli.js');
+    const out = spawnSync(process.execPath, [CLI, 'search', '--space', 'quick', '--dataset', 'iris', '--max-epochs', '9', '--max-trials', '5', '--workers', '1'], { cwd, encoding: 'utf8' });
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^reached --max-trials 5$/m);
+    const store = openSqliteStore(join(cwd, 'gradtune.db'));
+    const study = store.getStudy('quick-iris')!;
+    expect(study.algorithm).toBe('hyperband');
+    const trials = store.trials(study.id);
+    store.close();
+    expect(trials).toHaveLength(5);
+    // The first bracket's first round: fresh configurations trained to 1 epoch.
+    for (const t of trials) expect([t.parent, t.fromEpoch, t.toEpoch]).toEqual([null, 0, 1]);
+  });
+
   it('runs the whole schedule with promotions that continue their parents, the same configurations with 1 or 2 workers', { timeout: 120_000 }, async () => {
     const [two, one] = [tempDir(), tempDir()];
     const [a] = await Promise.all([runOk([...ARGS, '--workers', '2'], { cwd: two, timeoutMs: 100_000 }), runOk([...ARGS, '--workers', '1'], { cwd: one, timeoutMs: 100_000 })]);
@@ -55,11 +73,10 @@ describe('gradtune search --algo hyperband', () => {
     expect(fresh(storedTrials(one))).toEqual(fresh(trials));
   });
 
-  it('refuses a factor below 2, zero epochs and --max-trials, in one line, writing nothing', async () => {
+  it('refuses a factor below 2 and zero epochs, in one line, writing nothing', async () => {
     for (const [flags, message] of [
       [['--factor', '1'], /--factor must be a whole number >= 2, got 1/],
       [['--max-epochs', '0'], /--max-epochs/],
-      [['--max-trials', '5'], /--max-trials does not apply to --algo hyperband/],
     ] as const) {
       const cwd = tempDir();
       const args = [...ARGS.filter((x, i, all) => !(x === flags[0] || all[i - 1] === flags[0])), ...flags];

@@ -16,7 +16,7 @@ export function searchCommand(): Command {
     .option('--target <column>', 'target column of --data (default: the last column)')
     .addOption(new Option('--task <task>', 'override the inferred task').choices(['classification', 'regression']))
     .option('--val-split <fraction>', 'fraction of rows held out for validation (default: 0.2)', numberFlag('--val-split'))
-    .addOption(new Option('--algo <algorithm>', 'search algorithm').choices(['random', 'grid', 'hyperband']).default('random'))
+    .addOption(new Option('--algo <algorithm>', 'search algorithm').choices(['random', 'grid', 'hyperband']).default('hyperband'))
     // No commander default: for grid, leaving --max-trials out means the whole grid.
     .option('--max-trials <n>', `total trials in the study (default: ${DEFAULTS.maxTrials}; grid: the whole grid)`, intFlag('--max-trials'))
     .option('--grid-points <n>', 'grid: points a float without a step is tried at (min and max included)', intFlag('--grid-points'))

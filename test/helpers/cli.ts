@@ -34,8 +34,12 @@ export interface RunOptions {
  * pipe, so the progress reporter prints one plain line per trial instead of a bar.
  */
 export function runCli(args: readonly string[], opts: RunOptions): Promise<CliResult> {
+  // Most tests are about random search (trials counted by --max-trials); the CLI's default
+  // algorithm is Hyperband, so a search without --algo says random here. Tests of the
+  // default call the CLI with --algo hyperband or check the default explicitly.
+  const argv = args[0] === 'search' && !args.includes('--algo') ? [...args, '--algo', 'random'] : [...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [CLI, ...argv], {
       cwd: opts.cwd,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
