@@ -9,6 +9,7 @@ import { paramsKey } from '../src/space/params.js';
 import type { HyperParametersApi, Params, TrialConfig } from '../src/space/types.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../src/store/store.js';
 import { expectGradtuneError } from './helpers/errors.js';
+import { makeStudy, makeTrial, runParams } from './helpers/records.js';
 
 const CONFIG: TrialConfig = {
   model: { kind: 'mlp', hidden: [] },
@@ -27,50 +28,10 @@ function space(declare: (hp: HyperParametersApi) => void, name = 'test') {
   });
 }
 
-const STUDY: StudyRecord = {
-  id: 1,
-  name: 'grid',
-  space: 'test',
-  datasetName: 'iris',
-  datasetFingerprint: 'f',
-  data: { builtin: 'iris', valSplit: 0.2, seed: 0 },
-  objective: { metric: 'val_accuracy', direction: 'max' },
-  algorithm: 'grid',
-  settings: {},
-  seed: 42,
-  maxEpochs: 10,
-  createdAt: '2024-01-01T00:00:00.000Z',
-};
+const trial = makeTrial;
+const STUDY: StudyRecord = makeStudy({ name: 'grid', algorithm: 'grid' });
 
-function trial(number: number, params: Params, status: TrialStatus = 'completed'): TrialRecord {
-  return {
-    studyId: 1,
-    number,
-    status,
-    params,
-    score: status === 'completed' ? 0.9 : null,
-    bestEpoch: null,
-    epochsRun: 0,
-    history: [],
-    backend: null,
-    startedAt: '2024-01-01T00:00:00.000Z',
-    finishedAt: null,
-    durationMs: null,
-    heartbeatAt: null,
-    error: null,
-    diagnostics: null,
-    plannedEpochs: null,
-    parent: null,
-    fromEpoch: null,
-    toEpoch: null,
-    slot: null,
-  };
-}
 
-function runParams(d: Decision): Params {
-  if (d.kind !== 'run') throw new Error(`expected run, got ${JSON.stringify(d)}`);
-  return d.params;
-}
 
 /** Every combination, in grid order. */
 function all(s: ReturnType<typeof space>, gridPoints?: number): Params[] {

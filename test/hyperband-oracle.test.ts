@@ -9,6 +9,7 @@ import { defineSearchSpace } from '../src/space/define.js';
 import { paramsKey } from '../src/space/params.js';
 import type { Oracle } from '../src/oracle/oracle.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../src/store/store.js';
+import { makeStudy, makeTrial } from './helpers/records.js';
 
 const space = defineSearchSpace({
   name: 'toy',
@@ -21,11 +22,7 @@ const space = defineSearchSpace({
 });
 
 function study(seed = 7): StudyRecord {
-  return {
-    id: 1, name: 'hb', space: 'toy', datasetName: 'd', datasetFingerprint: 'f',
-    data: { builtin: 'iris', valSplit: 0.2, seed }, objective: { metric: 'val_accuracy', direction: 'max' },
-    algorithm: 'hyperband', settings: {}, seed, maxEpochs: 9, createdAt: '2024-01-01T00:00:00.000Z',
-  };
+  return makeStudy({ name: 'hb', space: 'toy', algorithm: 'hyperband', seed, maxEpochs: 9 });
 }
 
 /** A deterministic "training": better for x near 0.7, and for more epochs. */
@@ -53,11 +50,7 @@ function simulate(oracle: Oracle, s: StudyRecord, workers: number, orderSeed = '
       const d = oracle.next(s, trials);
       decisions++;
       if (d.kind === 'run') {
-        trials.push({
-          studyId: 1, number: trials.length, status: 'running', params: d.params, score: null, bestEpoch: null, epochsRun: 0, history: [],
-          backend: null, startedAt: '', finishedAt: null, durationMs: null, heartbeatAt: null, error: null, diagnostics: null, plannedEpochs: null,
-          parent: d.parent ?? null, fromEpoch: d.fromEpoch ?? null, toEpoch: d.toEpoch ?? null, slot: d.slot ?? null,
-        });
+        trials.push(makeTrial(trials.length, d.params, 'running', { parent: d.parent ?? null, fromEpoch: d.fromEpoch ?? null, toEpoch: d.toEpoch ?? null, slot: d.slot ?? null }));
         continue;
       }
       if (d.kind === 'done') return { trials, decisions };

@@ -7,58 +7,17 @@ import { BUILTIN_SPACES, loadSpace } from '../src/space/load.js';
 import { paramsKey } from '../src/space/params.js';
 import type { Params, TrialConfig } from '../src/space/types.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../src/store/store.js';
+import { makeStudy, makeTrial, runParams } from './helpers/records.js';
 
 const CONFIG: TrialConfig = {
   model: { kind: 'mlp', hidden: [] },
   training: { optimizer: 'adam', learningRate: 1e-3, batchSize: 32 },
 };
 
-function study(seed: number): StudyRecord {
-  return {
-    id: 1,
-    name: 'test',
-    space: 'mlp',
-    datasetName: 'iris',
-    datasetFingerprint: 'f',
-    data: { builtin: 'iris', valSplit: 0.2, seed: 0 },
-    objective: { metric: 'val_accuracy', direction: 'max' },
-    algorithm: 'random',
-    settings: {},
-    seed,
-    maxEpochs: 10,
-    createdAt: '2024-01-01T00:00:00.000Z',
-  };
-}
+const trial = makeTrial;
+const study = (seed: number): StudyRecord => makeStudy({ space: 'mlp', seed });
 
-function trial(number: number, params: Params, status: TrialStatus = 'completed'): TrialRecord {
-  return {
-    studyId: 1,
-    number,
-    status,
-    params,
-    score: status === 'completed' ? 0.9 : null,
-    bestEpoch: null,
-    epochsRun: 0,
-    history: [],
-    backend: null,
-    startedAt: '2024-01-01T00:00:00.000Z',
-    finishedAt: null,
-    durationMs: null,
-    heartbeatAt: null,
-    error: null,
-    diagnostics: null,
-    plannedEpochs: null,
-    parent: null,
-    fromEpoch: null,
-    toEpoch: null,
-    slot: null,
-  };
-}
 
-function runParams(d: Decision): Params {
-  if (d.kind !== 'run') throw new Error(`expected run, got ${JSON.stringify(d)}`);
-  return d.params;
-}
 
 /** Asks `count` times, appending each trial with the status `statusOf(n)` gives. */
 function ask(oracle: ReturnType<typeof randomOracle>, seed: number, count: number, statusOf: (n: number) => TrialStatus = () => 'completed') {
