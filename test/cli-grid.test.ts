@@ -83,3 +83,14 @@ describe('gradtune search --algo grid', () => {
     expect(await trialsByNumber(cwd, 'grid')).toEqual(trials);
   });
 });
+
+describe('gradtune search --algo grid on the quick space', () => {
+  it('runs the whole grid to completion on iris with 2 workers, each combination once', { timeout: 180_000 }, async () => {
+    const cwd = tempDir();
+    const { stdout } = await runOk(['search', '--algo', 'grid', '--space', 'quick', '--dataset', 'iris', '--max-epochs', '1', '--workers', '2', '--preflight-steps', '0'], { cwd, timeoutMs: 170_000 });
+    expect(stdout).toMatch(/^the grid is complete: 288 combinations$/m);
+    const trials = await trialsByNumber(cwd, 'quick-iris');
+    expect(trials).toHaveLength(288);
+    expect(new Set(trials.map((t) => JSON.stringify(Object.entries(t.params).sort()))).size).toBe(288);
+  });
+});
