@@ -197,12 +197,17 @@ describe('GradientMonitor (pure)', () => {
     expect(new GradientMonitor(settings).observe({ ...reading(3, 0.1), layers: layers(0.1, 2e4) }).evidence).toMatchObject({ layer: 'logits', threshold: 1e4 });
   });
 
-  it('says exploding on sustained growth of the global norm, not on one jump', () => {
+  it('says exploding on sustained growth of the global norm with a rising loss, not on one jump', () => {
     const m = new GradientMonitor(settings);
-    for (const [i, g] of [1, 2.5, 1, 2.5].entries()) expect(m.observe(reading(i, 0.1, { globalGrad: g })).kind).toBe('healthy');
-    m.observe(reading(5, 0.1, { globalGrad: 6 }));
-    const v = m.observe(reading(6, 0.1, { globalGrad: 13 }));
+    for (const [i, g] of [1, 2.5, 1, 2.5].entries()) expect(m.observe(reading(i, 0.1, { globalGrad: g, loss: 1 + i })).kind).toBe('healthy');
+    m.observe(reading(5, 0.1, { globalGrad: 6, loss: 5 }));
+    const v = m.observe(reading(6, 0.1, { globalGrad: 13, loss: 6 }));
     expect(v).toMatchObject({ kind: 'exploding', evidence: { statistic: 'global gradient growth', value: 13, threshold: 8 } });
+  });
+
+  it('does not call growing gradients exploding while the loss keeps falling', () => {
+    const m = new GradientMonitor(settings);
+    for (const [i, g] of [1, 2.5, 6, 13, 30].entries()) expect(m.observe(reading(i, 0.1, { globalGrad: g, loss: 1 / (i + 1) })).kind).toBe('healthy');
   });
 
   it('never says vanishing for a model without hidden layers', () => {

@@ -21,8 +21,10 @@ export interface CheckReading {
 export class GradientMonitor {
   private current: Verdict = { kind: 'healthy' };
   private previousGlobal: number | undefined;
+  private previousLoss = Infinity;
   private growthRun = 0;
   private growthSince = 0;
+  private growthLossSince = 0;
   private vanishingRun = 0;
 
   constructor(private readonly settings: DiagnosticsSettings) {}
@@ -55,15 +57,21 @@ export class GradientMonitor {
         return { kind: 'exploding', evidence: this.evidence(r, 'kernel gradient norm', l.layer, l.kernelGrad, s.explodingCeiling) };
       }
     }
-    // Sustained growth: the global norm multiplied by growthFactor at each of `sustain` checks in a row.
+    // Sustained growth: the global norm multiplied by growthFactor at each of `sustain`
+    // checks in a row while the loss rose too. Gradients can grow while a model converges
+    // (sharper minima, RMSprop/Adam near the end); divergence is growth with a worse loss.
     if (this.previousGlobal !== undefined && this.previousGlobal > 0 && r.globalGrad >= s.growthFactor * this.previousGlobal) {
-      if (this.growthRun === 0) this.growthSince = this.previousGlobal;
+      if (this.growthRun === 0) {
+        this.growthSince = this.previousGlobal;
+        this.growthLossSince = this.previousLoss;
+      }
       this.growthRun++;
     } else {
       this.growthRun = 0;
     }
     this.previousGlobal = r.globalGrad;
-    if (this.growthRun >= s.sustain) {
+    this.previousLoss = r.loss;
+    if (this.growthRun >= s.sustain && r.loss > this.growthLossSince) {
       return { kind: 'exploding', evidence: this.evidence(r, 'global gradient growth', null, r.globalGrad / this.growthSince, Math.pow(s.growthFactor, s.sustain)) };
     }
     return undefined;
