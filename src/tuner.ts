@@ -63,6 +63,9 @@ function defaultObjective(dataset: Dataset, opts: ResolvedOptions): Objective {
   return { metric, direction };
 }
 
+/** How often a running trial's heartbeat is refreshed (the store's grace period is 60 s). */
+const HEARTBEAT_MS = 10_000;
+
 /** Ends any oracle's search after `maxTrials` trials (stale ones, which lose their worker, do not count). */
 function capTrials(oracle: Oracle, maxTrials: number): Oracle {
   if (!Number.isFinite(maxTrials)) return oracle;
@@ -226,7 +229,15 @@ export class Tuner {
       const trial = asked.trial;
       counters.running++;
       this.events.onTrialStart?.(trial);
-      const result = await this.runInPool(pool, store, study, trial);
+      // The heartbeat tells other processes (and a later run) that this trial is alive;
+      // one that stops beating is re-queued as stale (store.ask).
+      const beat = setInterval(() => store.heartbeat(study.id, trial.number), HEARTBEAT_MS);
+      let result: TrialResult;
+      try {
+        result = await this.runInPool(pool, store, study, trial);
+      } finally {
+        clearInterval(beat);
+      }
       counters.running--;
       counters.finished++;
       store.tell(study.id, trial.number, {

@@ -180,6 +180,27 @@ describe('ask', () => {
 });
 
 describe('tell and heartbeat', () => {
+  it('marks a running trial stale when its heartbeat is older than the grace period, before the oracle decides', () => {
+    const clock = manualClock();
+    const store = openSqliteStore(file, { now: clock.now, staleAfterMs: 60_000 });
+    const { id } = store.createStudy(newStudy());
+    store.ask(id, run({ lr: 0.1 }));
+    store.ask(id, run({ lr: 0.2 }));
+    clock.advance(50_000);
+    store.heartbeat(id, 1); // trial 1 is alive; trial 0 lost its worker
+    clock.advance(20_000);
+    let seen: string[] = [];
+    store.ask(id, (_s, trials) => {
+      seen = trials.map((t) => t.status);
+      return { kind: 'wait' };
+    });
+    expect(seen).toEqual(['stale', 'running']);
+    // A stale trial may still report: its result is real.
+    store.tell(id, 0, { status: 'completed', score: 0.5, bestEpoch: 1, epochsRun: 1, history: [], backend: 'cpu', durationMs: 1 });
+    expect(store.trials(id).map((t) => t.status)).toEqual(['completed', 'running']);
+    store.close();
+  });
+
   it("stores what the oracle decided beyond params: parent, epochs and schedule slot", () => {
     const store = openStore();
     const { id } = store.createStudy(newStudy());

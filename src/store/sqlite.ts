@@ -19,7 +19,15 @@ import { TRIAL_COLUMNS, toStudy, toTrial, type StudyRow, type TrialRow } from '.
 export interface SqliteStoreOptions {
   /** Clock for created_at/started_at/heartbeat_at/finished_at; tests pin it. */
   now?: () => Date;
+  /**
+   * A running trial whose heartbeat is older than this lost its worker (a killed process):
+   * the next ask marks it stale, so the oracle can hand its slot out again. Default 60 s;
+   * the Tuner beats every 10 s.
+   */
+  staleAfterMs?: number;
 }
+
+export const DEFAULT_STALE_AFTER_MS = 60_000;
 
 /**
  * Opens the store at `path` (`:memory:` for a throwaway one), creating the file and its
@@ -28,7 +36,7 @@ export interface SqliteStoreOptions {
  * written by a newer gradtune.
  */
 export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): SqliteStore {
-  return new SqliteStore(path, openDatabase(path), opts.now ?? (() => new Date()));
+  return new SqliteStore(path, openDatabase(path), opts.now ?? (() => new Date()), opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
 }
 
 /** The embedded store: one SQLite file that several processes on one machine share. */
@@ -38,6 +46,7 @@ export class SqliteStore implements Store {
     readonly path: string,
     private readonly db: Database.Database,
     private readonly now: () => Date,
+    private readonly staleAfterMs: number = DEFAULT_STALE_AFTER_MS,
   ) {}
 
   createStudy(study: NewStudy): StudyRecord {
@@ -152,6 +161,11 @@ export class SqliteStore implements Store {
       .transaction((): AskResult => {
         const study = this.studyById(studyId);
         if (!study) throw this.unknownStudy(`with id ${studyId}`);
+        // Inside the same transaction as the decision: no two processes re-queue one trial.
+        const cutoff = new Date(this.now().getTime() - this.staleAfterMs).toISOString();
+        this.db
+          .prepare(`UPDATE trials SET status = 'stale' WHERE study_id = ? AND status = 'running' AND heartbeat_at < ?`)
+          .run(studyId, cutoff);
         const decision = decide(study, this.trials(studyId));
         switch (decision.kind) {
           case 'wait':
