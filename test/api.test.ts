@@ -98,7 +98,7 @@ describe('Tuner and checkpoints', () => {
     const space = await loadSpace({ builtin: 'quick' });
     const ds = loadDataset(results.study.data);
     const model = buildModel(space.configFor(best.params), { inputDim: ds.nFeatures, outputUnits: ds.nOutputs, task: ds.task, seed: 0 });
-    loadCheckpoint(model, bytes!);
+    await loadCheckpoint(model, bytes!);
     // The stored weights reproduce the trial's best val_accuracy on the study's validation split.
     const { tf } = await import('../src/train/backend.js');
     const accuracy = tf.tidy(() => {

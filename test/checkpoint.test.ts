@@ -24,7 +24,7 @@ describe('checkpoints', () => {
     const model = buildModel(config, shapes(1));
     const weights = model.getWeights();
     const bytes = await encodeCheckpoint(weights);
-    const back = decodeCheckpoint(bytes);
+    const back = decodeCheckpoint(bytes).model;
     expect(back.map((t) => t.shape)).toEqual(weights.map((t) => t.shape));
     back.forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(weights[i].dataSync())));
     tf.dispose(back);
@@ -61,8 +61,33 @@ describe('checkpoints', () => {
     const wide: TrialConfig = { ...config, model: { kind: 'mlp', hidden: [{ units: 16, activation: 'relu', initializer: 'heNormal' }] } };
     const other = buildModel(wide, shapes(1));
     const before = tf.memory().numTensors;
-    expect(() => loadCheckpoint(other as TF.LayersModel, bytes)).toThrow(/does not fit this model/);
+    await expect(loadCheckpoint(other as TF.LayersModel, bytes)).rejects.toThrow(/does not fit this model/);
     expect(tf.memory().numTensors).toBe(before);
     other.dispose();
+  });
+});
+
+describe("checkpoints and the optimizer's state", () => {
+  it("carry Adam's moments and step count from the parent's best epoch to the trial that continues it", async () => {
+    const ds = separableDataset();
+    const parentModel = buildModel(config, shapes(3));
+    const trainable = parentModel.trainableWeights.length;
+    const parent = await train({ model: parentModel, dataset: ds, training: { ...config.training, epochs: 2 }, objective, maxEpochs: 2, seed: 3, keepCheckpoint: true });
+    parentModel.dispose();
+    const saved = decodeCheckpoint(parent.checkpoint!);
+    // The step count, then a first and a second moment per trainable variable.
+    expect(saved.optimizer).toHaveLength(1 + 2 * trainable);
+    expect(saved.optimizer[0].tensor.dataSync()[0]).toBeGreaterThan(0);
+    const savedValues = saved.optimizer.map((w) => Array.from(w.tensor.dataSync()));
+    tf.dispose([...saved.model, ...saved.optimizer.map((w) => w.tensor)]);
+
+    const child = buildModel(config, shapes(9));
+    const optimizer = tf.train.adam(0.01);
+    await loadCheckpoint(child, parent.checkpoint!, optimizer);
+    const restored = await optimizer.getWeights();
+    expect(restored.map((w) => Array.from(w.tensor.dataSync()))).toEqual(savedValues);
+    restored[0].tensor.dispose();
+    optimizer.dispose();
+    child.dispose();
   });
 });

@@ -1,23 +1,37 @@
 // A checkpoint: a model's weights (all of them, trainable or not, in model.getWeights()
-// order) as one self-describing byte array, small enough for a BLOB in the store and
-// cheap to send between threads. Layout: 4-byte little-endian header length, the header
+// order) and optionally its optimizer's state (Adam's moments, momentum's
+// accumulations...), as one self-describing byte array, small enough for a BLOB in the
+// store and cheap to send between threads. A trial that continues another resumes both,
+// as Keras does from a checkpoint. Layout: 4-byte little-endian header length, the header
 // (JSON: tfjs weight specs), then the weight data as tfjs encodes it.
 import type * as TF from '@tensorflow/tfjs';
+
+/** A tensor with a name, as optimizers list their state (tfjs-core's NamedTensor). */
+export type NamedTensor = { name: string; tensor: TF.Tensor };
 import { tf } from './tf.js';
 import { GradtuneError } from '../errors.js';
 
 interface Header {
   format: 'gradtune-checkpoint-1';
   specs: TF.io.WeightsManifestEntry[];
+  /** The first `modelWeights` tensors are the model's; the rest the optimizer's (absent: none). */
+  modelWeights?: number;
 }
 
-/** Encodes the model's current weights. */
-export async function encodeCheckpoint(weights: TF.Tensor[]): Promise<Uint8Array> {
+export interface DecodedCheckpoint {
+  model: TF.Tensor[];
+  /** The optimizer's weights in its getWeights() order (iterations first); empty when not saved. */
+  optimizer: NamedTensor[];
+}
+
+/** Encodes a model's weights, and optionally its optimizer's (as `optimizer.getWeights()` lists them). */
+export async function encodeCheckpoint(weights: TF.Tensor[], optimizerWeights: NamedTensor[] = []): Promise<Uint8Array> {
   // Positional names: a model rebuilt from the same configuration lists its weights in
   // the same order, while layer names carry global counters that differ between builds.
-  const named = weights.map((tensor, i) => ({ name: `w${i}`, tensor }));
+  // The optimizer matches its state to variables by position too.
+  const named = [...weights.map((tensor, i) => ({ name: `w${i}`, tensor })), ...optimizerWeights.map((w, i) => ({ name: `o${i}`, tensor: w.tensor }))];
   const { data, specs } = await tf.io.encodeWeights(named);
-  const header = new TextEncoder().encode(JSON.stringify({ format: 'gradtune-checkpoint-1', specs } satisfies Header));
+  const header = new TextEncoder().encode(JSON.stringify({ format: 'gradtune-checkpoint-1', specs, modelWeights: weights.length } satisfies Header));
   const out = new Uint8Array(4 + header.length + data.byteLength);
   new DataView(out.buffer).setUint32(0, header.length, true);
   out.set(header, 4);
@@ -26,7 +40,7 @@ export async function encodeCheckpoint(weights: TF.Tensor[]): Promise<Uint8Array
 }
 
 /** Decodes a checkpoint into tensors, in the order they were encoded (the caller disposes them). */
-export function decodeCheckpoint(bytes: Uint8Array): TF.Tensor[] {
+export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = bytes.byteLength >= 4 ? view.getUint32(0, true) : -1;
   let header: Header;
@@ -39,12 +53,18 @@ export function decodeCheckpoint(bytes: Uint8Array): TF.Tensor[] {
   }
   const data = bytes.slice(4 + headerLength).buffer;
   const map = tf.io.decodeWeights(data, header.specs);
-  return header.specs.map((s) => map[s.name]);
+  const all = header.specs.map((s) => map[s.name]);
+  const n = header.modelWeights ?? all.length;
+  return { model: all.slice(0, n), optimizer: all.slice(n).map((tensor, i) => ({ name: `o${i}`, tensor })) };
 }
 
-/** Sets a model's weights from a checkpoint; a checkpoint of another architecture is an error. */
-export function loadCheckpoint(model: TF.LayersModel, bytes: Uint8Array): void {
-  const tensors = decodeCheckpoint(bytes);
+/**
+ * Sets a model's weights (and, when given and saved, its optimizer's state) from a
+ * checkpoint; a checkpoint of another architecture is an error.
+ */
+export async function loadCheckpoint(model: TF.LayersModel, bytes: Uint8Array, optimizer?: TF.Optimizer): Promise<void> {
+  const decoded = decodeCheckpoint(bytes);
+  const tensors = decoded.model;
   try {
     const expected = model.getWeights();
     const fits = tensors.length === expected.length && tensors.every((t, i) => t.shape.join('x') === expected[i].shape.join('x'));
@@ -52,7 +72,10 @@ export function loadCheckpoint(model: TF.LayersModel, bytes: Uint8Array): void {
       throw new GradtuneError('the checkpoint does not fit this model (another architecture): a promoted trial must keep its parent\'s configuration');
     }
     model.setWeights(tensors);
+    // The optimizer makes variables of its own from these (sharing the data), so the
+    // decoded tensors are disposed below either way.
+    if (optimizer && decoded.optimizer.length > 0) await optimizer.setWeights(decoded.optimizer);
   } finally {
-    tf.dispose(tensors);
+    tf.dispose([...tensors, ...decoded.optimizer.map((w) => w.tensor)]);
   }
 }

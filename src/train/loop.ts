@@ -3,6 +3,7 @@
 // dataset lives on the backend, each batch is gathered by an index tensor, and metrics
 // are accumulated on the backend and read back once per epoch.
 import type * as TF from '@tensorflow/tfjs';
+import type { NamedTensor } from './checkpoint.js';
 import seedrandom from 'seedrandom';
 import { tf } from './backend.js';
 import { disposeOptimizer, makeOptimizer, setLearningRate } from './optimizer.js';
@@ -128,6 +129,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   let best: number | null = null;
   let bestEpoch: number | null = null;
   let bestWeights: TF.Tensor[] | null = null;
+  let bestOptimizer: NamedTensor[] | null = null;
   let sinceBest = 0;
   let stoppedEarly: TrainOutcome['stoppedEarly'];
   let globalStep = fromEpoch * stepsPerEpoch;
@@ -138,7 +140,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   let checkpoint: Uint8Array | undefined;
 
   try {
-    if (opts.resume) loadCheckpoint(model, opts.resume.checkpoint);
+    if (opts.resume) await loadCheckpoint(model, opts.resume.checkpoint, optimizer);
     epochs: for (let epoch = fromEpoch + 1; epoch <= epochs; epoch++) {
       const order = tf.tensor1d(shuffledIndices(ds.nTrain, rng), 'int32');
       // Per-step batch loss (mean) and metric sum stay on the backend as kept scalars and
@@ -222,6 +224,14 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         sinceBest = 0;
         bestWeights?.forEach((w) => w.dispose());
         bestWeights = model.getWeights().map((w) => w.clone());
+        if (opts.keepCheckpoint) {
+          // The optimizer's state at the best epoch goes into the checkpoint with the weights.
+          bestOptimizer?.forEach((w) => w.tensor.dispose());
+          const current = await optimizer.getWeights();
+          bestOptimizer = current.map((w) => ({ name: w.name, tensor: w.tensor.clone() }));
+          // getWeights makes the iteration count a new scalar; the rest are the optimizer's own variables.
+          current[0]?.tensor.dispose();
+        }
       } else {
         sinceBest++;
       }
@@ -240,11 +250,12 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     }
     // Restore the best epoch's weights, as Keras's EarlyStopping(restore_best_weights).
     if (bestWeights) model.setWeights(bestWeights);
-    if (bestWeights && opts.keepCheckpoint) checkpoint = await encodeCheckpoint(bestWeights);
+    if (bestWeights && opts.keepCheckpoint) checkpoint = await encodeCheckpoint(bestWeights, bestOptimizer ?? []);
   } finally {
     const diagnostics = recorder?.finish();
     if (diagnostics) outcomeDiagnostics = diagnostics;
     bestWeights?.forEach((w) => w.dispose());
+    bestOptimizer?.forEach((w) => w.tensor.dispose());
     disposeOptimizer(optimizer);
     tf.dispose([xTrain, yTrain, xVal, yVal]);
   }
