@@ -10,22 +10,19 @@ import { formatBest } from '../src/report/best.js';
 import { describeRejection, rejectionSummary } from '../src/report/rejection.js';
 import { DEFAULT_DIAGNOSTICS } from '../src/train/diagnostics-settings.js';
 import type { EpochGradientStats, TrialDiagnostics, VerdictEvidence } from '../src/train/diagnostics-types.js';
+import { makeStudy, makeTrial } from './helpers/records.js';
 
 function study(direction: Direction = 'max', metric = direction === 'max' ? 'val_accuracy' : 'val_loss'): StudyRecord {
-  return {
-    id: 1,
+  return makeStudy({
     name: 'iris-demo',
     space: 'mlp',
-    datasetName: 'iris',
     datasetFingerprint: 'abc123',
     data: { builtin: 'iris', valSplit: 0.2, seed: 7 },
     objective: { metric, direction },
-    algorithm: 'random',
     settings: { maxTrials: 10 },
-    seed: 42,
     maxEpochs: 20,
     createdAt: '2024-05-01T12:00:00.000Z',
-  };
+  });
 }
 
 function epoch(n: number, loss: number, valAccuracy: number): EpochRecord {
@@ -34,30 +31,18 @@ function epoch(n: number, loss: number, valAccuracy: number): EpochRecord {
 
 function trial(number: number, over: Partial<TrialRecord> = {}): TrialRecord {
   const done = (over.status ?? 'completed') !== 'running';
-  return {
-    studyId: 1,
-    number,
-    status: 'completed',
-    // `optimizer` is the same everywhere: a constant the table should drop.
-    params: { learning_rate: 0.001 * (number + 1), units: 16 * (number + 1), optimizer: 'adam' },
+  // `optimizer` is the same everywhere: a constant the table should drop.
+  const params = { learning_rate: 0.001 * (number + 1), units: 16 * (number + 1), optimizer: 'adam' };
+  return makeTrial(number, params, 'completed', {
     score: null,
-    bestEpoch: null,
     epochsRun: 3,
     history: [epoch(1, 1.0, 0.5), epoch(2, 0.8, 0.6), epoch(3, 0.7, 0.65)],
     backend: 'cpu',
     startedAt: '2024-05-01T12:00:00.000Z',
     finishedAt: done ? '2024-05-01T12:00:05.000Z' : null,
     durationMs: done ? 5250 : null,
-    heartbeatAt: null,
-    error: null,
-    diagnostics: null,
-    plannedEpochs: null,
-    parent: null,
-    fromEpoch: null,
-    toEpoch: null,
-    slot: null,
     ...over,
-  };
+  });
 }
 
 /** A mixed history: four scored trials (one tie), one of each other status. */

@@ -9,21 +9,17 @@ import { formatLeaderboard } from '../src/report/leaderboard.js';
 import { formatTrial } from '../src/report/trial.js';
 import { expectGradtuneError } from './helpers/errors.js';
 import { listDir, runCli, runOk, sha256, tempDir } from './helpers/cli.js';
+import { makeStudy, makeTrial } from './helpers/records.js';
 
-const STUDY: StudyRecord = {
-  id: 1,
+const STUDY: StudyRecord = makeStudy({
   name: 'iris-demo',
   space: 'mlp',
-  datasetName: 'iris',
   datasetFingerprint: 'abc123',
   data: { builtin: 'iris', valSplit: 0.2, seed: 7 },
-  objective: { metric: 'val_accuracy', direction: 'max' },
-  algorithm: 'random',
   settings: { maxTrials: 4 },
-  seed: 42,
   maxEpochs: 20,
   createdAt: '2024-05-01T12:00:00.000Z',
-};
+});
 
 /** Two epochs of a tanh layer (saturation), a ReLU layer (dead units) and a bias-free output. */
 function gradEpochs(scale: number): EpochGradientStats[] {
@@ -43,13 +39,8 @@ function diagnostics(epochs: EpochGradientStats[], verdict: TrialDiagnostics['ve
 }
 
 function trial(number: number, over: Partial<TrialRecord>): TrialRecord {
-  return {
-    studyId: 1,
-    number,
-    status: 'completed',
-    params: { activation: 'tanh', learning_rate: 0.0375, units: 16 },
+  return makeTrial(number, { activation: 'tanh', learning_rate: 0.0375, units: 16 }, 'completed', {
     score: null,
-    bestEpoch: null,
     epochsRun: 2,
     history: [
       { epoch: 1, loss: 0.7634, val_loss: 0.7415, accuracy: 0.7917, val_accuracy: 0.8, learningRate: 0.0375 },
@@ -59,16 +50,9 @@ function trial(number: number, over: Partial<TrialRecord>): TrialRecord {
     startedAt: '2024-05-01T12:00:00.000Z',
     finishedAt: '2024-05-01T12:00:05.000Z',
     durationMs: 5250,
-    heartbeatAt: null,
-    error: null,
-    diagnostics: null,
     plannedEpochs: 20,
-    parent: null,
-    fromEpoch: null,
-    toEpoch: null,
-    slot: null,
     ...over,
-  };
+  });
 }
 
 const VANISHING: VerdictEvidence = { statistic: 'kernel gradient norm', layer: 'dense_1', value: 2.1e-9, threshold: 1e-7, epoch: 1, step: 40, preflight: true };
