@@ -277,7 +277,7 @@ export class Tuner {
       objective: study.objective,
       // An oracle with a schedule of epochs (Hyperband) says what the trial trains to.
       maxEpochs: trial.toEpoch ?? study.maxEpochs,
-      scheduledEpochs: trial.toEpoch !== null,
+      scheduleEpochs: trial.toEpoch !== null ? study.maxEpochs : undefined,
       resume,
       seed: trialSeed(study.seed, trial.number),
       backend: this.options.backend,

@@ -110,6 +110,25 @@ describe('gradient clipping', () => {
 });
 
 describe('learning-rate schedule', () => {
+  it('spans the whole schedule in a short round, so a Hyperband round sees the rates a full run would', async () => {
+    const ds = separableDataset();
+    const cfg = config({ epochs: undefined, decay: 'cosine' });
+    const rates = async (maxEpochs: number, scheduleEpochs?: number) => {
+      const model = buildModel(cfg, { inputDim: 2, outputUnits: 2, task: 'classification', seed: 3 });
+      try {
+        const out = await train({ model, dataset: ds, training: cfg.training, objective, maxEpochs, seed: 3, scheduleEpochs });
+        return out.history.map((r) => r.learningRate);
+      } finally {
+        model.dispose();
+      }
+    };
+    const full = await rates(4);
+    const round = await rates(1, 4);
+    const alone = await rates(1);
+    expect(round).toEqual(full.slice(0, 1));
+    // Without the horizon, cosine would decay to zero within the round.
+    expect(alone[0]).toBeLessThan(full[0] / 2);
+  });
   const base = { baseRate: 0.1, warmupEpochs: 2, decay: 'constant' as const, decayRate: 0.5, stepsPerEpoch: 10, totalEpochs: 10 };
   it('warms up linearly to the base rate', () => {
     expect(learningRateAt(0, base)).toBeCloseTo(0.005);

@@ -62,7 +62,8 @@ export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
       dataset,
       // Under a schedule (Hyperband), a round trains exactly to its epoch: the space's own
       // epochs would cut it short.
-      training: spec.scheduledEpochs ? { ...config.training, epochs: undefined } : config.training,
+      training: spec.scheduleEpochs ? { ...config.training, epochs: undefined } : config.training,
+      scheduleEpochs: spec.scheduleEpochs,
       objective: spec.objective,
       maxEpochs: spec.maxEpochs,
       seed: spec.seed,

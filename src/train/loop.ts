@@ -32,6 +32,8 @@ export interface TrainOptions {
   diagnostics?: DiagnosticsSettings;
   /** Continue a trial: its parent's checkpoint, and the epochs the parent trained. */
   resume?: { checkpoint: Uint8Array; fromEpoch: number };
+  /** Epochs the learning-rate schedule spans (default: the epochs this run trains to). */
+  scheduleEpochs?: number;
   /** Return the best epoch's weights as a checkpoint. */
   keepCheckpoint?: boolean;
 }
@@ -106,7 +108,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     decay: training.decay ?? 'constant',
     decayRate: training.decayRate ?? 0.9,
     stepsPerEpoch,
-    totalEpochs: epochs,
+    totalEpochs: Math.max(epochs, opts.scheduleEpochs ?? epochs),
   };
   const patience = training.earlyStopping?.patience ?? Infinity;
   const minDelta = training.earlyStopping?.minDelta ?? 0;

@@ -47,8 +47,13 @@ export interface TrialSpec {
   diagnostics: Partial<DiagnosticsSettings>;
   /** Return the best epoch's weights (the store keeps them for promotion and export). */
   keepCheckpoint: boolean;
-  /** The oracle set the epochs (maxEpochs is the round's end): the space's own `epochs` does not cut it short. */
-  scheduledEpochs?: boolean;
+  /**
+   * Set when the oracle chose the epochs (a Hyperband round ends at maxEpochs): the study's
+   * --max-epochs. The space's own `epochs` does not cut the round short, and the learning-rate
+   * schedule spans these epochs, so a configuration's rate at epoch e is the same whichever
+   * round trains it.
+   */
+  scheduleEpochs?: number;
   /** Continue a parent trial from its best-epoch weights, numbering epochs after fromEpoch. */
   resume?: { checkpoint: Uint8Array; fromEpoch: number };
 }
