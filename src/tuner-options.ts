@@ -49,8 +49,23 @@ export interface TunerOptions {
   /** Start the study afresh, deleting its trials. */
   overwrite?: boolean;
   backend?: BackendPreference;
+  /**
+   * Keep the checkpoints (best-epoch weights) of only this many best completed trials,
+   * plus those Hyperband may still promote; the others are dropped. Default: keep all.
+   */
+  keepCheckpoints?: number;
   /** Gradient-monitor settings (thresholds, cadence, preflight, reject); see DEFAULT_DIAGNOSTICS. */
   diagnostics?: Partial<DiagnosticsSettings>;
+  /** Times a failed trial is run again (same number and params) before it stays failed. Default 0. */
+  maxRetries?: number;
+  /** Stop the search when this many trials in a row fail for good. Default 3, as in Keras Tuner. */
+  maxConsecutiveFailures?: number;
+  /** Seconds after which a trial is ended as failed and its worker replaced. Default: no limit. */
+  trialTimeout?: number;
+  /** Seconds between heartbeats of a running trial. Default 10. */
+  heartbeatInterval?: number;
+  /** Seconds without a heartbeat after which a running trial is stale and run again. Default 60. */
+  staleAfter?: number;
 }
 
 export interface ResolvedOptions {
@@ -74,8 +89,18 @@ export interface ResolvedOptions {
   direction?: Direction;
   overwrite: boolean;
   backend: BackendPreference;
+  /** Infinity: keep every checkpoint. */
+  keepCheckpoints: number;
   /** The run's own overrides, validated (a space's may come under them). */
   diagnostics: Partial<DiagnosticsSettings>;
+  maxRetries: number;
+  maxConsecutiveFailures: number;
+  /** Seconds; Infinity: no limit. */
+  trialTimeout: number;
+  /** Seconds. */
+  heartbeatInterval: number;
+  /** Seconds. */
+  staleAfter: number;
 }
 
 export const DEFAULTS = {
@@ -88,9 +113,19 @@ export const DEFAULTS = {
   seed: 42,
   storage: 'gradtune.db',
   backend: 'auto' as BackendPreference,
+  maxRetries: 0,
+  maxConsecutiveFailures: 3,
+  heartbeatInterval: 10,
+  staleAfter: 60,
 };
 
 export const OBJECTIVE_METRICS = ['val_accuracy', 'accuracy', 'val_loss', 'loss', 'val_mae', 'mae'] as const;
+
+function positiveSeconds(flag: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!(Number.isFinite(v) && v > 0)) throw new GradtuneError(`${flag} must be a number of seconds > 0, got ${value}`);
+  return v;
+}
 
 function wholeNumber(flag: string, value: number | undefined, fallback: number, min: number): number {
   const v = value ?? fallback;
@@ -143,6 +178,13 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
           resolveHyperbandSettings({ maxEpochs: o.maxEpochs ?? HYPERBAND_DEFAULTS.maxEpochs, factor: o.factor ?? HYPERBAND_DEFAULTS.factor, iterations: o.hyperbandIterations ?? HYPERBAND_DEFAULTS.iterations }),
         )
       : undefined;
+  const heartbeatInterval = positiveSeconds('--heartbeat-interval', o.heartbeatInterval, DEFAULTS.heartbeatInterval);
+  const staleAfter = positiveSeconds('--stale-after', o.staleAfter, DEFAULTS.staleAfter);
+  // A live trial must beat at least twice within the grace period, or a busy machine
+  // would see its own trials go stale and run twice.
+  if (staleAfter < 2 * heartbeatInterval) {
+    throw new GradtuneError(`--stale-after (${staleAfter} s) must be at least twice --heartbeat-interval (${heartbeatInterval} s); raise --stale-after or beat more often`);
+  }
   const seed = o.seed ?? DEFAULTS.seed;
   if (!Number.isInteger(seed)) throw new GradtuneError(`--seed must be a whole number, got ${o.seed}`);
   return {
@@ -167,7 +209,13 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
     direction: o.direction,
     overwrite: o.overwrite ?? false,
     backend,
+    keepCheckpoints: o.keepCheckpoints === undefined ? Infinity : wholeNumber('--keep-checkpoints', o.keepCheckpoints, 0, 0),
     diagnostics: validRunDiagnostics(o.diagnostics),
+    maxRetries: wholeNumber('--max-retries', o.maxRetries, DEFAULTS.maxRetries, 0),
+    maxConsecutiveFailures: wholeNumber('--max-consecutive-failures', o.maxConsecutiveFailures, DEFAULTS.maxConsecutiveFailures, 1),
+    trialTimeout: o.trialTimeout === undefined ? Infinity : positiveSeconds('--trial-timeout', o.trialTimeout, Infinity),
+    heartbeatInterval,
+    staleAfter,
   };
 }
 

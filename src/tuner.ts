@@ -15,6 +15,7 @@ import type { GridSize } from './space/grid.js';
 import { TrialPool } from './pool/pool.js';
 import { initBackend } from './train/backend.js';
 import { bestTrial } from './report/rank.js';
+import { checkpointsToKeep } from './export/retention.js';
 import { rejectionSummary, type RejectionSummary } from './report/rejection.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
 import { defaultStudyName, resolveOptions, type ResolvedOptions, type TunerOptions } from './tuner-options.js';
@@ -30,7 +31,8 @@ export type { TunerOptions } from './tuner-options.js';
 export interface TunerEvents {
   /** `gridSize`: the number of combinations, for --algo grid. */
   onStart?(info: { study: StudyRecord; dataset: Dataset; backend: BackendName; total: number; existing: number; workers: number; resumed: boolean; gridSize?: GridSize }): void;
-  onTrialStart?(trial: TrialRecord): void;
+  /** `rerun`: an earlier trial handed out again (it lost its process, or failed with retries left). */
+  onTrialStart?(trial: TrialRecord, rerun?: 'stale' | 'retry'): void;
   onTrialEnd?(trial: TrialRecord, progress: { finished: number; running: number; best: TrialRecord | undefined }): void;
 }
 
@@ -40,6 +42,8 @@ export interface SearchResults {
   best: TrialRecord | undefined;
   /** Why the search ended, e.g. "reached --max-trials 20". */
   stopReason: string;
+  /** True when interrupt() ended the search: its running trials were given back, to be re-run on resume. */
+  interrupted: boolean;
   /** Trials rejected by the gradient monitor, and the epochs that saved. */
   rejection: RejectionSummary;
   backend: BackendName;
@@ -63,9 +67,6 @@ function defaultObjective(dataset: Dataset, opts: ResolvedOptions): Objective {
   return { metric, direction };
 }
 
-/** How often a running trial's heartbeat is refreshed (the store's grace period is 60 s). */
-const HEARTBEAT_MS = 10_000;
-
 /** Ends any oracle's search after `maxTrials` trials (stale ones, which lose their worker, do not count). */
 function capTrials(oracle: Oracle, maxTrials: number): Oracle {
   if (!Number.isFinite(maxTrials)) return oracle;
@@ -77,9 +78,18 @@ function capTrials(oracle: Oracle, maxTrials: number): Oracle {
   };
 }
 
+/** Why a running trial was aborted: its --trial-timeout, or the whole search interrupted. */
+type AbortReason = 'timeout' | 'interrupt';
+
 export class Tuner {
   readonly options: ResolvedOptions;
   private stopping = false;
+  private interrupted = false;
+  /** Set when --max-consecutive-failures is reached: the error the search ends with. */
+  private failureLimit: GradtuneError | undefined;
+  private consecutiveFailures = 0;
+  /** One per running trial, so interrupt() can end them all. */
+  private readonly running = new Set<AbortController>();
   private backend: BackendName = 'cpu';
   /** Set by makeOracle for --algo grid: the grid's size, printed before the search starts. */
   private gridPlan: GridPlan | undefined;
@@ -96,6 +106,16 @@ export class Tuner {
   /** Ask running trial loops to stop after their current trial. */
   stop(): void {
     this.stopping = true;
+  }
+
+  /**
+   * Ends the search now (Ctrl-C): running trials are stopped and given back to the store
+   * as stale, so the same command run again re-runs them first, with the same params.
+   */
+  interrupt(): void {
+    this.stopping = true;
+    this.interrupted = true;
+    for (const controller of this.running) controller.abort('interrupt' satisfies AbortReason);
   }
 
   async search(): Promise<SearchResults> {
@@ -128,7 +148,7 @@ export class Tuner {
     const backend = await initBackend(o.backend);
     this.backend = backend;
 
-    const store = openSqliteStore(o.storage);
+    const store = openSqliteStore(o.storage, { staleAfterMs: o.staleAfter * 1000 });
     try {
       // A continued study keeps its own split options unless the user set them again.
       const previous = o.overwrite ? undefined : store.getStudy(studyName);
@@ -138,7 +158,8 @@ export class Tuner {
       }
       const objective = defaultObjective(dataset, o);
       const { study, resumed } = this.openStudy(store, studyName, dataset, dataSource, objective);
-      const existing = store.trials(study.id).length;
+      // Finished trials; running and stale ones are (re-)run by this search or another process.
+      const existing = store.trials(study.id).filter((t) => t.status !== 'running' && t.status !== 'stale').length;
       const total = this.gridPlan?.trials ?? this.hyperbandTotal ?? o.maxTrials;
       this.events.onStart?.({ study, dataset, backend, total, existing, workers: o.workers, resumed, gridSize: this.gridPlan?.size });
       let stopReason = 'stopped';
@@ -149,8 +170,12 @@ export class Tuner {
         }),
       );
       await Promise.all(loops);
+      // Also when nothing ran: a finished study searched again with --keep-checkpoints.
+      this.retainCheckpoints(store, study);
+      if (this.failureLimit) throw this.failureLimit;
+      if (this.interrupted) stopReason = 'interrupted: the trials that were running will run again when the same command is run';
       const trials = store.trials(study.id);
-      return { study, trials, best: bestTrial(study, trials), stopReason, rejection: rejectionSummary(trials), backend, storage: o.storage };
+      return { study, trials, best: bestTrial(study, trials), stopReason, interrupted: this.interrupted, rejection: rejectionSummary(trials), backend, storage: o.storage };
     } finally {
       store.close();
     }
@@ -202,7 +227,20 @@ export class Tuner {
       if (existing.algorithm !== o.algorithm) throw new GradtuneError(`study "${name}" uses --algo ${existing.algorithm}, not ${o.algorithm}: ${fix}`);
       return { study: existing, resumed: true };
     }
-    const study = store.createStudy({
+    let study: StudyRecord;
+    try {
+      study = this.createStudy(store, name, dataset, data, objective);
+    } catch (err) {
+      // Several processes started at once on a new study: one creates it, the others join.
+      if (err instanceof GradtuneError && !o.overwrite && store.getStudy(name)) return this.openStudy(store, name, dataset, data, objective);
+      throw err;
+    }
+    return { study, resumed: false };
+  }
+
+  private createStudy(store: SqliteStore, name: string, dataset: Dataset, data: DataSource, objective: Objective): StudyRecord {
+    const o = this.options;
+    return store.createStudy({
       name,
       space: o.space.label,
       datasetName: o.data.label,
@@ -214,13 +252,20 @@ export class Tuner {
       seed: o.seed,
       maxEpochs: o.maxEpochs,
     });
-    return { study, resumed: false };
+  }
+
+  /** --keep-checkpoints: drops the weights that neither an export of the best nor a promotion can need. */
+  private retainCheckpoints(store: SqliteStore, study: StudyRecord): void {
+    const keep = this.options.keepCheckpoints;
+    if (!Number.isFinite(keep)) return;
+    store.dropCheckpoints(study.id, (s, trials) => checkpointsToKeep(s, trials, { keep }));
   }
 
   /** One of `workers` concurrent loops: ask → run → tell until the oracle says done. */
   private async trialLoop(store: SqliteStore, study: StudyRecord, oracle: Oracle, pool: TrialPool, counters: { finished: number; running: number }): Promise<string | undefined> {
+    const o = this.options;
     while (!this.stopping) {
-      const asked = store.ask(study.id, (s, trials) => oracle.next(s, trials));
+      const asked = store.ask(study.id, (s, trials) => oracle.next(s, trials), { maxRetries: o.maxRetries });
       if (asked.kind === 'done') return asked.reason;
       if (asked.kind === 'wait') {
         await new Promise((r) => setTimeout(r, 250));
@@ -228,19 +273,23 @@ export class Tuner {
       }
       const trial = asked.trial;
       counters.running++;
-      this.events.onTrialStart?.(trial);
+      this.events.onTrialStart?.(trial, asked.rerun);
       // The heartbeat tells other processes (and a later run) that this trial is alive;
       // one that stops beating is re-queued as stale (store.ask).
-      const beat = setInterval(() => store.heartbeat(study.id, trial.number), HEARTBEAT_MS);
-      let result: TrialResult;
+      const beat = setInterval(() => store.heartbeat(study.id, trial.number), o.heartbeatInterval * 1000);
+      let result: TrialResult | 'interrupted';
       try {
         result = await this.runInPool(pool, store, study, trial);
       } finally {
         clearInterval(beat);
+        counters.running--;
       }
-      counters.running--;
+      if (result === 'interrupted') {
+        store.release(study.id, trial.number, trial.attempt);
+        continue;
+      }
       counters.finished++;
-      store.tell(study.id, trial.number, {
+      const told = store.tell(study.id, trial.number, {
         status: result.status,
         score: result.score,
         bestEpoch: result.bestEpoch,
@@ -252,15 +301,41 @@ export class Tuner {
         diagnostics: result.diagnostics ?? null,
         plannedEpochs: result.plannedEpochs ?? null,
         checkpoint: result.status === 'completed' ? (result.checkpoint ?? null) : null,
+        attempt: trial.attempt,
       });
+      // Not told: this attempt went stale and another process runs the trial again.
+      if (!told) continue;
+      this.retainCheckpoints(store, study);
       const trials = store.trials(study.id);
       const finishedTrial = trials.find((t) => t.number === trial.number)!;
+      this.countFailure(finishedTrial);
       this.events.onTrialEnd?.(finishedTrial, { ...counters, best: bestTrial(study, trials) });
     }
     return undefined;
   }
 
-  private async runInPool(pool: TrialPool, store: SqliteStore, study: StudyRecord, trial: TrialRecord): Promise<TrialResult> {
+  /**
+   * Trials that fail for good (retries used up) in a row mean a broken space or data, not
+   * bad luck: past --max-consecutive-failures the search stops with the last error.
+   */
+  private countFailure(trial: TrialRecord): void {
+    if (trial.status !== 'failed') {
+      this.consecutiveFailures = 0;
+      return;
+    }
+    if (trial.retries < this.options.maxRetries) return; // it will run again
+    this.consecutiveFailures++;
+    const limit = this.options.maxConsecutiveFailures;
+    if (this.consecutiveFailures < limit || this.failureLimit) return;
+    const lastError = (trial.error ?? 'no message').split('\n')[0];
+    this.failureLimit = new GradtuneError(
+      `stopped after ${limit} trials in a row failed (--max-consecutive-failures ${limit}); the last, trial ${trial.number}, failed with: ${lastError}. ` +
+        `See \`gradtune report --trial ${trial.number}\` for its stack, fix the space or data, and run the same command again`,
+    );
+    this.interrupt();
+  }
+
+  private async runInPool(pool: TrialPool, store: SqliteStore, study: StudyRecord, trial: TrialRecord): Promise<TrialResult | 'interrupted'> {
     // A promoted trial continues its parent from the parent's best-epoch weights, which
     // the store holds (any process may have trained the parent).
     let resume: TrialSpec['resume'];
@@ -285,11 +360,25 @@ export class Tuner {
       // Every completed trial keeps its best-epoch weights (promotion, export).
       keepCheckpoint: true,
     };
+    const controller = new AbortController();
+    this.running.add(controller);
+    const started = performance.now();
+    const timeout = Number.isFinite(this.options.trialTimeout)
+      ? setTimeout(() => controller.abort('timeout' satisfies AbortReason), this.options.trialTimeout * 1000)
+      : undefined;
     try {
-      return await pool.run(spec);
+      return await pool.run(spec, controller.signal);
     } catch (err) {
+      const elapsed = performance.now() - started;
+      if (controller.signal.aborted && controller.signal.reason === 'interrupt') return 'interrupted';
+      if (controller.signal.aborted && controller.signal.reason === 'timeout') {
+        return failedResult(this.backend, elapsed, `timed out after ${this.options.trialTimeout} s (--trial-timeout); its worker was replaced`);
+      }
       // The worker thread died (out of memory, a native crash): the trial failed, the search goes on.
-      return failedResult(this.backend, 0, `worker died: ${err instanceof Error ? err.message : String(err)}`);
+      return failedResult(this.backend, elapsed, `worker died: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      clearTimeout(timeout);
+      this.running.delete(controller);
     }
   }
 }

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Decision } from '../src/oracle/oracle.js';
 import { validateStudyName } from '../src/store/names.js';
 import { SCHEMA_VERSION } from '../src/store/schema.js';
-import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.js';
+import { localOwnerAlive, openSqliteStore, processOwner, type SqliteStore } from '../src/store/sqlite.js';
 import type { NewStudy, StudyRecord, TrialOutcomeUpdate, TrialRecord } from '../src/store/store.js';
 import type { EpochRecord } from '../src/train/types.js';
 import { expectGradtuneError } from './helpers/errors.js';
@@ -180,25 +180,78 @@ describe('ask', () => {
 });
 
 describe('tell and heartbeat', () => {
-  it('marks a running trial stale when its heartbeat is older than the grace period, before the oracle decides', () => {
+  it('hands a trial whose heartbeat is older than the grace period out again, same number and params, before the oracle decides', () => {
     const clock = manualClock();
-    const store = openSqliteStore(file, { now: clock.now, staleAfterMs: 60_000 });
+    const store = openSqliteStore(file, { now: clock.now, staleAfterMs: 60_000, owner: 'host-a:1' });
     const { id } = store.createStudy(newStudy());
     store.ask(id, run({ lr: 0.1 }));
     store.ask(id, run({ lr: 0.2 }));
     clock.advance(50_000);
     store.heartbeat(id, 1); // trial 1 is alive; trial 0 lost its worker
     clock.advance(20_000);
-    let seen: string[] = [];
-    store.ask(id, (_s, trials) => {
-      seen = trials.map((t) => t.status);
+    let decided = false;
+    const again = store.ask(id, () => {
+      decided = true;
       return { kind: 'wait' };
     });
-    expect(seen).toEqual(['stale', 'running']);
-    // A stale trial may still report: its result is real.
-    store.tell(id, 0, { status: 'completed', score: 0.5, bestEpoch: 1, epochsRun: 1, history: [], backend: 'cpu', durationMs: 1 });
-    expect(store.trials(id).map((t) => t.status)).toEqual(['completed', 'running']);
+    expect(decided).toBe(false);
+    expect(again).toMatchObject({ kind: 'run', rerun: 'stale', trial: { number: 0, params: { lr: 0.1 }, status: 'running', attempt: 2, retries: 0 } });
+    expect(store.trials(id).map((t) => [t.number, t.status])).toEqual([[0, 'running'], [1, 'running']]);
+    // Nothing else is lost now: the oracle decides the next ask.
+    expect(store.ask(id, () => ({ kind: 'wait' }))).toEqual({ kind: 'wait' });
+    // The lost first attempt may still report late: discarded, the re-run's result counts.
+    const outcome: TrialOutcomeUpdate = { status: 'completed', score: 0.5, bestEpoch: 1, epochsRun: 1, history: [], backend: 'cpu', durationMs: 1 };
+    expect(store.tell(id, 0, { ...outcome, attempt: 1 })).toBe(false);
+    expect(store.trials(id)[0].status).toBe('running');
+    expect(store.tell(id, 0, { ...outcome, score: 0.6, attempt: 2 })).toBe(true);
+    expect(store.trials(id)[0]).toMatchObject({ status: 'completed', score: 0.6 });
     store.close();
+  });
+
+  it('re-runs at once a trial whose process on this machine is gone, without waiting for the grace period', () => {
+    const alive = new Set(['host-a:1']);
+    const opts = (owner: string) => ({ owner, staleAfterMs: 60_000, ownerAlive: (o: string) => alive.has(o) });
+    const a = openSqliteStore(file, opts('host-a:1'));
+    open.push(a);
+    const { id } = a.createStudy(newStudy());
+    a.ask(id, run({ lr: 0.1 }));
+    const b = openSqliteStore(file, opts('host-a:2'));
+    open.push(b);
+    // Process 1 is alive: its trial is not taken from it.
+    expect(b.ask(id, run({ lr: 0.2 }))).toMatchObject({ kind: 'run', trial: { number: 1, owner: 'host-a:2' } });
+    alive.delete('host-a:1');
+    expect(b.ask(id, run({ lr: 0.3 }))).toMatchObject({ kind: 'run', rerun: 'stale', trial: { number: 0, params: { lr: 0.1 }, owner: 'host-a:2' } });
+  });
+
+  it('finds a local process gone by its pid', () => {
+    expect(localOwnerAlive(processOwner())).toBe(true);
+    expect(localOwnerAlive(`${os.hostname()}:2147483646`)).toBe(false);
+    expect(localOwnerAlive('some-other-machine:1')).toBeUndefined();
+  });
+
+  it('re-runs a failed trial while it has retries left (--max-retries), then leaves it failed', () => {
+    const store = openStore();
+    const { id } = store.createStudy(newStudy());
+    store.ask(id, run({ lr: 0.1 }));
+    const failed: TrialOutcomeUpdate = { status: 'failed', score: null, bestEpoch: null, epochsRun: 0, history: [], backend: 'cpu', durationMs: 1, error: 'boom' };
+    store.tell(id, 0, failed);
+    expect(store.ask(id, run({ lr: 0.2 }), { maxRetries: 1 })).toMatchObject({ kind: 'run', rerun: 'retry', trial: { number: 0, params: { lr: 0.1 }, retries: 1, attempt: 2 } });
+    store.tell(id, 0, { ...failed, attempt: 2 });
+    // Retries used up: the oracle decides, and the failure stays on record.
+    expect(store.ask(id, run({ lr: 0.2 }), { maxRetries: 1 })).toMatchObject({ kind: 'run', trial: { number: 1 } });
+    expect(store.trials(id)[0]).toMatchObject({ status: 'failed', error: 'boom', retries: 1 });
+    // Without --max-retries a failed trial is never re-run.
+    store.tell(id, 1, failed);
+    expect(store.ask(id, run({ lr: 0.3 }))).toMatchObject({ kind: 'run', trial: { number: 2 } });
+  });
+
+  it('release gives an interrupted trial back: the next ask re-runs it', () => {
+    const store = openStore();
+    const { id } = store.createStudy(newStudy());
+    store.ask(id, run({ lr: 0.1 }));
+    store.release(id, 0, 1);
+    expect(store.trials(id)[0].status).toBe('stale');
+    expect(store.ask(id, run({ lr: 0.2 }))).toMatchObject({ kind: 'run', rerun: 'stale', trial: { number: 0, params: { lr: 0.1 } } });
   });
 
   it("stores what the oracle decided beyond params: parent, epochs and schedule slot", () => {
@@ -264,6 +317,9 @@ describe('tell and heartbeat', () => {
       fromEpoch: null,
       toEpoch: null,
       slot: null,
+      owner: processOwner(),
+      attempt: 1,
+      retries: 0,
     });
     expect(Number.isNaN(trial.diagnostics!.verdict.evidence!.value)).toBe(true);
     expect(Number.isNaN(trial.history[1].val_loss)).toBe(true);
@@ -282,10 +338,8 @@ describe('tell and heartbeat', () => {
     expect(() => store.tell(id, 0, outcome)).toThrow(/already finished as completed/);
     expect(() => store.tell(id, 7, outcome)).toThrow(/does not exist/);
 
-    // No API marks trials stale yet; the lost-worker sweep will.
-    const db = new Database(file);
-    db.prepare(`UPDATE trials SET status = 'stale' WHERE study_id = ? AND number = 1`).run(id);
-    db.close();
+    // A trial given back (interrupted) may still report: its result is real.
+    store.release(id, 1, 1);
     store.tell(id, 1, { ...outcome, score: 0.8 });
     expect(store.trials(id)[1]).toMatchObject({ status: 'completed', score: 0.8 });
   });
@@ -380,7 +434,13 @@ describe('sharing and persistence', () => {
        // Start together, whatever each process's startup time, so the asks really overlap.
        const wait = Math.max(0, Number(process.argv[3]) - Date.now());
        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
-       for (let i = 0; i < 100; i++) store.ask(${id}, () => ({ kind: 'run', params: { pid: process.pid } }));
+       // Each trial finishes before the process exits: a running trial of an exited process
+       // would (rightly) be handed out again by the others.
+       for (let i = 0; i < 100; i++) {
+         const asked = store.ask(${id}, () => ({ kind: 'run', params: { pid: process.pid } }));
+         if (asked.kind !== 'run') throw new Error('expected run');
+         store.tell(${id}, asked.trial.number, { status: 'completed', score: 1, bestEpoch: 1, epochsRun: 1, history: [], backend: 'cpu', durationMs: 1 });
+       }
        store.close();`,
     );
     const startAt = String(Date.now() + 3000);

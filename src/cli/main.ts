@@ -2,12 +2,15 @@
 // and exit with code 2; anything else is a bug: the stack is printed and the code is 1.
 import { Command, CommanderError } from 'commander';
 import { isGradtuneError } from '../errors.js';
+import { ExitCode } from './exit-code.js';
 import { searchCommand } from './search.js';
 import { reportCommand } from './report.js';
 import { bestCommand } from './best.js';
 import { planCommand } from './plan.js';
 import { studiesCommand } from './studies.js';
 import { spacesCommand } from './spaces.js';
+import { exportCommand } from './export.js';
+import { predictCommand } from './predict.js';
 
 export const USAGE_ERROR = 2;
 
@@ -15,7 +18,7 @@ function program(): Command {
   const root = new Command('gradtune')
     .description('hyperparameter tuning for TensorFlow.js that watches every trial\'s gradients')
     .version('0.1.0');
-  for (const cmd of [searchCommand(), reportCommand(), bestCommand(), studiesCommand(), spacesCommand(), planCommand()]) root.addCommand(cmd);
+  for (const cmd of [searchCommand(), reportCommand(), bestCommand(), studiesCommand(), spacesCommand(), planCommand(), exportCommand(), predictCommand()]) root.addCommand(cmd);
   // Throw instead of exiting so the exit code is ours (2 for a bad flag), in every subcommand.
   const override = (cmd: Command) => {
     cmd.exitOverride();
@@ -30,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     await program().parseAsync(argv);
     return 0;
   } catch (err) {
+    if (err instanceof ExitCode) return err.code;
     if (err instanceof CommanderError) {
       // Commander has already printed its message (help, version, or the error line).
       return err.exitCode === 0 ? 0 : USAGE_ERROR;

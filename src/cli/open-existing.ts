@@ -8,7 +8,7 @@ export function openExistingStore(path: string): SqliteStore {
   if (!existsSync(path)) {
     throw new GradtuneError(`no study store at ${path}: run gradtune search first, or point --storage at your store`);
   }
-  return openSqliteStore(path);
+  return openSqliteStore(path, { readOnly: true });
 }
 
 export function requireStudy(store: SqliteStore, name: string): StudyRecord {

@@ -32,7 +32,13 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
         bar.start(target, Math.min(existing, target), { running: 0, best: '-' });
       }
     },
-    onTrialStart() {},
+    onTrialStart(trial, rerun) {
+      if (!rerun) return;
+      const why = rerun === 'stale' ? 'its process was lost' : `retry ${trial.retries} of a failed trial`;
+      const line = `trial ${trial.number} runs again (${why}), same params\n`;
+      // On a terminal the bar owns the line; a re-run shows in its counts instead.
+      if (!bar) out.write(line);
+    },
     onTrialEnd(trial, progress) {
       if (bar) {
         bar.increment(1, { running: progress.running, best: bestText(progress.best) });

@@ -6,6 +6,7 @@ import { intFlag, numberFlag } from './flags.js';
 import { GradtuneError } from '../errors.js';
 import { DEFAULT_DIAGNOSTICS } from '../train/diagnostics-settings.js';
 import { describeRejection } from '../report/rejection.js';
+import { ExitCode, INTERRUPTED_EXIT } from './exit-code.js';
 
 export function searchCommand(): Command {
   return new Command('search')
@@ -30,6 +31,7 @@ export function searchCommand(): Command {
     .option('--study <name>', 'study name (default: <space>-<dataset>)')
     .option('--storage <path>', 'SQLite file holding the studies', DEFAULTS.storage)
     .option('--overwrite', 'delete the study first and start afresh')
+    .option('--keep-checkpoints <n>', 'keep the best-epoch weights of only the n best completed trials, for export (default: all)', intFlag('--keep-checkpoints'))
     .addOption(new Option('--backend <backend>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
     // Gradient diagnostics: defaults (and why) in src/train/diagnostics-settings.ts and the README.
     .option('--diag-every <steps>', `gradient statistics every n training steps (default: ${DEFAULT_DIAGNOSTICS.diagEvery})`, intFlag('--diag-every'))
@@ -40,6 +42,12 @@ export function searchCommand(): Command {
     .option('--update-ratio-floor <ratio>', `first layer's lr*|g|/|w| below this is vanishing (default: ${DEFAULT_DIAGNOSTICS.updateRatioFloor})`, numberFlag('--update-ratio-floor'))
     .option('--exploding-ceiling <norm>', `a layer's gradient norm above this is exploding (default: ${DEFAULT_DIAGNOSTICS.explodingCeiling})`, numberFlag('--exploding-ceiling'))
     .option('--growth-factor <factor>', `gradient norm growth per check that, sustained, is exploding (default: ${DEFAULT_DIAGNOSTICS.growthFactor})`, numberFlag('--growth-factor'))
+    // Failures, timeouts and lost processes (README: "Interruptions, failures and several processes").
+    .option('--max-retries <n>', 'runs of a failed trial again, same params, before it stays failed (default: 0)', intFlag('--max-retries'))
+    .option('--max-consecutive-failures <n>', `stop the search after this many trials in a row fail (default: ${DEFAULTS.maxConsecutiveFailures})`, intFlag('--max-consecutive-failures'))
+    .option('--trial-timeout <seconds>', 'end a trial that runs longer as failed and replace its worker (default: no limit)', numberFlag('--trial-timeout'))
+    .option('--heartbeat-interval <seconds>', `how often a running trial says it is alive (default: ${DEFAULTS.heartbeatInterval})`, numberFlag('--heartbeat-interval'))
+    .option('--stale-after <seconds>', `a running trial silent this long lost its process and is run again (default: ${DEFAULTS.staleAfter})`, numberFlag('--stale-after'))
     .option('--sustain-checks <n>', `consecutive checks a vanishing or growth reading must hold (default: ${DEFAULT_DIAGNOSTICS.sustain})`, intFlag('--sustain-checks'))
     .action(async (opts) => {
       if (opts.dataset !== undefined && opts.data !== undefined) {
@@ -71,7 +79,13 @@ export function searchCommand(): Command {
           study: opts.study,
           storage: opts.storage,
           overwrite: Boolean(opts.overwrite),
+          keepCheckpoints: opts.keepCheckpoints,
           backend: opts.backend,
+          maxRetries: opts.maxRetries,
+          maxConsecutiveFailures: opts.maxConsecutiveFailures,
+          trialTimeout: opts.trialTimeout,
+          heartbeatInterval: opts.heartbeatInterval,
+          staleAfter: opts.staleAfter,
           diagnostics: {
             diagEvery: opts.diagEvery,
             preflightSteps: opts.preflightSteps,
@@ -87,10 +101,21 @@ export function searchCommand(): Command {
         },
         progress,
       );
+      // Ctrl-C: stop the running trials, give them back to the store (a resume re-runs
+      // them), print what we have and exit 130. A second Ctrl-C exits at once; a resume
+      // still works, since a trial whose process is gone is re-run.
+      const onInterrupt = () => {
+        progress.stop();
+        process.stderr.write('\ninterrupted: stopping the running trials (Ctrl-C again to exit at once)\n');
+        process.once('SIGINT', () => process.exit(INTERRUPTED_EXIT));
+        tuner.interrupt();
+      };
+      process.once('SIGINT', onInterrupt);
       let results;
       try {
         results = await tuner.search();
       } finally {
+        process.removeListener('SIGINT', onInterrupt);
         progress.stop();
       }
       const out = process.stdout;
@@ -102,5 +127,6 @@ export function searchCommand(): Command {
       out.write(`study "${results.study.name}" is stored in ${results.storage}. Look at it with:\n`);
       out.write(`  npx gradtune report --study ${results.study.name}${storageFlag}\n`);
       out.write(`  npx gradtune best --study ${results.study.name}${storageFlag}\n`);
+      if (results.interrupted) throw new ExitCode(INTERRUPTED_EXIT);
     });
 }

@@ -33,9 +33,13 @@ export class TrialPool {
     });
   }
 
-  /** Runs a trial; rejects if the worker thread dies (the caller marks the trial failed). */
-  run(spec: TrialSpec): Promise<TrialResult> {
-    return this.piscina.run(spec) as Promise<TrialResult>;
+  /**
+   * Runs a trial; rejects if the worker thread dies (the caller marks the trial failed)
+   * or `signal` aborts: piscina then terminates the thread mid-trial and starts a new one,
+   * which is the only way to stop synchronous tfjs work (a trial timeout, Ctrl-C).
+   */
+  run(spec: TrialSpec, signal?: AbortSignal): Promise<TrialResult> {
+    return this.piscina.run(spec, { signal }) as Promise<TrialResult>;
   }
 
   async close(): Promise<void> {

@@ -18,8 +18,12 @@ const BUSY_TIMEOUT_MS = 10_000;
  * Every user mistake is caught before anything is written, so a wrong path never damages
  * the file it points at.
  */
-export function openDatabase(file: string): Database.Database {
-  if (file !== ':memory:') checkPath(file);
+export function openDatabase(file: string, opts: { readOnly?: boolean } = {}): Database.Database {
+  const access = file === ':memory:' ? 'write' : checkPath(file);
+  if (access === 'read' && !opts.readOnly) {
+    throw new GradtuneError(`store ${file} is read-only; make it writable (chmod u+w ${file}) or pass --storage <another file>`);
+  }
+  if (access === 'read') return openReadOnly(file);
   const db = new Database(file);
   try {
     probe(db, file);
@@ -36,8 +40,44 @@ export function openDatabase(file: string): Database.Database {
   }
 }
 
-/** Refuses directories, missing parents and files that are not SQLite, by looking only. */
-function checkPath(file: string): void {
+/**
+ * A store whose file may not be written is still good for reports: opened read-only, no
+ * journal-mode switch and no migration (an older schema must be upgraded by a writer).
+ */
+function openReadOnly(file: string): Database.Database {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    probe(db, file);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version < SCHEMA_VERSION) {
+      throw new GradtuneError(`store ${file} is read-only and from an older gradtune (schema version ${version}); make it writable (chmod u+w ${file}) so it can be upgraded`);
+    }
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * The permission bits decide, not only access(2): root may write anything, yet a store
+ * its owner marked read-only (chmod a-w) must not be changed behind their back.
+ */
+function permits(file: string, stat: fs.Stats, mode: number, bits: number): boolean {
+  try {
+    fs.accessSync(file, mode);
+  } catch {
+    return false;
+  }
+  return (stat.mode & bits) !== 0;
+}
+
+/**
+ * Refuses directories, missing parents, unreadable files and files that are not SQLite,
+ * by looking only. Returns whether the file may be written ('read': read-only).
+ */
+function checkPath(file: string): 'read' | 'write' {
   const stat = statOrUndefined(file);
   if (stat === undefined) {
     const dir = path.dirname(path.resolve(file));
@@ -48,16 +88,20 @@ function checkPath(file: string): void {
     if (!dirStat.isDirectory()) {
       throw new GradtuneError(`cannot create store ${file}: ${dir} is not a directory; choose a store path inside a directory`);
     }
-    return;
+    return 'write';
   }
   if (stat.isDirectory()) {
     throw new GradtuneError(`store path ${file} is a directory; pass a file path such as ${path.join(file, 'gradtune.db')}`);
   }
   // An empty file is a valid empty database to SQLite (e.g. made by mktemp); anything else
   // must carry the header. better-sqlite3 would only notice on the first statement.
+  if (!permits(file, stat, fs.constants.R_OK, 0o444)) {
+    throw new GradtuneError(`cannot read store ${file}: permission denied; give yourself read access (chmod u+r ${file}) or pass --storage <another file>`);
+  }
   if (stat.size > 0 && !hasSqliteHeader(file)) {
     throw notADatabase(file);
   }
+  return permits(file, stat, fs.constants.W_OK, 0o222) ? 'write' : 'read';
 }
 
 function statOrUndefined(p: string): fs.Stats | undefined {

@@ -45,12 +45,15 @@ export interface TrialRow {
   from_epoch: number | null;
   to_epoch: number | null;
   slot_json: string | null;
+  owner: string | null;
+  attempt: number;
+  retries: number;
 }
 
 /** Named explicitly so that the reserved BLOB column is never read by accident. */
 export const TRIAL_COLUMNS = `study_id, number, status, params_json, score, best_epoch, epochs_run,
   history_json, backend, started_at, finished_at, duration_ms, heartbeat_at, error, diagnostics_json, planned_epochs,
-  parent, from_epoch, to_epoch, slot_json`;
+  parent, from_epoch, to_epoch, slot_json, owner, attempt, retries`;
 
 export function toStudy(row: StudyRow): StudyRecord {
   return {
@@ -91,5 +94,8 @@ export function toTrial(row: TrialRow): TrialRecord {
     fromEpoch: row.from_epoch,
     toEpoch: row.to_epoch,
     slot: row.slot_json === null ? null : decodeStrict<ScheduleSlot>(row.slot_json),
+    owner: row.owner,
+    attempt: row.attempt,
+    retries: row.retries,
   };
 }

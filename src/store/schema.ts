@@ -62,6 +62,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE trials ADD COLUMN to_epoch INTEGER;
   ALTER TABLE trials ADD COLUMN slot_json TEXT;
   `,
+  // 4: who runs a trial (host:pid, so a resume on the same machine sees at once that the
+  // process died), how many times it was handed out, and how many of those were retries
+  // after a failure (--max-retries).
+  `
+  ALTER TABLE trials ADD COLUMN owner TEXT;
+  ALTER TABLE trials ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE trials ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The schema version this code writes; a store with a higher user_version is from a newer gradtune. */

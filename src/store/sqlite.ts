@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
+import { hostname } from 'node:os';
 import { GradtuneError } from '../errors.js';
 import type { Decision, RunDecision } from '../oracle/oracle.js';
 import type {
+  AskOptions,
   AskResult,
   NewStudy,
   Store,
@@ -25,9 +27,40 @@ export interface SqliteStoreOptions {
    * the Tuner beats every 10 s.
    */
   staleAfterMs?: number;
+  /** This process, as written in a trial's owner column. Default host:pid. */
+  owner?: string;
+  /**
+   * Whether the process that owns a running trial is still alive; undefined when this
+   * process cannot tell (another machine). Default: a signal-0 probe of a pid on this host.
+   */
+  ownerAlive?: (owner: string) => boolean | undefined;
+  /** Reports only: a store whose file is read-only opens read-only instead of being an error. */
+  readOnly?: boolean;
 }
 
 export const DEFAULT_STALE_AFTER_MS = 60_000;
+
+/** This process as a trial owner: the host lets a process on the same machine check the pid. */
+export function processOwner(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+/**
+ * A process on this host that owned a running trial and no longer exists lost that trial
+ * for certain (kill -9, a crash, a second Ctrl-C): it need not wait out the grace period.
+ */
+export function localOwnerAlive(owner: string): boolean | undefined {
+  const at = owner.lastIndexOf(':');
+  const pid = Number(owner.slice(at + 1));
+  if (at < 0 || owner.slice(0, at) !== hostname() || !Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the pid exists but belongs to another user; only ESRCH means it is gone.
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
 
 /**
  * Opens the store at `path` (`:memory:` for a throwaway one), creating the file and its
@@ -36,18 +69,32 @@ export const DEFAULT_STALE_AFTER_MS = 60_000;
  * written by a newer gradtune.
  */
 export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): SqliteStore {
-  return new SqliteStore(path, openDatabase(path), opts.now ?? (() => new Date()), opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
+  return new SqliteStore(path, openDatabase(path, { readOnly: opts.readOnly }), {
+    now: opts.now ?? (() => new Date()),
+    staleAfterMs: opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
+    owner: opts.owner ?? processOwner(),
+    ownerAlive: opts.ownerAlive ?? localOwnerAlive,
+  });
 }
 
 /** The embedded store: one SQLite file that several processes on one machine share. */
 export class SqliteStore implements Store {
+  private readonly now: () => Date;
+  private readonly staleAfterMs: number;
+  private readonly owner: string;
+  private readonly ownerAlive: (owner: string) => boolean | undefined;
+
   /** @internal use openSqliteStore */
   constructor(
     readonly path: string,
     private readonly db: Database.Database,
-    private readonly now: () => Date,
-    private readonly staleAfterMs: number = DEFAULT_STALE_AFTER_MS,
-  ) {}
+    opts: Required<Omit<SqliteStoreOptions, 'readOnly'>>,
+  ) {
+    this.now = opts.now;
+    this.staleAfterMs = opts.staleAfterMs;
+    this.owner = opts.owner;
+    this.ownerAlive = opts.ownerAlive;
+  }
 
   createStudy(study: NewStudy): StudyRecord {
     validateStudyName(study.name);
@@ -155,17 +202,24 @@ export class SqliteStore implements Store {
   /**
    * IMMEDIATE takes the write lock before reading, so the history the oracle sees is still
    * the history when the new trial is inserted: no two processes get the same number.
+   * Trials that lost their process are handed out again before anything new, under their
+   * own number and params, so a resumed search reaches exactly its target.
    */
-  ask(studyId: number, decide: (study: StudyRecord, trials: readonly TrialRecord[]) => Decision): AskResult {
+  ask(studyId: number, decide: (study: StudyRecord, trials: readonly TrialRecord[]) => Decision, opts: AskOptions = {}): AskResult {
+    const maxRetries = opts.maxRetries ?? 0;
     return this.db
       .transaction((): AskResult => {
         const study = this.studyById(studyId);
         if (!study) throw this.unknownStudy(`with id ${studyId}`);
         // Inside the same transaction as the decision: no two processes re-queue one trial.
-        const cutoff = new Date(this.now().getTime() - this.staleAfterMs).toISOString();
-        this.db
-          .prepare(`UPDATE trials SET status = 'stale' WHERE study_id = ? AND status = 'running' AND heartbeat_at < ?`)
-          .run(studyId, cutoff);
+        this.markLost(studyId);
+        const again = this.db
+          .prepare<[number, number], { number: number; status: TrialStatus }>(
+            `SELECT number, status FROM trials WHERE study_id = ?
+               AND (status = 'stale' OR (status = 'failed' AND retries < ?)) ORDER BY number LIMIT 1`,
+          )
+          .get(studyId, maxRetries);
+        if (again) return { kind: 'run', trial: this.handOutAgain(studyId, again.number, again.status === 'failed'), rerun: again.status === 'failed' ? 'retry' : 'stale' };
         const decision = decide(study, this.trials(studyId));
         switch (decision.kind) {
           case 'wait':
@@ -182,7 +236,51 @@ export class SqliteStore implements Store {
       .immediate();
   }
 
-  tell(studyId: number, trialNumber: number, outcome: TrialOutcomeUpdate): void {
+  release(studyId: number, trialNumber: number, attempt: number): void {
+    this.db
+      .prepare(`UPDATE trials SET status = 'stale' WHERE study_id = ? AND number = ? AND attempt = ? AND status = 'running'`)
+      .run(studyId, trialNumber, attempt);
+  }
+
+  /** Running trials whose heartbeat is older than the grace period, or whose process is gone, become stale. */
+  private markLost(studyId: number): void {
+    const cutoff = new Date(this.now().getTime() - this.staleAfterMs).toISOString();
+    this.db
+      .prepare(`UPDATE trials SET status = 'stale' WHERE study_id = ? AND status = 'running' AND heartbeat_at < ?`)
+      .run(studyId, cutoff);
+    const running = this.db
+      .prepare<[number, string], { number: number; owner: string }>(
+        `SELECT number, owner FROM trials WHERE study_id = ? AND status = 'running' AND owner IS NOT NULL AND owner != ?`,
+      )
+      .all(studyId, this.owner);
+    const markStale = this.db.prepare(`UPDATE trials SET status = 'stale' WHERE study_id = ? AND number = ? AND status = 'running'`);
+    for (const { number, owner } of running) {
+      if (this.ownerAlive(owner) === false) markStale.run(studyId, number);
+    }
+  }
+
+  /** The same trial, number and params, from the start: the first attempt's results are cleared. */
+  private handOutAgain(studyId: number, trialNumber: number, retry: boolean): TrialRecord {
+    const now = this.timestamp();
+    this.db
+      .prepare(
+        `UPDATE trials SET status = 'running', owner = ?, attempt = attempt + 1, retries = retries + ?,
+           started_at = ?, heartbeat_at = ?, finished_at = NULL, score = NULL, best_epoch = NULL, epochs_run = 0,
+           history_json = '[]', duration_ms = NULL, diagnostics_json = NULL, planned_epochs = NULL, checkpoint = NULL
+         WHERE study_id = ? AND number = ?`,
+      )
+      .run(this.owner, retry ? 1 : 0, now, now, studyId, trialNumber);
+    return this.trialByNumber(studyId, trialNumber)!;
+  }
+
+  tell(studyId: number, trialNumber: number, outcome: TrialOutcomeUpdate): boolean {
+    if (outcome.attempt !== undefined) {
+      const row = this.db
+        .prepare<[number, number], { attempt: number }>('SELECT attempt FROM trials WHERE study_id = ? AND number = ?')
+        .get(studyId, trialNumber);
+      // Handed out again meanwhile (this attempt went stale): the newer run's result will count.
+      if (row && row.attempt !== outcome.attempt) return false;
+    }
     const info = this.db
       .prepare(
         `UPDATE trials SET status = @status, score = @score, best_epoch = @bestEpoch, epochs_run = @epochsRun,
@@ -221,6 +319,7 @@ export class SqliteStore implements Store {
           : `trial ${trialNumber} of study ${studyId} does not exist`,
       );
     }
+    return true;
   }
 
   checkpoint(studyId: number, trialNumber: number): Uint8Array | null {
@@ -228,6 +327,28 @@ export class SqliteStore implements Store {
       .prepare<[number, number], { checkpoint: Buffer | null }>('SELECT checkpoint FROM trials WHERE study_id = ? AND number = ?')
       .get(studyId, trialNumber);
     return row?.checkpoint ? new Uint8Array(row.checkpoint.buffer, row.checkpoint.byteOffset, row.checkpoint.byteLength) : null;
+  }
+
+  checkpointNumbers(studyId: number): number[] {
+    return this.db
+      .prepare<[number], { number: number }>('SELECT number FROM trials WHERE study_id = ? AND checkpoint IS NOT NULL ORDER BY number')
+      .all(studyId)
+      .map((r) => r.number);
+  }
+
+  dropCheckpoints(studyId: number, keep: (study: StudyRecord, trials: readonly TrialRecord[]) => ReadonlySet<number>): number[] {
+    // IMMEDIATE, as ask: the trials `keep` judges are the trials the UPDATE touches.
+    return this.db
+      .transaction((): number[] => {
+        const study = this.studyById(studyId);
+        if (!study) throw this.unknownStudy(`with id ${studyId}`);
+        const kept = keep(study, this.trials(studyId));
+        const dropped = this.checkpointNumbers(studyId).filter((n) => !kept.has(n));
+        const drop = this.db.prepare('UPDATE trials SET checkpoint = NULL WHERE study_id = ? AND number = ?');
+        for (const n of dropped) drop.run(studyId, n);
+        return dropped;
+      })
+      .immediate();
   }
 
   heartbeat(studyId: number, trialNumber: number): void {
@@ -249,8 +370,8 @@ export class SqliteStore implements Store {
     const now = this.timestamp();
     this.db
       .prepare(
-        `INSERT INTO trials (study_id, number, status, params_json, started_at, heartbeat_at, parent, from_epoch, to_epoch, slot_json)
-         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO trials (study_id, number, status, params_json, started_at, heartbeat_at, parent, from_epoch, to_epoch, slot_json, owner)
+         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         studyId,
@@ -262,6 +383,7 @@ export class SqliteStore implements Store {
         decision.fromEpoch ?? null,
         decision.toEpoch ?? null,
         decision.slot ? encodeStrict(decision.slot, 'schedule slot') : null,
+        this.owner,
       );
     return this.trialByNumber(studyId, next)!;
   }

@@ -57,6 +57,12 @@ export interface TrialRecord {
   toEpoch: number | null;
   /** Place in the algorithm's schedule, or null. */
   slot: ScheduleSlot | null;
+  /** The process running (or that last ran) the trial, as host:pid. */
+  owner: string | null;
+  /** 1 for the first run; +1 each time the trial is handed out again (stale or retried). */
+  attempt: number;
+  /** Times the trial was re-run after failing (--max-retries). */
+  retries: number;
 }
 
 /** What a finished trial reports back to the store. */
@@ -73,6 +79,16 @@ export interface TrialOutcomeUpdate {
   plannedEpochs?: number | null;
   /** Best-epoch weights; kept in the store so any process can continue or export the trial. */
   checkpoint?: Uint8Array | null;
+  /**
+   * The attempt that produced this outcome. When the trial has since been handed out
+   * again (it went stale and another process re-runs it), the outcome is discarded.
+   */
+  attempt?: number;
+}
+
+export interface AskOptions {
+  /** Re-run a failed trial (same number, same params) until it has been retried this often. Default 0. */
+  maxRetries?: number;
 }
 
 export interface StudySummary {
@@ -88,7 +104,8 @@ export interface StudySummary {
 
 /** The result of one ask: the decision, and for `run` the trial that was inserted. */
 export type AskResult =
-  | { kind: 'run'; trial: TrialRecord }
+  /** `rerun`: the trial is an earlier one handed out again, because it went stale or failed (--max-retries). */
+  | { kind: 'run'; trial: TrialRecord; rerun?: 'stale' | 'retry' }
   | { kind: 'wait' }
   | { kind: 'done'; reason: string };
 
@@ -103,13 +120,28 @@ export interface Store {
   deleteStudy(name: string): void;
   listStudies(): StudySummary[];
   trials(studyId: number): TrialRecord[];
-  ask(studyId: number, decide: (study: StudyRecord, trials: readonly TrialRecord[]) => Decision): AskResult;
-  tell(studyId: number, trialNumber: number, outcome: TrialOutcomeUpdate): void;
+  /**
+   * Hands out the next trial: first a stale one (lost its process) or a failed one with
+   * retries left, again under its own number and params; otherwise what `decide` says.
+   */
+  ask(studyId: number, decide: (study: StudyRecord, trials: readonly TrialRecord[]) => Decision, opts?: AskOptions): AskResult;
+  /** Records a trial's outcome; false when that attempt had been handed to another process (outcome discarded). */
+  tell(studyId: number, trialNumber: number, outcome: TrialOutcomeUpdate): boolean;
+  /** Gives a running trial back (an interrupted search): it becomes stale and the next ask re-runs it. */
+  release(studyId: number, trialNumber: number, attempt: number): void;
   /** Marks a running trial as alive now, so it is not mistaken for one that lost its worker. */
   heartbeat(studyId: number, trialNumber: number): void;
   /** Number of trials per status; statuses with no trials are absent. */
   countTrials(studyId: number): Partial<Record<TrialStatus, number>>;
   /** A trial's best-epoch weights, or null when it kept none. */
   checkpoint(studyId: number, trialNumber: number): Uint8Array | null;
+  /** The numbers of the trials that hold a checkpoint, ascending. */
+  checkpointNumbers(studyId: number): number[];
+  /**
+   * Drops the checkpoint of every trial not in the set `keep` returns (--keep-checkpoints).
+   * One transaction: `keep` sees the trials as they are when the drop happens, so a trial
+   * told meanwhile by another process is judged too. Returns the numbers dropped.
+   */
+  dropCheckpoints(studyId: number, keep: (study: StudyRecord, trials: readonly TrialRecord[]) => ReadonlySet<number>): number[];
   close(): void;
 }

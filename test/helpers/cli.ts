@@ -1,6 +1,6 @@
 // Runs the gradtune CLI as a user would (`node bin/gradtune.js ...`) in a directory of
 // the test's own, and gives back what it printed and its exit code.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,8 @@ export function fixture(name: string): string {
 
 export interface CliResult {
   code: number | null;
+  /** The signal that ended the process (SIGKILL from the test), or null. */
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -34,20 +36,33 @@ export interface RunOptions {
  * pipe, so the progress reporter prints one plain line per trial instead of a bar.
  */
 export function runCli(args: readonly string[], opts: RunOptions): Promise<CliResult> {
+  return startCli(args, opts).done;
+}
+
+/** A CLI process the test can signal (kill -9, Ctrl-C) while it runs. */
+export interface RunningCli {
+  child: ChildProcess;
+  /** What it printed so far. */
+  output(): { stdout: string; stderr: string };
+  done: Promise<CliResult>;
+}
+
+/** Starts the CLI like runCli, without waiting for it. */
+export function startCli(args: readonly string[], opts: RunOptions): RunningCli {
   // Most tests are about random search (trials counted by --max-trials); the CLI's default
   // algorithm is Hyperband, so a search without --algo says random here. Tests of the
   // default call the CLI with --algo hyperband or check the default explicitly.
   const argv = args[0] === 'search' && !args.includes('--algo') ? [...args, '--algo', 'random'] : [...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...argv], {
-      cwd: opts.cwd,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const child = spawn(process.execPath, [CLI, ...argv], {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliResult>((resolve, reject) => {
     const timeoutMs = opts.timeoutMs ?? 45_000;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -57,11 +72,12 @@ export function runCli(args: readonly string[], opts: RunOptions): Promise<CliRe
       clearTimeout(timer);
       reject(err);
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
+  return { child, output: () => ({ stdout, stderr }), done };
 }
 
 /** Like runCli, but fails the test with the CLI's output when the exit code is not 0. */

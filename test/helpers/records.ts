@@ -45,6 +45,9 @@ export function makeTrial(number: number, params: Params, status: TrialStatus = 
     fromEpoch: null,
     toEpoch: null,
     slot: null,
+    owner: null,
+    attempt: 1,
+    retries: 0,
     ...over,
   };
 }
