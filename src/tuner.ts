@@ -23,7 +23,7 @@ import type { SearchSpace } from './space/define.js';
 import type { Dataset, DataSource } from './data/types.js';
 import type { StudyRecord, TrialRecord } from './store/store.js';
 import type { Oracle } from './oracle/oracle.js';
-import { failedResult, type BackendName, type Objective, type TrialResult, type TrialSpec } from './train/types.js';
+import { failedResult, type BackendName, type Objective, type TrialResult, type TrialSpec, type WorkerMemory } from './train/types.js';
 
 export type { TunerOptions } from './tuner-options.js';
 
@@ -33,7 +33,8 @@ export interface TunerEvents {
   onStart?(info: { study: StudyRecord; dataset: Dataset; backend: BackendName; total: number; existing: number; workers: number; resumed: boolean; gridSize?: GridSize }): void;
   /** `rerun`: an earlier trial handed out again (it lost its process, or failed with retries left). */
   onTrialStart?(trial: TrialRecord, rerun?: 'stale' | 'retry'): void;
-  onTrialEnd?(trial: TrialRecord, progress: { finished: number; running: number; best: TrialRecord | undefined }): void;
+  /** `worker`: the memory of the worker thread that ran the trial, after it cleaned up. */
+  onTrialEnd?(trial: TrialRecord, progress: { finished: number; running: number; best: TrialRecord | undefined; worker?: WorkerMemory }): void;
 }
 
 export interface SearchResults {
@@ -309,7 +310,7 @@ export class Tuner {
       const trials = store.trials(study.id);
       const finishedTrial = trials.find((t) => t.number === trial.number)!;
       this.countFailure(finishedTrial);
-      this.events.onTrialEnd?.(finishedTrial, { ...counters, best: bestTrial(study, trials) });
+      this.events.onTrialEnd?.(finishedTrial, { ...counters, best: bestTrial(study, trials), worker: result.worker });
     }
     return undefined;
   }

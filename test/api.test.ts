@@ -39,6 +39,21 @@ describe('Tuner', () => {
     expect(ended.map((t) => t.number).sort()).toEqual([0, 1, 2]);
   });
 
+  it("reports each worker's memory after a trial: its tensor count is back to the same baseline every time", { timeout: 60_000 }, async () => {
+    const storage = join(tempDir(), 's.db');
+    const after: { thread: number; tensors: number }[] = [];
+    // Hyperband too: promoted trials load and dispose a checkpoint and optimizer state.
+    await new Tuner(
+      { space: 'quick', data: 'iris', algorithm: 'hyperband', maxEpochs: 3, factor: 3, workers: 2, seed: 5, storage },
+      { onTrialEnd: (_t, { worker }) => worker && after.push({ thread: worker.threadId, tensors: worker.tensors }) },
+    ).search();
+    expect(after.length).toBeGreaterThan(4);
+    for (const thread of new Set(after.map((a) => a.thread))) {
+      const counts = after.filter((a) => a.thread === thread).map((a) => a.tensors);
+      expect(new Set(counts), `tensors after each trial on thread ${thread}: ${counts}`).toEqual(new Set([counts[0]]));
+    }
+  });
+
   it('rejects invalid options when constructed, before anything is written', () => {
     expect(() => new Tuner({ workers: 0 })).toThrow(GradtuneError);
     expect(() => new Tuner({ space: 'nope' })).toThrow(/unknown search space "nope"/);

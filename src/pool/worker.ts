@@ -1,14 +1,23 @@
 // The trial worker: a stateless executor. It never touches the store; it receives a
 // TrialSpec and returns a TrialResult. Loaded by worker-entry.mjs.
+import { getHeapStatistics } from 'node:v8';
+import { threadId } from 'node:worker_threads';
 import { runTrial } from './run-trial.js';
-import { initBackend } from '../train/backend.js';
-import type { BackendPreference, TrialResult, TrialSpec } from '../train/types.js';
+import { initBackend, tf } from '../train/backend.js';
+import type { BackendPreference, TrialResult, TrialSpec, WorkerMemory } from '../train/types.js';
 
 /** Initialises the backend as the thread starts, while the main process is still setting up. */
 export async function warmUp(data: { backend?: BackendPreference } | undefined): Promise<void> {
   await initBackend(data?.backend ?? 'auto');
 }
 
-export default function trialWorker(spec: TrialSpec): Promise<TrialResult> {
-  return runTrial(spec);
+export default async function trialWorker(spec: TrialSpec): Promise<TrialResult> {
+  const result = await runTrial(spec);
+  return { ...result, worker: workerMemory() };
+}
+
+/** Measured after the trial has released everything, so it is this thread's baseline. */
+function workerMemory(): WorkerMemory {
+  const { numTensors, numBytes } = tf.memory();
+  return { threadId, tensors: numTensors, tensorBytes: numBytes, heapUsedBytes: getHeapStatistics().used_heap_size };
 }

@@ -75,6 +75,19 @@ export interface TrialResult {
   diagnostics?: TrialDiagnostics;
   /** Best-epoch weights (see src/train/checkpoint.ts), when asked for and an epoch scored. */
   checkpoint?: Uint8Array;
+  /** The worker's memory once the trial is cleaned up (absent when the worker died). */
+  worker?: WorkerMemory;
+}
+
+/** What a worker thread holds after a trial: a leak shows as numbers that keep growing. */
+export interface WorkerMemory {
+  threadId: number;
+  /** Live tfjs tensors on the thread's backend: back to the same baseline after every trial. */
+  tensors: number;
+  /** Bytes those tensors hold on the backend. */
+  tensorBytes: number;
+  /** The thread's own JavaScript heap in use (V8 isolate), bytes. */
+  heapUsedBytes: number;
 }
 
 /** The result of a trial that did not train: an exception, or a worker that died. */
