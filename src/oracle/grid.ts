@@ -20,8 +20,9 @@ export interface GridOracleOptions {
  * continues where it stopped, trials that finished out of order leave no gap, and
  * several processes sharing the study never run a combination twice. A trial counts as
  * tried whatever its status, as in Optuna's GridSampler: a failed or rejected
- * configuration would fail the same way again, and re-running a stale one (its worker
- * was lost) is the user's call (--overwrite), as in random search.
+ * configuration would fail the same way again (--max-retries re-runs it under its own
+ * number), and a stale one (its process was lost) is re-run by the store before the
+ * oracle is asked.
  */
 export function gridOracle(space: SearchSpaceDefinition, opts: GridOracleOptions = {}): Oracle {
   const maxTrials = checkMaxTrials(opts.maxTrials);

@@ -37,7 +37,11 @@ function succeeded(t: TrialRecord): boolean {
   return t.status === 'completed' && t.score !== null && Number.isFinite(t.score);
 }
 
-/** Statuses that hold a slot: stale trials lost their worker and give their slot back. */
+/**
+ * Statuses that hold a slot. The store re-runs a stale trial (it lost its process) in its
+ * own slot before asking the oracle; an oracle used on another store that does not, still
+ * gets the slot back.
+ */
 function holdsSlot(t: TrialRecord): boolean {
   return t.status !== 'stale';
 }

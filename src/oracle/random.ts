@@ -26,8 +26,8 @@ export function randomOracle(space: SearchSpaceDefinition, opts: RandomOracleOpt
     next(study, trials) {
       const counted = trials.filter((t) => t.status !== 'stale').length;
       if (counted >= maxTrials) return { kind: 'done', reason: `reached --max-trials ${maxTrials}` };
-      // Stale trials still count as tried: re-running a configuration that lost its
-      // worker would not tell us anything new about the space.
+      // The store hands a stale trial (it lost its process) out again itself, same number
+      // and params, before asking the oracle; here it still counts as tried.
       const tried = new Set(trials.map((t) => paramsKey(t.params)));
       // The rng depends only on (seed, trial number, attempt), never on which trials
       // finished or how many workers there are, so a seed always gives one sequence.
