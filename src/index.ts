@@ -20,3 +20,11 @@ export { DEFAULT_DIAGNOSTICS, resolveDiagnostics } from './train/diagnostics-set
 export { describeVerdict } from './train/diagnostics.js';
 export type { DiagnosticsSettings, TrialDiagnostics, Verdict, VerdictEvidence, VerdictKind, EpochGradientStats, LayerGradientStats } from './train/diagnostics-types.js';
 export { rejectionSummary, type RejectionSummary } from './report/rejection.js';
+export { exportTrials, type ExportOptions, type ExportedTrialInfo } from './export/write-export.js';
+export { loadExported, type ExportedModel } from './export/load-exported.js';
+export { fileIO } from './export/io-handlers.js';
+export type { Preprocessing } from './export/preprocessing.js';
+export type { Prediction, ClassPrediction, ValuePrediction } from './export/predict.js';
+export type { PredictInput, FeatureRecord, FeatureTable } from './export/features.js';
+export type { ExportMetrics } from './export/artifacts.js';
+export { checkpointsToKeep } from './export/retention.js';

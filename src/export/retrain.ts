@@ -1,0 +1,101 @@
+// `export --retrain`: the winning configuration trained again from scratch on every row
+// the study had (training and validation splits together), for as many epochs as the
+// trial needed to reach its best score — the usual last step once a search has chosen
+// hyperparameters (Keras Tuner's docs: "retrain the model with the entire dataset").
+// The scaling is fitted again on all those rows: the model never sees the old split.
+import type * as TF from '@tensorflow/tfjs';
+import { GradtuneError } from '../errors.js';
+import { buildModel } from '../train/model.js';
+import { train } from '../train/loop.js';
+import { builtinDatasetPath } from '../data/builtin.js';
+import { readCsvFile } from '../data/csv.js';
+import { splitColumns } from '../data/columns.js';
+import { encodeTarget } from '../data/target.js';
+import { fitScaling, scaleRows } from '../data/scale.js';
+import type { Dataset } from '../data/types.js';
+import type { StudyRecord, TrialRecord } from '../store/store.js';
+import type { Objective } from '../train/types.js';
+import type { RetrainedInfo } from './artifacts.js';
+import { preprocessingOf, type Preprocessing } from './preprocessing.js';
+import { trialShapes } from './rebuild.js';
+import type { StudyContext } from './study-context.js';
+
+/**
+ * The loop keeps (and restores) the weights of the epoch that scored best. Retraining
+ * has no held-out rows to score on, and must end with its last epoch's weights: the
+ * epoch number itself, maximised, makes every epoch the new best.
+ */
+const LAST_EPOCH: Objective = { metric: 'epoch', direction: 'max' };
+
+export interface Retrained {
+  model: TF.LayersModel;
+  preprocessing: Preprocessing;
+  info: RetrainedInfo;
+}
+
+export async function retrainOnAllRows(ctx: StudyContext, study: StudyRecord, trial: TrialRecord): Promise<Retrained> {
+  const epochs = trial.bestEpoch;
+  if (epochs === null || epochs < 1) {
+    throw new GradtuneError(`trial ${trial.number} has no best epoch to retrain for; export it without --retrain`);
+  }
+  const all = allRows(study, ctx.dataset);
+  const config = ctx.space.configFor(trial.params);
+  const model = buildModel(config, trialShapes(ctx.dataset, study, trial));
+  try {
+    const outcome = await train({
+      model,
+      dataset: all,
+      // Exactly the best epoch's count: no early stopping (nothing held out to stop on).
+      training: { ...config.training, epochs, earlyStopping: undefined },
+      objective: LAST_EPOCH,
+      maxEpochs: epochs,
+      seed: trialShapes(ctx.dataset, study, trial).seed,
+    });
+    if (outcome.stoppedEarly === 'non-finite-loss') {
+      throw new GradtuneError(
+        `retraining trial ${trial.number} on all ${all.nTrain} rows diverged (non-finite loss at epoch ${outcome.history.length}); export its checkpoint without --retrain`,
+      );
+    }
+    const metric = ctx.dataset.task === 'classification' ? 'accuracy' : 'mae';
+    return {
+      model,
+      preprocessing: { ...preprocessingOf(all), scaling: { ...all.scaling, fittedOn: 'train+validation', rows: all.nTrain } },
+      info: {
+        rows: all.nTrain,
+        epochs,
+        history: outcome.history.map((r) => ({ epoch: r.epoch, loss: r.loss, [metric]: r[metric], learningRate: r.learningRate })),
+      },
+    };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
+
+/**
+ * Every row of the study's data, standardised with statistics of all of them. The loop
+ * needs a validation set; it gets the same rows (its val_* numbers are then training
+ * numbers, and are not reported).
+ */
+function allRows(study: StudyRecord, split: Dataset): Dataset {
+  const source = study.data;
+  const path = source.builtin !== undefined ? builtinDatasetPath(source.builtin) : source.path!;
+  const label = source.builtin !== undefined ? `dataset ${source.builtin}` : `data file ${source.path}`;
+  const table = readCsvFile(path);
+  const columns = splitColumns(table, label, source.target);
+  const target = encodeTarget(columns, split.task, table.lines, label);
+  const n = table.rows.length;
+  const rows = Array.from({ length: n }, (_, i) => i);
+  const scaling = fitScaling(columns.features, split.nFeatures, rows);
+  const x = scaleRows(columns.features, split.nFeatures, rows, scaling);
+  const y = new Float32Array(n * split.nOutputs);
+  for (let i = 0; i < n; i++) {
+    if (target.task === 'classification') y[i * split.nOutputs + target.labels[i]] = 1;
+    else y[i] = target.values[i];
+  }
+  if (target.task === 'classification' && target.classes.join('\u0000') !== (split.classes ?? []).join('\u0000')) {
+    // Cannot happen for data whose fingerprint matched; guards the one-hot order all the same.
+    throw new Error(`classes of all rows (${target.classes.join(', ')}) differ from the study's (${split.classes?.join(', ')})`);
+  }
+  return { ...split, nTrain: n, nVal: n, xTrain: x, yTrain: y, xVal: x, yVal: y, scaling };
+}
