@@ -224,6 +224,20 @@ describe('export of other kinds of studies', () => {
     await expect(exportTrials({ study: 'hb-export', trial: other.number, out: dir('hb-other'), storage })).rejects.toThrow(/dropped by --keep-checkpoints/);
   });
 
+  it("--retrain follows the trial's learning-rate schedule, which spans the study's --max-epochs under Hyperband", async () => {
+    const storage = join(root, 'studies.db');
+    const results = await search({ space: fixture('cosine-space.ts'), data: 'iris', study: 'hb-cosine', algorithm: 'hyperband' });
+    // A round-0 trial of the exploratory bracket: it trained epoch 1 of a 3-epoch cosine schedule.
+    const short = results.trials.find((t) => t.toEpoch === 1 && t.status === 'completed')!;
+    const [e] = await exportTrials({ study: 'hb-cosine', trial: short.number, out: dir('hb-cosine'), retrain: true, storage });
+    const metrics = JSON.parse(readFileSync(join(e.dir, 'metrics.json'), 'utf8'));
+    const rate = (short.params.learning_rate as number);
+    expect(metrics.retrained.epochs).toBe(1);
+    // Squeezed into one epoch, cosine would end that epoch near 0; over 3 epochs it is ~3/4 of the base rate.
+    expect(short.history[0].learningRate / rate).toBeGreaterThan(0.7);
+    expect(metrics.retrained.history[0].learningRate / short.history[0].learningRate).toBeCloseTo(1, 1);
+  });
+
   it('a promoted Hyperband trial reproduces its own score', async () => {
     const storage = join(root, 'studies.db');
     const results = await search({ space: 'quick', data: 'iris', study: 'hb-promoted', algorithm: 'hyperband', seed: 3 });

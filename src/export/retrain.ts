@@ -49,6 +49,9 @@ export async function retrainOnAllRows(ctx: StudyContext, study: StudyRecord, tr
       training: { ...config.training, epochs, earlyStopping: undefined },
       objective: LAST_EPOCH,
       maxEpochs: epochs,
+      // The trial's own learning-rate schedule: a cosine decay over 30 epochs stopped at
+      // epoch 12 is not a cosine decay over 12.
+      scheduleEpochs: scheduleHorizon(study, trial, config.training.epochs),
       seed: trialShapes(ctx.dataset, study, trial).seed,
     });
     if (outcome.stoppedEarly === 'non-finite-loss') {
@@ -70,6 +73,16 @@ export async function retrainOnAllRows(ctx: StudyContext, study: StudyRecord, tr
     model.dispose();
     throw err;
   }
+}
+
+/**
+ * The epochs the trial's learning-rate schedule spanned: under Hyperband the study's
+ * --max-epochs (src/tuner.ts), otherwise the configuration's epochs capped by it
+ * (src/train/loop.ts).
+ */
+export function scheduleHorizon(study: StudyRecord, trial: TrialRecord, configEpochs: number | undefined): number {
+  if (trial.toEpoch !== null) return study.maxEpochs;
+  return Math.min(configEpochs ?? study.maxEpochs, study.maxEpochs);
 }
 
 /**
