@@ -1,12 +1,14 @@
 // Soak: a long search, watching for leaks across trials.
 //
-//   npx tsx bench/soak.ts [--trials 200] [--workers 2] [--space quick] [--data digits] [--max-epochs 5]
+//   npm run bench:soak -- [--trials 200] [--workers 2] [--space quick] [--data digits] [--max-epochs 5]
+//
+// (node --expose-gc: each worker collects garbage before it measures its heap.)
 //
 // After every trial the worker that ran it reports its live tfjs tensors and its own V8
 // heap, measured once the trial has cleaned up. Printed every 20 trials: the process's
 // RSS, the main thread's heap, and per worker the tensors, tensor bytes and the lowest
-// heap it reported in those 20 trials (garbage not yet collected inflates any single
-// reading; the low-water mark follows what is really kept). At the end: whether any
+// heap it reported in those 20 trials (without --expose-gc, garbage not yet collected
+// inflates a single reading; the low-water mark follows what is really kept). At the end: whether any
 // worker's tensor count ever left its baseline, and how RSS and the workers' low-water
 // heaps moved between the first report (after warm-up) and the last.
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -18,6 +18,9 @@ export default async function trialWorker(spec: TrialSpec): Promise<TrialResult>
 
 /** Measured after the trial has released everything, so it is this thread's baseline. */
 function workerMemory(): WorkerMemory {
+  // Under `node --expose-gc` (bench/soak), collect first: the heap figure is then what the
+  // thread keeps, not garbage that happens to be uncollected yet. Otherwise it costs nothing.
+  (globalThis as { gc?: () => void }).gc?.();
   const { numTensors, numBytes } = tf.memory();
   return { threadId, tensors: numTensors, tensorBytes: numBytes, heapUsedBytes: getHeapStatistics().used_heap_size };
 }
