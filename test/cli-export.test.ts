@@ -2,7 +2,8 @@
 // exports of the best, a trial, the top k; every mistake one line, exit code 2, nothing
 // written. The choice of trials and its messages are unit-tested on records below.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, listDir, runCli, runOk, sha256, tempDir } from './helpers/cli.js';
@@ -25,7 +26,8 @@ let broken: ReportTrial[];
 
 beforeAll(async () => {
   cwd = mkdtempSync(join(tmpdir(), 'gradtune-cli-export-'));
-  await runOk(['search', '--dataset', 'iris', '--space', 'quick', '--max-trials', '4', '--workers', '2', '--seed', '7', '--max-epochs', '2', '--keep-checkpoints', '2'], { cwd });
+  const search = await runOk(['search', '--dataset', 'iris', '--space', 'quick', '--max-trials', '4', '--workers', '2', '--seed', '7', '--max-epochs', '2', '--keep-checkpoints', '2'], { cwd });
+  expect(search.stdout).toContain('npx gradtune export --study quick-iris --out models   # the best model, for gradtune predict');
   // A space that fails for some configurations: trials that did not complete.
   await runOk(['search', '--dataset', 'iris', '--space', fixture('failing-space.ts'), '--study', 'broken', '--max-trials', '4', '--workers', '2', '--seed', '1'], { cwd });
   const report = async (study: string) => (JSON.parse((await runOk(['report', '--study', study, '--format', 'json'], { cwd })).stdout) as { trials: ReportTrial[] }).trials;
@@ -121,6 +123,36 @@ describe('gradtune export', () => {
     // No store was created by a failed export, and no stray staging directories are left.
     expect(existsSync(join(cwd, 'other.db'))).toBe(false);
     expect(readdirSync(cwd).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+});
+
+describe('gradtune export after the study\'s space or data changed', () => {
+  it('refuses to export a model that would not be the searched one', async () => {
+    const dir = tempDir();
+    const index = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+    const space = (units: number) =>
+      `import { defineSearchSpace } from ${JSON.stringify(index)};\n` +
+      `export default defineSearchSpace({ name: 'mine', description: 'one layer', build: (hp) => ({\n` +
+      `  model: { kind: 'mlp', hidden: [{ units: ${units}, activation: 'relu', initializer: 'heNormal' }] },\n` +
+      `  training: { optimizer: 'adam', learningRate: hp.choice('learning_rate', [0.01, 0.1]), batchSize: 32, epochs: 1 } }) });\n`;
+    writeFileSync(join(dir, 'my-space.ts'), space(8));
+    const iris = readFileSync(fileURLToPath(new URL('../datasets/iris.csv', import.meta.url)), 'utf8');
+    writeFileSync(join(dir, 'flowers.csv'), iris);
+    await runOk(['search', '--space', './my-space.ts', '--data', 'flowers.csv', '--max-trials', '1', '--workers', '1'], { cwd: dir });
+
+    writeFileSync(join(dir, 'flowers.csv'), iris + '5.0,3.0,1.5,0.2,setosa\n');
+    const data = await runCli(['export', '--study', 'my-space-flowers', '--out', 'models'], { cwd: dir });
+    expect([data.code, data.stderr]).toEqual([2, 'gradtune: error: the data of study "my-space-flowers" (flowers.csv) has changed since the search: its scaling and validation split would not be the study\'s; restore the file the study was searched on\n']);
+
+    writeFileSync(join(dir, 'flowers.csv'), iris);
+    writeFileSync(join(dir, 'my-space.ts'), space(16));
+    const model = await runCli(['export', '--study', 'my-space-flowers', '--out', 'models'], { cwd: dir });
+    expect([model.code, model.stderr]).toEqual([2, "gradtune: error: trial 0's stored weights do not fit the model its params build now: the space ./my-space.ts has changed since the search; restore the version the study was searched with\n"]);
+
+    // From another directory, the relative paths the study recorded are not found.
+    const elsewhere = await runCli(['export', '--study', 'my-space-flowers', '--out', 'models', '--storage', join(dir, 'gradtune.db')], { cwd: tempDir() });
+    expect(elsewhere.stderr).toMatch(/^gradtune: error: study "my-space-flowers" was searched with the space module \.\/my-space\.ts, which is not found from .*; run this command in the directory the search ran in\n$/);
+    expect(existsSync(join(dir, 'models'))).toBe(false);
   });
 });
 

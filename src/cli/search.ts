@@ -127,6 +127,7 @@ export function searchCommand(): Command {
       out.write(`study "${results.study.name}" is stored in ${results.storage}. Look at it with:\n`);
       out.write(`  npx gradtune report --study ${results.study.name}${storageFlag}\n`);
       out.write(`  npx gradtune best --study ${results.study.name}${storageFlag}\n`);
+      if (results.best) out.write(`  npx gradtune export --study ${results.study.name}${storageFlag} --out models   # the best model, for gradtune predict\n`);
       if (results.interrupted) throw new ExitCode(INTERRUPTED_EXIT);
     });
 }
