@@ -11,6 +11,7 @@ import { Tuner, exportTrials, fileIO, loadExported, GradtuneError, openSqliteSto
 import { tf } from '../src/train/backend.js';
 import type { DataSource } from '../src/data/types.js';
 import { fixture } from './helpers/cli.js';
+import { float32String, predictionsCsv } from '../src/export/predict.js';
 import { validationSplit } from './helpers/validation-split.js';
 
 let root: string;
@@ -42,6 +43,17 @@ async function validationAccuracy(modelDir: string, data: DataSource): Promise<n
     exported.dispose();
   }
 }
+
+describe('float32String', () => {
+  it('writes the shortest decimal that reads back as the same float32', () => {
+    expect(float32String(Math.fround(0.1))).toBe('0.1');
+    expect(float32String(Math.fround(1 / 3))).toBe('0.33333334');
+    expect(float32String(Math.fround(8.882254292075231e-7))).toBe('8.8822543e-7');
+    expect(float32String(1)).toBe('1');
+    expect(float32String(Number.NaN)).toBe('NaN');
+    for (const x of [Math.fround(Math.PI), Math.fround(-2.5e-12), Math.fround(123456.789)]) expect(Math.fround(Number(float32String(x)))).toBe(x);
+  });
+});
 
 describe('exportTrials and loadExported on iris', () => {
   let results: SearchResults;
@@ -189,10 +201,14 @@ describe('export of other kinds of studies', () => {
       const m = await loadExported(e.dir);
       expect(m.preprocessing).toMatchObject({ task: 'regression', target: 'y', features: ['a', 'b', 'note'] });
       const predictions = m.predict({ columns: split.header, rows: split.rows }) as ValuePrediction[];
-      m.dispose();
       const mse = predictions.reduce((s, p, i) => s + (p.value - Number(split.targets[i])) ** 2, 0) / predictions.length;
+      // The CSV gradtune predict writes: the target's name, then each value, exact as float32.
+      const csv = predictionsCsv(m.preprocessing, predictions).trim().split('\n');
+      expect(csv[0]).toBe('y');
+      expect(csv.slice(1).map((v) => Math.fround(Number(v)))).toEqual(predictions.map((p) => p.value));
       // The search averaged in float32 on the backend, here in float64: equal to ~7 digits.
       expect(Math.abs(mse - e.score) / e.score).toBeLessThan(1e-5);
+      m.dispose();
     }
   });
 

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join, resolve } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { GradtuneError } from '../errors.js';
+import { DEFAULTS } from '../tuner-options.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { StudyRecord } from '../store/store.js';
 import { initBackend, tf } from '../train/backend.js';
@@ -60,7 +61,7 @@ interface Prepared {
 export async function exportTrials(opts: ExportOptions): Promise<ExportedTrialInfo[]> {
   const selection = checkSelection(opts);
   checkOutDir(opts.out, Boolean(opts.force));
-  const storage = opts.storage ?? 'gradtune.db';
+  const storage = opts.storage ?? DEFAULTS.storage;
   if (!existsSync(storage)) throw new GradtuneError(`no study store at ${storage}: run gradtune search first, or point --storage at your store`);
   // Read-only, as reports: exporting never changes the store (and works on a store marked read-only).
   const store = openSqliteStore(storage, { readOnly: true });
