@@ -6,20 +6,11 @@ import { describe, it, expect } from 'vitest';
 import seedrandom from 'seedrandom';
 import { checkpointsToKeep } from '../src/export/retention.js';
 import { hyperbandOracle } from '../src/oracle/hyperband.js';
-import { defineSearchSpace } from '../src/space/define.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../src/store/store.js';
-import { makeStudy, makeTrial } from './helpers/records.js';
+import { makeNewStudy, makeStudy, makeTrial, toySpace } from './helpers/records.js';
 
-const space = defineSearchSpace({
-  name: 'toy',
-  description: 'a float and a choice',
-  build(hp) {
-    hp.float('x', 0, 1);
-    hp.choice('width', [8, 16, 32, 64]);
-    return { model: { kind: 'mlp', hidden: [{ units: 8, activation: 'relu', initializer: 'heNormal' }] }, training: { optimizer: 'adam', learningRate: 0.01, batchSize: 32 } };
-  },
-});
+const space = toySpace;
 
 describe('checkpointsToKeep, random and grid search', () => {
   const study = makeStudy({ objective: { metric: 'val_loss', direction: 'min' } });
@@ -165,18 +156,7 @@ describe('SqliteStore.dropCheckpoints', () => {
   it('drops, in one transaction, every checkpoint the callback does not keep', () => {
     const store = openSqliteStore(':memory:');
     try {
-      const study = store.createStudy({
-        name: 's',
-        space: 'quick',
-        datasetName: 'iris',
-        datasetFingerprint: 'f',
-        data: { builtin: 'iris', valSplit: 0.2, seed: 1 },
-        objective: { metric: 'val_accuracy', direction: 'max' },
-        algorithm: 'random',
-        settings: {},
-        seed: 1,
-        maxEpochs: 3,
-      });
+      const study = store.createStudy(makeNewStudy({ name: 's', maxEpochs: 3 }));
       for (let i = 0; i < 4; i++) {
         const asked = store.ask(study.id, () => ({ kind: 'run', params: { i } }));
         if (asked.kind !== 'run') throw new Error('expected a trial');

@@ -5,21 +5,12 @@ import { describe, it, expect } from 'vitest';
 import seedrandom from 'seedrandom';
 import { hyperbandOracle } from '../src/oracle/hyperband.js';
 import { hyperbandSchedule } from '../src/oracle/hyperband-schedule.js';
-import { defineSearchSpace } from '../src/space/define.js';
 import { paramsKey } from '../src/space/params.js';
 import type { Oracle } from '../src/oracle/oracle.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../src/store/store.js';
-import { makeStudy, makeTrial } from './helpers/records.js';
+import { makeStudy, makeTrial, toySpace } from './helpers/records.js';
 
-const space = defineSearchSpace({
-  name: 'toy',
-  description: 'a float and a choice',
-  build(hp) {
-    hp.float('x', 0, 1);
-    hp.choice('width', [8, 16, 32, 64]);
-    return { model: { kind: 'mlp', hidden: [{ units: 8, activation: 'relu', initializer: 'heNormal' }] }, training: { optimizer: 'adam', learningRate: 0.01, batchSize: 32 } };
-  },
-});
+const space = toySpace;
 
 function study(seed = 7): StudyRecord {
   return makeStudy({ name: 'hb', space: 'toy', algorithm: 'hyperband', seed, maxEpochs: 9 });

@@ -12,25 +12,22 @@ import { localOwnerAlive, openSqliteStore, processOwner, type SqliteStore } from
 import type { NewStudy, StudyRecord, TrialOutcomeUpdate, TrialRecord } from '../src/store/store.js';
 import type { EpochRecord } from '../src/train/types.js';
 import { expectGradtuneError } from './helpers/errors.js';
+import { makeNewStudy } from './helpers/records.js';
 import { resolveDiagnostics } from '../src/train/diagnostics-settings.js';
 import type { TrialDiagnostics } from '../src/train/diagnostics-types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function newStudy(overrides: Partial<NewStudy> = {}): NewStudy {
-  return {
+  return makeNewStudy({
     name: 'iris-random',
     space: 'mlp-classifier',
-    datasetName: 'iris',
     datasetFingerprint: 'sha256:abc',
     data: { builtin: 'iris', valSplit: 0.2, seed: 7 },
-    objective: { metric: 'val_accuracy', direction: 'max' },
-    algorithm: 'random',
     settings: { maxTrials: 10 },
-    seed: 42,
     maxEpochs: 20,
     ...overrides,
-  };
+  });
 }
 
 /** A clock the test moves by hand, so timestamps can be asserted exactly. */

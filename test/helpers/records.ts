@@ -2,7 +2,25 @@
 // neutral value, so a test states only what it is about (and survives new fields).
 import type { Params } from '../../src/space/types.js';
 import type { Decision } from '../../src/oracle/oracle.js';
-import type { StudyRecord, TrialRecord, TrialStatus } from '../../src/store/store.js';
+import type { NewStudy, StudyRecord, TrialRecord, TrialStatus } from '../../src/store/store.js';
+import { defineSearchSpace } from '../../src/space/define.js';
+
+/** What createStudy takes: a study of `makeStudy`'s neutral values without id and date. */
+export function makeNewStudy(over: Partial<NewStudy> = {}): NewStudy {
+  const { id: _id, createdAt: _createdAt, ...study } = makeStudy();
+  return { ...study, ...over };
+}
+
+/** A two-parameter space for oracle tests: a float and a choice. */
+export const toySpace = defineSearchSpace({
+  name: 'toy',
+  description: 'a float and a choice',
+  build(hp) {
+    hp.float('x', 0, 1);
+    hp.choice('width', [8, 16, 32, 64]);
+    return { model: { kind: 'mlp', hidden: [{ units: 8, activation: 'relu', initializer: 'heNormal' }] }, training: { optimizer: 'adam', learningRate: 0.01, batchSize: 32 } };
+  },
+});
 
 export function makeStudy(over: Partial<StudyRecord> = {}): StudyRecord {
   return {
