@@ -2,16 +2,19 @@ import { Command, Option } from 'commander';
 import { GradtuneError } from '../errors.js';
 import { formatLeaderboard, type LeaderboardFormat } from '../report/leaderboard.js';
 import { formatTrial, type TrialFormat } from '../report/trial.js';
+import { formatHtmlReport } from '../report/html/report.js';
 import { DEFAULTS } from '../tuner-options.js';
 import { intFlag } from './flags.js';
 import { openExistingStore, requireStudy } from './open-existing.js';
+import { checkOutPath, writeOutFile } from './out-file.js';
 
 interface ReportOptions {
   study: string;
   top?: number;
   trial?: number;
-  format: LeaderboardFormat;
+  format: LeaderboardFormat | 'html';
   storage: string;
+  out?: string;
 }
 
 /**
@@ -26,19 +29,39 @@ function trialFormat(opts: ReportOptions): TrialFormat | undefined {
   if (opts.format === 'csv') {
     throw new GradtuneError('--trial shows a trial as table, json or md; csv is for the leaderboard');
   }
+  if (opts.format === 'html') {
+    throw new GradtuneError('--trial shows a trial as table, json or md; the html report shows the whole study (pick the trial in it)');
+  }
   return opts.format;
+}
+
+/**
+ * The HTML report is a page of about a megabyte: to a file with --out, or to stdout when
+ * that is redirected (`> report.html`), never dumped on a terminal.
+ */
+function checkHtml(opts: ReportOptions): void {
+  if (opts.format !== 'html') return;
+  if (opts.top !== undefined) {
+    throw new GradtuneError('--top limits the text leaderboard; the html report shows every trial (sort and filter it in the page)');
+  }
+  if (opts.out === undefined && process.stdout.isTTY) {
+    throw new GradtuneError('the html report is a web page, not terminal output: pass --out report.html (or redirect stdout to a file)');
+  }
 }
 
 export function reportCommand(): Command {
   return new Command('report')
-    .description("print a study's leaderboard, or one trial in detail with --trial")
+    .description("print a study's leaderboard, one trial in detail with --trial, or an html report with plots")
     .requiredOption('--study <name>', 'study to report')
     .option('--top <n>', 'only the best n trials', intFlag('--top'))
     .option('--trial <n>', 'one trial in detail: outcome, params, gradient verdict and per-epoch statistics', intFlag('--trial'))
-    .addOption(new Option('--format <format>', 'output format (csv: leaderboard only)').choices(['table', 'csv', 'json', 'md']).default('table'))
+    .addOption(new Option('--format <format>', 'output format (csv: leaderboard only; html: the whole study as one self-contained page with plots)').choices(['table', 'csv', 'json', 'md', 'html']).default('table'))
+    .option('--out <file>', 'write the report to this file instead of stdout')
     .option('--storage <path>', 'SQLite file holding the studies', DEFAULTS.storage)
     .action((opts: ReportOptions) => {
       const format = trialFormat(opts);
+      checkHtml(opts);
+      if (opts.out !== undefined) checkOutPath(opts.out);
       const store = openExistingStore(opts.storage);
       let text: string;
       try {
@@ -46,12 +69,21 @@ export function reportCommand(): Command {
         const trials = store.trials(study.id);
         // Format completely before writing: a user error must leave stdout empty.
         text =
-          opts.trial === undefined || format === undefined
-            ? formatLeaderboard(study, trials, { format: opts.format, top: opts.top })
-            : formatTrial(study, trials, opts.trial, { format });
+          opts.format === 'html'
+            ? formatHtmlReport(study, trials).trimEnd()
+            : opts.trial === undefined || format === undefined
+              ? formatLeaderboard(study, trials, { format: opts.format, top: opts.top })
+              : formatTrial(study, trials, opts.trial, { format });
       } finally {
         store.close();
       }
-      process.stdout.write(text + '\n');
+      if (opts.out === undefined) {
+        process.stdout.write(text + '\n');
+        return;
+      }
+      writeOutFile(opts.out, text + '\n');
+      const size = Buffer.byteLength(text) + 1;
+      const shown = size >= 1e6 ? `${(size / 1e6).toFixed(1)} MB` : `${Math.ceil(size / 1e3)} kB`;
+      process.stdout.write(`wrote ${opts.out} (${shown})${opts.format === 'html' ? '; open it in a browser, it needs no network' : ''}\n`);
     });
 }
