@@ -213,6 +213,8 @@ describe('formatLeaderboard', () => {
       history: ts[2].history,
       gradients: null,
       error: null,
+      attempt: 1,
+      retries: 0,
     });
     expect(first.params.optimizer).toBe('adam');
     const failed = doc.trials.find((t: { number: number }) => t.number === 1);

@@ -67,7 +67,7 @@ function trials(): TrialRecord[] {
       history: [{ epoch: 1, loss: 2.5, val_loss: 3, accuracy: 0.3, val_accuracy: 0.3, learningRate: 10 }, { epoch: 2, loss: Number.NaN, val_loss: Number.NaN, accuracy: 0.3, val_accuracy: 0.3, learningRate: 10 }],
       diagnostics: diagnostics(gradEpochs(1e3), { kind: 'exploding', evidence: EXPLODING }),
     }),
-    trial(3, { status: 'failed', epochsRun: 0, history: [], plannedEpochs: null, error: 'Error: out of memory' }),
+    trial(3, { status: 'failed', epochsRun: 0, history: [], plannedEpochs: null, error: 'Error: out of memory', attempt: 3, retries: 1, owner: 'node-7:4242' }),
   ];
 }
 
@@ -101,6 +101,11 @@ describe('formatTrial (table)', () => {
       '  backend             cpu',
     ]);
     expect(section(out(0), 'params')).toEqual(['params', '  activation     tanh', '  learning_rate  0.0375', '  units          16']);
+  });
+
+  it('says how often a trial ran, when it ran more than once, and who ran it last', () => {
+    expect(section(out(3), 'trial 3')).toContain('  runs                3, 1 after failing (--max-retries); the last by node-7:4242');
+    expect(section(out(0), 'trial 0').join('\n')).not.toMatch(/runs/);
   });
 
   it('a healthy trial: the verdict and what the monitor watched for', () => {

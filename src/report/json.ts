@@ -22,6 +22,9 @@ export function trialJson(rank: number | null, trial: TrialRecord) {
     history: trial.history,
     gradients: trial.diagnostics,
     error: trial.error,
+    // Runs of the trial: > 1 when it lost its process or was retried after failing.
+    attempt: trial.attempt,
+    retries: trial.retries,
   };
 }
 

@@ -50,6 +50,11 @@ function overview(study: StudyRecord, trial: TrialRecord, rank: number | null, r
     ['duration', trial.durationMs === null ? 'still running' : `${formatSeconds(trial.durationMs)} s`],
     ['backend', trial.backend ?? '-'],
   ];
+  // Handed out more than once: it lost its process, or failed and was retried (--max-retries).
+  if (trial.attempt > 1) {
+    const retried = trial.retries > 0 ? `, ${trial.retries} after failing (--max-retries)` : '';
+    pairs.push(['runs', `${trial.attempt}${retried}; the last by ${trial.owner ?? 'an unknown process'}`]);
+  }
   if (trial.error !== null) pairs.push(['error', trial.error]);
   return { title: `trial ${trial.number} of study "${study.name}"`, pairs };
 }
