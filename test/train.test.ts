@@ -14,11 +14,12 @@ function config(overrides: Partial<TrialConfig['training']> = {}, hidden: TrialC
   return { model: hidden, training: { optimizer: 'adam', learningRate: 0.02, batchSize: 32, epochs: 15, ...overrides } };
 }
 
+/** Trains as the worker does: keeping the best epoch's checkpoint (weights and optimizer state). */
 async function run(cfg: TrialConfig, seed = 3) {
   const ds = separableDataset();
   const model = buildModel(cfg, { inputDim: 2, outputUnits: 2, task: 'classification', seed });
   try {
-    return await train({ model, dataset: ds, training: cfg.training, objective, maxEpochs: 50, seed });
+    return await train({ model, dataset: ds, training: cfg.training, objective, maxEpochs: 50, seed, keepCheckpoint: true });
   } finally {
     model.dispose();
   }
@@ -48,7 +49,8 @@ describe('training loop', () => {
     await run(cfg('sgd'));
     const baseline = tf.memory().numTensors;
     for (const optimizer of ['sgd', 'momentum', 'rmsprop', 'adam', 'adamax', 'adagrad'] as const) {
-      await run(cfg(optimizer));
+      const out = await run(cfg(optimizer));
+      expect(out.checkpoint, optimizer).toBeInstanceOf(Uint8Array);
       expect(tf.memory().numTensors).toBe(baseline);
     }
   });

@@ -10,6 +10,7 @@ import type * as TF from '@tensorflow/tfjs';
 export type NamedTensor = { name: string; tensor: TF.Tensor };
 import { tf } from './tf.js';
 import { GradtuneError } from '../errors.js';
+import { restoreOptimizerState } from './optimizer.js';
 
 interface Header {
   format: 'gradtune-checkpoint-1';
@@ -74,7 +75,7 @@ export async function loadCheckpoint(model: TF.LayersModel, bytes: Uint8Array, o
     model.setWeights(tensors);
     // The optimizer makes variables of its own from these (sharing the data), so the
     // decoded tensors are disposed below either way.
-    if (optimizer && decoded.optimizer.length > 0) await optimizer.setWeights(decoded.optimizer);
+    if (optimizer && decoded.optimizer.length > 0) await restoreOptimizerState(optimizer, decoded.optimizer);
   } finally {
     tf.dispose([...tensors, ...decoded.optimizer.map((w) => w.tensor)]);
   }

@@ -6,7 +6,7 @@ import type * as TF from '@tensorflow/tfjs';
 import type { NamedTensor } from './checkpoint.js';
 import seedrandom from 'seedrandom';
 import { tf } from './backend.js';
-import { disposeOptimizer, makeOptimizer, setLearningRate } from './optimizer.js';
+import { disposeOptimizer, makeOptimizer, optimizerState, setLearningRate } from './optimizer.js';
 import { clipGradients } from './clip.js';
 import { trainingHead, type TrainingHead } from './model.js';
 import { learningRateAt } from './schedule.js';
@@ -229,9 +229,9 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         if (opts.keepCheckpoint) {
           // The optimizer's state at the best epoch goes into the checkpoint with the weights.
           bestOptimizer?.forEach((w) => w.tensor.dispose());
-          const current = await optimizer.getWeights();
+          const current = await optimizerState(optimizer);
           bestOptimizer = current.map((w) => ({ name: w.name, tensor: w.tensor.clone() }));
-          // getWeights makes the iteration count a new scalar; the rest are the optimizer's own variables.
+          // The step count is a new scalar; the rest are the optimizer's own variables.
           current[0]?.tensor.dispose();
         }
       } else {

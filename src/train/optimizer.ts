@@ -1,5 +1,6 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from './backend.js';
+import type { NamedTensor } from './checkpoint.js';
 import type { OptimizerName } from '../space/types.js';
 
 export function makeOptimizer(name: OptimizerName, learningRate: number): TF.Optimizer {
@@ -37,4 +38,50 @@ export function disposeOptimizer(optimizer: TF.Optimizer): void {
   optimizer.dispose();
   const rate = (optimizer as unknown as { c?: TF.Tensor }).c;
   if (rate && !rate.isDisposed) rate.dispose();
+}
+
+/** What tfjs's AdamaxOptimizer keeps, privately: it implements neither getWeights nor setWeights. */
+interface AdamaxInternals {
+  beta1: number;
+  iteration: TF.Variable;
+  accBeta1: TF.Variable;
+  accumulatedFirstMoment: Array<{ originalName: string; variable: TF.Variable }>;
+  accumulatedWeightedInfNorm: Array<{ originalName: string; variable: TF.Variable }>;
+  saveIterations(): Promise<NamedTensor>;
+  extractIterations(weights: NamedTensor[]): Promise<NamedTensor[]>;
+  iterations_: number;
+}
+
+function isAdamax(optimizer: TF.Optimizer): boolean {
+  return optimizer.getClassName() === 'Adamax';
+}
+
+/**
+ * The optimizer's state, as `getWeights()` lists it: the step count (a new scalar the
+ * caller disposes), then the optimizer's own variables. Adamax, which tfjs leaves out,
+ * is listed like Adam: the step count, the first moments, the weighted infinity norms.
+ */
+export async function optimizerState(optimizer: TF.Optimizer): Promise<NamedTensor[]> {
+  if (!isAdamax(optimizer)) return optimizer.getWeights();
+  const adamax = optimizer as unknown as AdamaxInternals;
+  const variables = [...adamax.accumulatedFirstMoment, ...adamax.accumulatedWeightedInfNorm];
+  return [await adamax.saveIterations(), ...variables.map((v) => ({ name: v.originalName, tensor: v.variable }))];
+}
+
+/** Sets the state `optimizerState` listed; the tensors are copied, so the caller still owns them. */
+export async function restoreOptimizerState(optimizer: TF.Optimizer, state: NamedTensor[]): Promise<void> {
+  if (!isAdamax(optimizer)) return optimizer.setWeights(state);
+  const adamax = optimizer as unknown as AdamaxInternals;
+  const rest = await adamax.extractIterations(state);
+  const steps = adamax.iterations_;
+  // After t steps Adamax holds iteration = t and accBeta1 = beta1^(t+1) (it starts at beta1).
+  tf.tidy(() => {
+    adamax.iteration.assign(tf.scalar(steps));
+    adamax.accBeta1.assign(tf.scalar(Math.pow(adamax.beta1, steps + 1)));
+  });
+  const half = rest.length / 2;
+  const own = (w: NamedTensor) => ({ originalName: w.name, variable: tf.variable(w.tensor, false) });
+  tf.dispose([...adamax.accumulatedFirstMoment, ...adamax.accumulatedWeightedInfNorm].map((v) => v.variable));
+  adamax.accumulatedFirstMoment = rest.slice(0, half).map(own);
+  adamax.accumulatedWeightedInfNorm = rest.slice(half).map(own);
 }
