@@ -8,6 +8,7 @@ import { isBuiltinDataset } from './data/builtin.js';
 import type { Task } from './data/types.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
 import { HYPERBAND_DEFAULTS, resolveHyperbandSettings } from './oracle/hyperband-schedule.js';
+import { DEFAULT_MAX_REPAIRS } from './oracle/repair.js';
 import type { DiagnosticsSettings } from './train/diagnostics-types.js';
 import { BACKEND_CHOICES, type BackendPreference, type Direction } from './train/types.js';
 
@@ -66,6 +67,10 @@ export interface TunerOptions {
   heartbeatInterval?: number;
   /** Seconds without a heartbeat after which a running trial is stale and run again. Default 60. */
   staleAfter?: number;
+  /** After a rejection, run the same configuration with a remedy from the space (see src/oracle/repair.ts). */
+  repair?: boolean;
+  /** With `repair`: repairs in a row from one original trial. Default 3. */
+  maxRepairs?: number;
 }
 
 export interface ResolvedOptions {
@@ -101,6 +106,8 @@ export interface ResolvedOptions {
   heartbeatInterval: number;
   /** Seconds. */
   staleAfter: number;
+  /** Set with --repair. */
+  repair?: { maxRepairs: number };
 }
 
 export const DEFAULTS = {
@@ -216,7 +223,14 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
     trialTimeout: o.trialTimeout === undefined ? Infinity : positiveSeconds('--trial-timeout', o.trialTimeout, Infinity),
     heartbeatInterval,
     staleAfter,
+    repair: resolveRepair(o),
   };
+}
+
+function resolveRepair(o: TunerOptions): ResolvedOptions['repair'] {
+  if (o.maxRepairs !== undefined && !o.repair) throw new GradtuneError('--max-repairs applies with --repair; add --repair or leave --max-repairs out');
+  if (!o.repair) return undefined;
+  return { maxRepairs: wholeNumber('--max-repairs', o.maxRepairs, DEFAULT_MAX_REPAIRS, 1) };
 }
 
 /** Checks the run's overrides on top of the defaults; returns only what the run set. */

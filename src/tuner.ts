@@ -11,6 +11,7 @@ import { randomOracle } from './oracle/random.js';
 import { hyperbandOracle } from './oracle/hyperband.js';
 import { hyperbandSchedule } from './oracle/hyperband-schedule.js';
 import { gridOracle, planGrid, type GridPlan } from './oracle/grid.js';
+import { repairOracle } from './oracle/repair.js';
 import type { GridSize } from './space/grid.js';
 import { TrialPool } from './pool/pool.js';
 import { initBackend } from './train/backend.js';
@@ -187,7 +188,7 @@ export class Tuner {
     return g.target === undefined && g.task === undefined && g.valSplit === undefined && g.seed === undefined;
   }
 
-  private makeOracle(space: SearchSpace): Oracle {
+  private makeAlgorithmOracle(space: SearchSpace): Oracle {
     const o = this.options;
     if (o.algorithm === 'grid') {
       // Counted here, before the store is opened: a float without a step or a grid too
@@ -201,6 +202,12 @@ export class Tuner {
       return capTrials(hyperbandOracle(space, settings), o.maxTrials);
     }
     return randomOracle(space, { maxTrials: o.maxTrials });
+  }
+
+  /** The algorithm's oracle, wrapped for --repair: repairs count towards --max-trials. */
+  private makeOracle(space: SearchSpace): Oracle {
+    const inner = this.makeAlgorithmOracle(space);
+    return this.options.repair ? capTrials(repairOracle(inner, this.options.repair), this.options.maxTrials) : inner;
   }
 
   /** Creates the study, or checks that the existing one is the same search. */
@@ -249,7 +256,7 @@ export class Tuner {
       data,
       objective,
       algorithm: o.algorithm,
-      settings: { maxTrials: o.maxTrials, ...(o.hyperband ? { hyperband: o.hyperband } : {}), diagnostics: resolveDiagnostics(o.diagnostics) },
+      settings: { maxTrials: o.maxTrials, ...(o.hyperband ? { hyperband: o.hyperband } : {}), diagnostics: resolveDiagnostics(o.diagnostics), ...(o.repair ? { repair: o.repair } : {}) },
       seed: o.seed,
       maxEpochs: o.maxEpochs,
     });

@@ -2,9 +2,11 @@ import { Command, Option } from 'commander';
 import { DEFAULTS, OBJECTIVE_METRICS } from '../tuner-options.js';
 import { formatLeaderboard } from '../report/leaderboard.js';
 import { progressReporter } from './progress.js';
-import { intFlag, numberFlag } from './flags.js';
+import { intFlag, listFlag, numberFlag } from './flags.js';
 import { GradtuneError } from '../errors.js';
 import { DEFAULT_DIAGNOSTICS } from '../train/diagnostics-settings.js';
+import { FINDING_KINDS } from '../train/diagnostics-types.js';
+import { DEFAULT_MAX_REPAIRS } from '../oracle/repair.js';
 import { describeRejection } from '../report/rejection.js';
 import { ExitCode, INTERRUPTED_EXIT } from './exit-code.js';
 
@@ -49,6 +51,15 @@ export function searchCommand(): Command {
     .option('--heartbeat-interval <seconds>', `how often a running trial says it is alive (default: ${DEFAULTS.heartbeatInterval})`, numberFlag('--heartbeat-interval'))
     .option('--stale-after <seconds>', `a running trial silent this long lost its process and is run again (default: ${DEFAULTS.staleAfter})`, numberFlag('--stale-after'))
     .option('--sustain-checks <n>', `consecutive checks a vanishing or growth reading must hold (default: ${DEFAULT_DIAGNOSTICS.sustain})`, intFlag('--sustain-checks'))
+    // Findings beyond the gradients, and --repair (README: "Gradient diagnostics").
+    .option('--reject-on <findings>', `also reject on these findings, comma-separated: ${FINDING_KINDS.filter((k) => k !== 'vanishing' && k !== 'exploding').join(', ')}`, listFlag)
+    .option('--slow-progress <fraction>', `slow-training: still falling, less than this share of the way from the chance loss to 0 (default: ${DEFAULT_DIAGNOSTICS.slowProgress})`, numberFlag('--slow-progress'))
+    .option('--overfit-rise <fraction>', `overfitting: validation loss this far above its minimum... (default: ${DEFAULT_DIAGNOSTICS.overfitRise})`, numberFlag('--overfit-rise'))
+    .option('--overfit-epochs <n>', `...at least this many epochs after it (default: ${DEFAULT_DIAGNOSTICS.overfitEpochs})`, intFlag('--overfit-epochs'))
+    .option('--dead-units <fraction>', `dead-units: share of a ReLU layer's units never active on the probe batch (default: ${DEFAULT_DIAGNOSTICS.deadUnits})`, numberFlag('--dead-units'))
+    .option('--saturation <fraction>', `saturation: share of a sigmoid/tanh layer's activations at their bounds (default: ${DEFAULT_DIAGNOSTICS.saturation})`, numberFlag('--saturation'))
+    .option('--repair', 'after a rejection, try the same configuration with the first remedy its space allows')
+    .option('--max-repairs <n>', `--repair: repairs in a row from one trial (default: ${DEFAULT_MAX_REPAIRS})`, intFlag('--max-repairs'))
     .action(async (opts) => {
       if (opts.dataset !== undefined && opts.data !== undefined) {
         throw new GradtuneError('give --dataset <built-in> or --data <file.csv>, not both');
@@ -97,7 +108,15 @@ export function searchCommand(): Command {
             explodingCeiling: opts.explodingCeiling,
             growthFactor: opts.growthFactor,
             sustain: opts.sustainChecks,
+            rejectOn: opts.rejectOn,
+            slowProgress: opts.slowProgress,
+            overfitRise: opts.overfitRise,
+            overfitEpochs: opts.overfitEpochs,
+            deadUnits: opts.deadUnits,
+            saturation: opts.saturation,
           },
+          repair: Boolean(opts.repair),
+          maxRepairs: opts.maxRepairs,
         },
         progress,
       );

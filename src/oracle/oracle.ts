@@ -19,6 +19,8 @@ export interface RunDecision {
   /** The epoch to train to; absent: the study's --max-epochs (and the space's epochs). */
   toEpoch?: number;
   slot?: ScheduleSlot;
+  /** The rejected trial this one repairs (--repair). */
+  repairOf?: number;
 }
 
 /** What an oracle decides when asked for the next trial. */

@@ -7,6 +7,7 @@ import { buildModel } from '../train/model.js';
 import { train } from '../train/loop.js';
 import { resolveDiagnostics } from '../train/diagnostics-settings.js';
 import { loadSpace } from '../space/load.js';
+import { withRemedies } from '../remedy/find-remedies.js';
 import { loadDataset } from '../data/load.js';
 import { isGradtuneError } from '../errors.js';
 import type { SearchSpace } from '../space/define.js';
@@ -74,7 +75,8 @@ export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
     return {
       status: outcome.stoppedEarly === 'rejected' ? 'rejected' : 'completed',
       plannedEpochs: outcome.plannedEpochs,
-      diagnostics: outcome.diagnostics,
+      // Each finding with the remedies this trial's own space can express (src/remedy).
+      diagnostics: outcome.diagnostics && { ...outcome.diagnostics, findings: withRemedies(outcome.diagnostics.findings ?? [], space, spec.params) },
       checkpoint: outcome.checkpoint,
       score: outcome.score,
       bestEpoch: outcome.bestEpoch,

@@ -48,12 +48,13 @@ export interface TrialRow {
   owner: string | null;
   attempt: number;
   retries: number;
+  repair_of: number | null;
 }
 
 /** Named explicitly so that the reserved BLOB column is never read by accident. */
 export const TRIAL_COLUMNS = `study_id, number, status, params_json, score, best_epoch, epochs_run,
   history_json, backend, started_at, finished_at, duration_ms, heartbeat_at, error, diagnostics_json, planned_epochs,
-  parent, from_epoch, to_epoch, slot_json, owner, attempt, retries`;
+  parent, from_epoch, to_epoch, slot_json, owner, attempt, retries, repair_of`;
 
 export function toStudy(row: StudyRow): StudyRecord {
   return {
@@ -97,5 +98,6 @@ export function toTrial(row: TrialRow): TrialRecord {
     owner: row.owner,
     attempt: row.attempt,
     retries: row.retries,
+    repairOf: row.repair_of,
   };
 }

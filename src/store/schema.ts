@@ -70,6 +70,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE trials ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE trials ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: a trial that repairs a rejected one (--repair): the same configuration with a remedy
+  // applied, linked to the trial it repairs.
+  `
+  ALTER TABLE trials ADD COLUMN repair_of INTEGER;
+  `,
 ];
 
 /** The schema version this code writes; a store with a higher user_version is from a newer gradtune. */

@@ -370,8 +370,8 @@ export class SqliteStore implements Store {
     const now = this.timestamp();
     this.db
       .prepare(
-        `INSERT INTO trials (study_id, number, status, params_json, started_at, heartbeat_at, parent, from_epoch, to_epoch, slot_json, owner)
-         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO trials (study_id, number, status, params_json, started_at, heartbeat_at, parent, from_epoch, to_epoch, slot_json, owner, repair_of)
+         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         studyId,
@@ -384,6 +384,7 @@ export class SqliteStore implements Store {
         decision.toEpoch ?? null,
         decision.slot ? encodeStrict(decision.slot, 'schedule slot') : null,
         this.owner,
+        decision.repairOf ?? null,
       );
     return this.trialByNumber(studyId, next)!;
   }

@@ -63,6 +63,8 @@ export interface TrialRecord {
   attempt: number;
   /** Times the trial was re-run after failing (--max-retries). */
   retries: number;
+  /** The rejected trial this one repairs (--repair): its params with a remedy applied; null otherwise. */
+  repairOf: number | null;
 }
 
 /** What a finished trial reports back to the store. */

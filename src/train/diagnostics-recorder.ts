@@ -4,11 +4,13 @@
 // and keeps per-epoch statistics for the trial's record.
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from './tf.js';
-import { GradientMonitor } from './diagnostics.js';
+import { GradientMonitor, compactReading } from './diagnostics.js';
 import { gradientStatsTensor, parseCheck, planGradientStats, type GradientStatsPlan } from './grad-stats.js';
 import { activationStatsTensor, planActivationProbe, type ActivationProbe } from './activation-probe.js';
 import type { CheckReading } from './diagnostics.js';
-import type { DiagnosticsSettings, EpochGradientStats, LayerGradientStats, TrialDiagnostics, Verdict } from './diagnostics-types.js';
+import type { DiagnosticsSettings, EpochGradientStats, Finding, FindingKind, LayerGradientStats, TrialDiagnostics, Verdict } from './diagnostics-types.js';
+import type { EpochRecord } from './types.js';
+import { findFindings } from './findings.js';
 
 /** Rows of the training split used to measure saturated and dead units. */
 const PROBE_ROWS = 256;
@@ -27,6 +29,14 @@ export class DiagnosticsRecorder {
   private epochReadings: CheckReading[] = [];
   private checks = 0;
   readonly epochs: EpochGradientStats[] = [];
+  /** Every check, when the settings keep them (keepReadings). */
+  private readonly kept: number[][] | undefined;
+  private keptLayers: string[] = [];
+  private readonly history: EpochRecord[] = [];
+  /** Units of the model's output: the classes, for the chance loss. */
+  private readonly outputUnits: number;
+  /** Set when a --reject-on finding stopped the trial at an epoch's end. */
+  private rejectedBy: FindingKind | undefined;
 
   constructor(
     model: TF.LayersModel,
@@ -36,6 +46,9 @@ export class DiagnosticsRecorder {
     private readonly totalSteps: number,
   ) {
     this.monitor = new GradientMonitor(settings);
+    this.kept = settings.keepReadings ? [] : undefined;
+    const shape = model.outputs[0]?.shape ?? [];
+    this.outputUnits = shape[shape.length - 1] ?? 1;
     this.plan = planGradientStats(model);
     this.probe = planActivationProbe(model);
     const rows = Math.min(PROBE_ROWS, xTrain.shape[0]);
@@ -73,10 +86,30 @@ export class DiagnosticsRecorder {
     return end > 0 && trialStep + 1 === end;
   }
 
-  /** The epoch's loss, as a reading: a loss that turned NaN between two checks is exploding. */
-  observeEpochLoss(epoch: number, steps: number, loss: number): Verdict {
-    if (!Number.isFinite(loss)) this.monitor.observe({ epoch, step: steps, preflight: false, loss, globalGrad: NaN, layers: [] });
-    return this.verdict;
+  /**
+   * The end of an epoch: its loss is a reading too (a loss that turned NaN between two
+   * checks is exploding), and the findings are judged on the history so far. True when the
+   * trial should be rejected now: an unhealthy verdict, or a --reject-on finding.
+   */
+  observeEpoch(record: EpochRecord, steps: number, loss: number): boolean {
+    if (!Number.isFinite(loss)) this.monitor.observe({ epoch: record.epoch, step: steps, preflight: false, loss, globalGrad: NaN, layers: [] });
+    this.history.push(record);
+    if (this.verdict.kind !== 'healthy') return true;
+    const rejecting = this.findings().find((f) => f.rejects && f.kind !== 'vanishing' && f.kind !== 'exploding');
+    if (rejecting && this.settings.reject) this.rejectedBy = rejecting.kind;
+    return rejecting !== undefined;
+  }
+
+  private findings(): Finding[] {
+    // Cross-entropy of a prediction that knows nothing is ln(classes); regression has no such loss.
+    const classification = this.history[0]?.accuracy !== undefined;
+    return findFindings({
+      history: this.history,
+      epochs: this.epochs,
+      verdict: this.verdict,
+      settings: this.settings,
+      chanceLoss: classification && this.outputUnits > 1 ? Math.log(this.outputUnits) : undefined,
+    });
   }
 
   /** Takes a check; call inside the step's tf.tidy with the gradients as applied. */
@@ -123,6 +156,10 @@ export class DiagnosticsRecorder {
       const reading = parseCheck(this.plan, values, at, p.meta);
       this.epochReadings.push(reading);
       this.monitor.observe(reading);
+      if (this.kept) {
+        this.kept.push(compactReading(reading));
+        this.keptLayers = reading.layers.map((l) => l.layer);
+      }
       this.checks++;
       at += this.plan.width;
       p.stats.dispose();
@@ -164,6 +201,17 @@ export class DiagnosticsRecorder {
     this.pending.forEach((p) => p.stats.dispose());
     this.pending = [];
     this.probeX.dispose();
-    return { verdict: this.verdict, checks: this.checks, epochs: this.epochs, settings: this.settings };
+    const readings = this.kept ? { readings: { layers: this.keptLayers, checks: this.kept } } : {};
+    // With rejection on, an unhealthy verdict stopped the trial (at preflight or an epoch's end).
+    const rejectedBy = this.settings.reject && this.verdict.kind !== 'healthy' ? this.verdict.kind : this.rejectedBy;
+    return {
+      verdict: this.verdict,
+      checks: this.checks,
+      epochs: this.epochs,
+      settings: this.settings,
+      findings: this.findings(),
+      ...(rejectedBy ? { rejectedBy } : {}),
+      ...readings,
+    };
   }
 }

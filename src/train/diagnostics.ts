@@ -2,7 +2,11 @@
 // every `diagEvery` steps and decides healthy | vanishing | exploding, with the reading
 // that decided it. Pure host-side logic: the loop computes the statistics on the backend
 // and hands them over in batches (once per epoch, or at the end of the preflight probe).
-import type { DiagnosticsSettings, LayerGradientStats, Verdict, VerdictEvidence } from './diagnostics-types.js';
+//
+// The verdict is the first of a few named rules to fire (GRADIENT_RULES). Each rule is a
+// pure function of the readings so far, so bench/diagnostics-accuracy.ts can replay
+// recorded readings through any one of them and measure it on its own.
+import type { DiagnosticsSettings, GradientRuleId, LayerGradientStats, RecordedReadings, Verdict, VerdictEvidence } from './diagnostics-types.js';
 
 /** One check's statistics, read back from the backend. */
 export interface CheckReading {
@@ -18,16 +22,31 @@ export interface CheckReading {
   layers: LayerGradientStats[];
 }
 
+/** Every rule, exploding ones first (a NaN is reported as exploding even if it also "vanished"). */
+export const GRADIENT_RULES: readonly GradientRuleId[] = ['non-finite', 'gradient-ceiling', 'gradient-growth', 'vanishing-floor', 'vanishing-ratio', 'update-ratio'];
+
+const EXPLODING_RULES = new Set<GradientRuleId>(['non-finite', 'gradient-ceiling', 'gradient-growth']);
+
+export function ruleKind(rule: GradientRuleId): 'vanishing' | 'exploding' {
+  return EXPLODING_RULES.has(rule) ? 'exploding' : 'vanishing';
+}
+
 export class GradientMonitor {
   private current: Verdict = { kind: 'healthy' };
-  private previousGlobal: number | undefined;
-  private previousLoss = Infinity;
+  /** Global norms of the checks so far (the growth rule compares with their median). */
+  private readonly globals: number[] = [];
+  private readonly losses: number[] = [];
   private growthRun = 0;
-  private growthSince = 0;
-  private growthLossSince = 0;
   private vanishingRun = 0;
+  private readonly rules: ReadonlySet<GradientRuleId>;
 
-  constructor(private readonly settings: DiagnosticsSettings) {}
+  /** `rules`: the rules that may decide (all by default; the accuracy benchmark runs them one at a time). */
+  constructor(
+    private readonly settings: DiagnosticsSettings,
+    rules: Iterable<GradientRuleId> = GRADIENT_RULES,
+  ) {
+    this.rules = new Set(rules);
+  }
 
   get verdict(): Verdict {
     return this.current;
@@ -41,40 +60,61 @@ export class GradientMonitor {
     return this.current;
   }
 
-  private evidence(r: CheckReading, statistic: string, layer: string | null, value: number, threshold: number | null): VerdictEvidence {
-    return { statistic, layer, value, threshold, epoch: r.epoch, step: r.step, preflight: r.preflight };
+  private evidence(rule: GradientRuleId, r: CheckReading, statistic: string, layer: string | null, value: number, threshold: number | null): VerdictEvidence {
+    return { rule, statistic, layer, value, threshold, epoch: r.epoch, step: r.step, preflight: r.preflight };
   }
 
   private exploding(r: CheckReading): Verdict | undefined {
     const s = this.settings;
-    if (!Number.isFinite(r.loss)) return { kind: 'exploding', evidence: this.evidence(r, 'loss', null, r.loss, null) };
-    for (const l of r.layers) {
-      if (!Number.isFinite(l.kernelGrad)) return { kind: 'exploding', evidence: this.evidence(r, 'kernel gradient norm', l.layer, l.kernelGrad, null) };
-      if (l.biasGrad !== null && !Number.isFinite(l.biasGrad)) return { kind: 'exploding', evidence: this.evidence(r, 'bias gradient norm', l.layer, l.biasGrad, null) };
-    }
-    for (const l of r.layers) {
-      if (l.kernelGrad > s.explodingCeiling) {
-        return { kind: 'exploding', evidence: this.evidence(r, 'kernel gradient norm', l.layer, l.kernelGrad, s.explodingCeiling) };
+    const found = (e: VerdictEvidence): Verdict => ({ kind: 'exploding', evidence: e });
+    if (this.rules.has('non-finite')) {
+      if (!Number.isFinite(r.loss)) return found(this.evidence('non-finite', r, 'loss', null, r.loss, null));
+      for (const l of r.layers) {
+        if (!Number.isFinite(l.kernelGrad)) return found(this.evidence('non-finite', r, 'kernel gradient norm', l.layer, l.kernelGrad, null));
+        if (l.biasGrad !== null && !Number.isFinite(l.biasGrad)) return found(this.evidence('non-finite', r, 'bias gradient norm', l.layer, l.biasGrad, null));
       }
     }
-    // Sustained growth: the global norm multiplied by growthFactor at each of `sustain`
-    // checks in a row while the loss rose too. Gradients can grow while a model converges
-    // (sharper minima, RMSprop/Adam near the end); divergence is growth with a worse loss.
-    if (this.previousGlobal !== undefined && this.previousGlobal > 0 && r.globalGrad >= s.growthFactor * this.previousGlobal) {
-      if (this.growthRun === 0) {
-        this.growthSince = this.previousGlobal;
-        this.growthLossSince = this.previousLoss;
+    if (this.rules.has('gradient-ceiling')) {
+      for (const l of r.layers) {
+        if (l.kernelGrad > s.explodingCeiling) return found(this.evidence('gradient-ceiling', r, 'kernel gradient norm', l.layer, l.kernelGrad, s.explodingCeiling));
       }
+    }
+    if (this.rules.has('gradient-growth')) {
+      const growth = this.growth(r);
+      if (growth) return found(growth);
+    }
+    return undefined;
+  }
+
+  /**
+   * Sustained growth: the global norm at or above growthFactor^sustain times the median of
+   * all earlier checks, at `sustain` checks in a row, while the loss (mean of those checks)
+   * is above the median loss of the earlier ones. Against the median, not the previous
+   * check: with small batches one check can be a batch the model already fits (a norm of
+   * 0.01), and the next ordinary one then "grows" a hundredfold (the issue's false
+   * positive: growth 120 while norms stayed 0.5-1.9). Divergence lifts the norm far above
+   * everything seen before, and keeps it there, with a worse loss.
+   */
+  private growth(r: CheckReading): VerdictEvidence | undefined {
+    const s = this.settings;
+    const earlier = this.globals.slice(0, Math.max(0, this.globals.length - this.growthRun));
+    const baseline = median(earlier);
+    const limit = Math.pow(s.growthFactor, s.sustain);
+    let result: VerdictEvidence | undefined;
+    if (baseline !== undefined && baseline > 0 && r.globalGrad >= limit * baseline) {
       this.growthRun++;
+      const lossBaseline = median(this.losses.slice(0, this.losses.length - (this.growthRun - 1)));
+      const recent = [...this.losses.slice(this.losses.length - (this.growthRun - 1)), r.loss];
+      const recentLoss = recent.reduce((a, b) => a + b, 0) / recent.length;
+      if (this.growthRun >= s.sustain && lossBaseline !== undefined && recentLoss > lossBaseline) {
+        result = this.evidence('gradient-growth', r, 'global gradient growth', null, r.globalGrad / baseline, limit);
+      }
     } else {
       this.growthRun = 0;
     }
-    this.previousGlobal = r.globalGrad;
-    this.previousLoss = r.loss;
-    if (this.growthRun >= s.sustain && r.loss > this.growthLossSince) {
-      return { kind: 'exploding', evidence: this.evidence(r, 'global gradient growth', null, r.globalGrad / this.growthSince, Math.pow(s.growthFactor, s.sustain)) };
-    }
-    return undefined;
+    this.globals.push(r.globalGrad);
+    this.losses.push(r.loss);
+    return result;
   }
 
   private vanishing(r: CheckReading): Verdict | undefined {
@@ -85,16 +125,24 @@ export class GradientMonitor {
     const first = r.layers[0];
     const output = r.layers[r.layers.length - 1];
     let found: VerdictEvidence | undefined;
-    if (first.kernelGrad < s.vanishingFloor) {
-      found = this.evidence(r, 'kernel gradient norm', first.layer, first.kernelGrad, s.vanishingFloor);
-    } else if (output.kernelGrad > 0 && first.kernelGrad / output.kernelGrad < s.vanishingRatio) {
-      found = this.evidence(r, `gradient norm ratio to ${output.layer}`, first.layer, first.kernelGrad / output.kernelGrad, s.vanishingRatio);
-    } else if (first.updateRatio < s.updateRatioFloor) {
-      found = this.evidence(r, 'update ratio', first.layer, first.updateRatio, s.updateRatioFloor);
+    if (this.rules.has('vanishing-floor') && first.kernelGrad < s.vanishingFloor) {
+      found = this.evidence('vanishing-floor', r, 'kernel gradient norm', first.layer, first.kernelGrad, s.vanishingFloor);
+    } else if (this.rules.has('vanishing-ratio') && output.kernelGrad > 0 && first.kernelGrad / output.kernelGrad < s.vanishingRatio) {
+      found = this.evidence('vanishing-ratio', r, `gradient norm ratio to ${output.layer}`, first.layer, first.kernelGrad / output.kernelGrad, s.vanishingRatio);
+    } else if (this.rules.has('update-ratio') && first.updateRatio < s.updateRatioFloor) {
+      found = this.evidence('update-ratio', r, 'update ratio', first.layer, first.updateRatio, s.updateRatioFloor);
     }
     this.vanishingRun = found ? this.vanishingRun + 1 : 0;
     return found && this.vanishingRun >= s.sustain ? { kind: 'vanishing', evidence: found } : undefined;
   }
+}
+
+function median(xs: number[]): number | undefined {
+  const finite = xs.filter((x) => Number.isFinite(x));
+  if (finite.length === 0) return undefined;
+  const sorted = [...finite].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** A short description of a verdict, for leaderboards: `vanishing: dense_1 |g|=2.1e-9 (1e-7 floor)`. */
@@ -119,4 +167,23 @@ export function formatReading(x: number): string {
   if (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4) return String(Number(x.toPrecision(2)));
   // 1.0e-7 → 1e-7, 2.5e+4 → 2.5e4
   return x.toExponential(1).replace(/\.0e/, 'e').replace('e+', 'e');
+}
+
+/** A check as `RecordedReadings` keeps it (see diagnostics-types.ts). */
+export function compactReading(r: CheckReading): number[] {
+  const row = [r.epoch, r.step, r.preflight ? 1 : 0, r.loss, r.globalGrad];
+  for (const l of r.layers) row.push(l.kernelGrad, l.updateRatio);
+  return row;
+}
+
+/** The readings of a trial recorded with `keepReadings`, as the monitor saw them (bias norms as 0). */
+export function expandReadings(recorded: RecordedReadings): CheckReading[] {
+  return recorded.checks.map((row) => ({
+    epoch: row[0],
+    step: row[1],
+    preflight: row[2] === 1,
+    loss: row[3],
+    globalGrad: row[4],
+    layers: recorded.layers.map((layer, i) => ({ layer, kernelGrad: row[5 + 2 * i], biasGrad: null, weight: 1, updateRatio: row[6 + 2 * i] })),
+  }));
 }

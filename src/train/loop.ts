@@ -216,7 +216,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       opts.onEpoch?.(record);
       // The loss can turn NaN between two checks: the epoch's loss is a reading too.
       const diverged = !Number.isFinite(record.loss) || !Number.isFinite(record.val_loss);
-      const verdict = recorder?.observeEpochLoss(epoch, stepsPerEpoch, diverged ? (Number.isFinite(record.loss) ? record.val_loss : record.loss) : record.loss);
+      const unhealthy = recorder?.observeEpoch(record, stepsPerEpoch, diverged ? (Number.isFinite(record.loss) ? record.val_loss : record.loss) : record.loss) ?? false;
 
       // A diverged model's metrics mean nothing (argMax of NaN is class 0): never its best.
       const value = diverged ? undefined : record[objective.metric];
@@ -237,7 +237,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       } else {
         sinceBest++;
       }
-      if (verdict && verdict.kind !== 'healthy' && rejecting) {
+      if (unhealthy && rejecting) {
         stoppedEarly = 'rejected';
         break;
       }

@@ -66,6 +66,7 @@ export function makeTrial(number: number, params: Params, status: TrialStatus = 
     owner: null,
     attempt: 1,
     retries: 0,
+    repairOf: null,
     ...over,
   };
 }
