@@ -48,7 +48,8 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
       const time = trial.durationMs === null ? '' : ` ${(trial.durationMs / 1000).toFixed(1)}s`;
       const error = trial.error ? ` error: ${trial.error.split('\n')[0]}` : '';
       const verdict = trial.diagnostics && trial.diagnostics.verdict.kind !== 'healthy' ? ` | ${describeVerdict(trial.diagnostics.verdict)}` : '';
-      out.write(`trial ${trial.number} ${trial.status} ${metric}=${score} epochs=${trial.epochsRun}${time} | ${before + progress.finished}/${total} | best ${bestText(progress.best)}${verdict}${error}\n`);
+      const repair = trial.repairOf === null ? '' : ` (repair of ${trial.repairOf})`;
+      out.write(`trial ${trial.number}${repair} ${trial.status} ${metric}=${score} epochs=${trial.epochsRun}${time} | ${before + progress.finished}/${total} | best ${bestText(progress.best)}${verdict}${error}\n`);
     },
     stop() {
       bar?.stop();

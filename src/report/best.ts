@@ -3,6 +3,9 @@ import { GradtuneError } from '../errors.js';
 import type { StudyRecord, TrialRecord } from '../store/store.js';
 import { formatScore } from './columns.js';
 import { bestTrial, type ScoredTrial } from './rank.js';
+import { findingPairs } from './findings.js';
+import { textPairs } from './render.js';
+import { stringifyJson } from './json.js';
 
 export interface BestOptions {
   json: boolean;
@@ -18,7 +21,10 @@ function bestText(study: StudyRecord, best: ScoredTrial): string {
   const width = Math.max(...entries.map(([name]) => name.length));
   // Exact values, not the leaderboard's rounded ones: these are meant to be copied.
   const lines = entries.map(([name, value]) => `  ${name.padEnd(width)}  ${String(value)}`);
-  return [head, ...lines].join('\n');
+  // Even the best trial may have overfit or trained slowly: what its space could change.
+  const findings = findingPairs(best);
+  const found = findings.length > 0 ? ['findings:', textPairs(findings)] : [];
+  return [head, ...lines, ...found].join('\n');
 }
 
 /**
@@ -35,8 +41,8 @@ export function formatBest(study: StudyRecord, trials: readonly TrialRecord[], o
     );
   }
   if (!options.json) return bestText(study, best);
-  // Every number here is finite (a best trial has a finite score), so plain JSON is safe.
-  return JSON.stringify(
+  // A finding's evidence may hold a NaN (with --no-reject the best trial may have exploded).
+  return stringifyJson(
     {
       trial: best.number,
       score: best.score,
@@ -44,8 +50,7 @@ export function formatBest(study: StudyRecord, trials: readonly TrialRecord[], o
       params: best.params,
       epochsRun: best.epochsRun,
       bestEpoch: best.bestEpoch,
+      findings: best.diagnostics?.findings ?? [],
     },
-    null,
-    2,
   );
 }

@@ -9,6 +9,8 @@ import { stringifyJson, trialJson } from './json.js';
 import { rankTrials, type RankedTrial } from './rank.js';
 import { markdownTable, textTable, type Align, type Grid } from './render.js';
 import { describeRejectedKinds, describeSavedEpochs, rejectionSummary } from './rejection.js';
+import { studyFindingLines } from './findings.js';
+import { summariseFindings } from '../diagnose/summary.js';
 
 export type LeaderboardFormat = 'table' | 'csv' | 'json' | 'md';
 
@@ -69,7 +71,11 @@ function columns(study: StudyRecord, trials: readonly TrialRecord[]): Column[] {
       },
     }),
   );
-  return [...fixed, ...params];
+  // --repair: which trial each repair repairs.
+  const repairs: Column[] = trials.some((t) => t.repairOf !== null)
+    ? [{ header: 'repairs', align: 'right', text: (r) => (r.trial.repairOf === null ? '' : String(r.trial.repairOf)), raw: (r) => r.trial.repairOf }]
+    : [];
+  return [...fixed.slice(0, 2), ...repairs, ...fixed.slice(2), ...params];
 }
 
 // The order rows appear in (rank.ts), so the summary reads like the table.
@@ -125,6 +131,7 @@ function toJsonDocument(study: StudyRecord, trials: readonly TrialRecord[], rows
       createdAt: study.createdAt,
     },
     rejection: rejectionSummary(trials),
+    findings: summariseFindings(trials),
     trials: rows.map(({ rank, trial }) => trialJson(rank, trial)),
   };
 }
@@ -155,11 +162,12 @@ export function formatLeaderboard(
       // No trailing newline, like every other format: the caller decides how output ends.
       return renderCsv(cols, rows).replace(/\n$/, '');
     case 'table':
-      return `${textTable(grid(cols, rows))}\n${summary(study, trials, ranked, rows.length)}`;
+      return [textTable(grid(cols, rows)), summary(study, trials, ranked, rows.length), ...studyFindingLines(trials).map((line) => `findings: ${line}`)].join('\n');
     case 'md': {
       const { metric, direction } = study.objective;
       const heading = `Study \`${study.name}\`, objective: \`${metric}\` (${direction === 'max' ? 'higher' : 'lower'} is better)`;
-      return `${heading}\n\n${markdownTable(grid(cols, rows))}\n\n${summary(study, trials, ranked, rows.length)}`;
+      const found = studyFindingLines(trials).map((line) => `- ${line}`);
+      return [`${heading}\n\n${markdownTable(grid(cols, rows))}\n\n${summary(study, trials, ranked, rows.length)}`, ...(found.length > 0 ? [found.join('\n')] : [])].join('\n\n');
     }
     default: {
       // Unreachable for typed callers; a format string from the command line may be anything.

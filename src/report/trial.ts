@@ -10,6 +10,7 @@ import { stringifyJson, trialJson } from './json.js';
 import { rankTrials } from './rank.js';
 import { markdownPairs, markdownTable, textPairs, textTable, type Grid } from './render.js';
 import { GRADIENT_TABLE_NOTE, gradientGrid, historyGrid } from './trial-tables.js';
+import { describeRepair, findingPairs } from './findings.js';
 
 export type TrialFormat = 'table' | 'json' | 'md';
 
@@ -38,7 +39,7 @@ export function findTrial(study: StudyRecord, trials: readonly TrialRecord[], nu
   throw new GradtuneError(`study "${study.name}" has no trial ${number}; it has ${range}`);
 }
 
-function overview(study: StudyRecord, trial: TrialRecord, rank: number | null, ranked: number): Section {
+function overview(study: StudyRecord, trial: TrialRecord, trials: readonly TrialRecord[], rank: number | null, ranked: number): Section {
   const { metric, direction } = study.objective;
   const score =
     trial.score === null ? '-' : `${formatScore(trial.score)}${trial.bestEpoch === null ? '' : ` at epoch ${trial.bestEpoch}`}`;
@@ -55,6 +56,11 @@ function overview(study: StudyRecord, trial: TrialRecord, rank: number | null, r
     const retried = trial.retries > 0 ? `, ${trial.retries} after failing (--max-retries)` : '';
     pairs.push(['runs', `${trial.attempt}${retried}; the last by ${trial.owner ?? 'an unknown process'}`]);
   }
+  // --repair: the trial it repairs and what changed, and the repair of this one.
+  const repairs = describeRepair(trial, trials);
+  if (repairs) pairs.push(['repairs', repairs]);
+  const repair = trials.find((t) => t.repairOf === trial.number);
+  if (repair) pairs.push(['repaired by', `trial ${repair.number} (${repair.status}${repair.score === null ? '' : `, ${formatScore(repair.score)}`})`]);
   if (trial.error !== null) pairs.push(['error', trial.error]);
   return { title: `trial ${trial.number} of study "${study.name}"`, pairs };
 }
@@ -94,6 +100,14 @@ function verdict(d: TrialDiagnostics | null): Section {
       ]
     : [];
   return { title: `gradients: ${describeVerdict(d.verdict)}`, pairs: [...evidence, ...settingsPairs(d.checks, d.settings)] };
+}
+
+function findings(trial: TrialRecord): Section {
+  const title = 'findings and remedies';
+  if (!trial.diagnostics) return { title, empty: 'none recorded' };
+  if (!trial.diagnostics.findings) return { title, empty: 'not recorded (the trial ran before findings were)' };
+  const pairs = findingPairs(trial);
+  return { title, pairs, empty: 'none: no problem the monitor looks for' };
 }
 
 function gradientStats(d: TrialDiagnostics | null): Section {
@@ -151,9 +165,10 @@ export function formatTrial(
   const rank = ranked.find((r) => r.trial.number === number)?.rank ?? null;
   if (options.format === 'json') return stringifyJson(trialJson(rank, trial));
   const sections = [
-    overview(study, trial, rank, ranked.filter((r) => r.rank !== null).length),
+    overview(study, trial, trials, rank, ranked.filter((r) => r.rank !== null).length),
     params(trial),
     verdict(trial.diagnostics),
+    findings(trial),
     gradientStats(trial.diagnostics),
     metrics(trial),
   ];

@@ -91,10 +91,9 @@ function slowTraining({ history, settings: s, chanceLoss }: FindingsInput): Find
   const from = history[0].epoch;
   const to = history[n - 1].epoch;
   const what = chanceLoss !== undefined ? `the chance loss ${formatReading(reference)}` : `epoch ${from}'s ${formatReading(reference)}`;
+  const where = progress > 0 ? `only ${pct(progress)} of the way from ${what} to 0` : `still above ${what}`;
   return make('slow-training', s, {
-    summary:
-      `training loss ${formatReading(last)} at epoch ${to}, only ${pct(Math.max(0, progress))} of the way from ${what} to 0 ` +
-      `(${pct(s.slowProgress)} expected), still falling by ${formatReading(perEpoch)} an epoch`,
+    summary: `training loss ${formatReading(last)} at epoch ${to}, ${where} (${pct(s.slowProgress)} of the way expected), still falling by ${formatReading(perEpoch)} an epoch`,
     epochs: { from, to },
     layers: [],
     figures: { referenceLoss: reference, firstLoss: losses[0], lastLoss: last, progress, lossFallPerEpoch: perEpoch },
@@ -141,9 +140,10 @@ function activationFinding({ epochs, settings: s }: FindingsInput, kind: 'dead-u
   if (hit.length === 0) return undefined;
   const figures = Object.fromEntries(hit.map((l) => [l.layer, l[stat]!]));
   const list = hit.map((l) => `${l.layer} ${pct(l[stat]!)}`).join(', ');
-  const what = kind === 'dead-units' ? 'of its ReLU units never active on the probe batch' : 'of its activations within 2% of their bounds';
+  const its = hit.length === 1 ? 'its' : 'their';
+  const what = kind === 'dead-units' ? `of ${its} ReLU units never active on the probe batch` : `of ${its} activations within 2% of their bounds`;
   return make(kind, s, {
-    summary: `at epoch ${last.epoch}, ${hit.length === 1 ? 'a layer has' : `${hit.length} layers have`} ${what}: ${list} (${pct(limit)} limit)`,
+    summary: `at epoch ${last.epoch}: ${list} ${what} (${pct(limit)} limit)`,
     epochs: { from: last.epoch, to: last.epoch },
     layers: hit.map((l) => l.layer),
     figures,

@@ -6,6 +6,7 @@ import type { ParamValue, Params } from '../../space/types.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../../store/store.js';
 import type { TrialDiagnostics, VerdictKind } from '../../train/diagnostics-types.js';
 import { describeVerdict } from '../../train/diagnostics.js';
+import { describeRepair, findingPairs } from '../findings.js';
 import type { EpochRecord } from '../../train/types.js';
 import { hyperbandSchedule } from '../../oracle/hyperband-schedule.js';
 import type { ScheduleSlot } from '../../oracle/oracle.js';
@@ -59,6 +60,10 @@ export interface TrialView {
   slot: ScheduleSlot | null;
   history: HistoryView | null;
   gradients: GradientView | null;
+  /** Findings with their evidence and remedies, as `report --trial` lists them: [label, text] lines. */
+  findings: Array<readonly [string, string]>;
+  /** --repair: the trial this one repairs and what changed (`trial 3 (activation: sigmoid → relu)`). */
+  repairs: string | null;
 }
 
 export interface ParamMeta {
@@ -170,7 +175,7 @@ function rejectionReason(t: TrialRecord): string | null {
   return v.evidence ? `${v.kind}: ${v.evidence.statistic}` : v.kind;
 }
 
-function trialView(trial: TrialRecord, rank: number | null): TrialView {
+function trialView(trial: TrialRecord, rank: number | null, trials: readonly TrialRecord[]): TrialView {
   return {
     n: trial.number,
     status: trial.status,
@@ -192,6 +197,8 @@ function trialView(trial: TrialRecord, rank: number | null): TrialView {
     slot: trial.slot,
     history: historyView(trial.history),
     gradients: gradientView(trial.diagnostics),
+    findings: findingPairs(trial),
+    repairs: describeRepair(trial, trials) ?? null,
   };
 }
 
@@ -348,7 +355,7 @@ export function buildReportData(study: StudyRecord, trials: readonly TrialRecord
     study: { name: study.name, metric: study.objective.metric, direction: study.objective.direction, algorithm: study.algorithm },
     metric: metricPair(trials),
     params: params.map((name) => paramMeta(name, trials)),
-    trials: ranked.map((r) => trialView(r.trial, r.rank)),
+    trials: ranked.map((r) => trialView(r.trial, r.rank, trials)),
     best: rankedOnly[0]?.trial.number ?? null,
     top: rankedOnly.slice(0, TOP_CURVES).map((r) => r.trial.number),
     importance: { samples: samples.length, items: samples.length === 0 ? [] : parameterImportance(samples, { maxBins: MAX_BINS }).filter((i) => params.includes(i.name)), dedupedByConfiguration: deduped },

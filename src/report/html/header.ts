@@ -6,6 +6,7 @@ import { formatReading } from '../../train/diagnostics.js';
 import { formatScore } from '../columns.js';
 import { bestTrial } from '../rank.js';
 import { describeSavedEpochs, rejectionSummary } from '../rejection.js';
+import { studyFindingLines } from '../findings.js';
 import type { DatasetDescription } from './dataset.js';
 
 export interface HeaderRow {
@@ -111,6 +112,8 @@ export function headerFacts(study: StudyRecord, trials: readonly TrialRecord[], 
         `${rejection.epochsTrained} trained` +
         (rejection.rejected > 0 ? `; rejection saved ${describeSavedEpochs(rejection)}` : '; no trial was rejected'),
     },
+    // Study-wide: how many trials had each problem, what they had in common, the first remedy.
+    ...studyFindingLines(trials).map((line) => ({ label: 'findings', value: line })),
     { label: 'wall time', value: wallTimeText(trials) },
     { label: 'created', value: study.createdAt },
   ];
