@@ -230,6 +230,7 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
 function resolveRepair(o: TunerOptions): ResolvedOptions['repair'] {
   if (o.maxRepairs !== undefined && !o.repair) throw new GradtuneError('--max-repairs applies with --repair; add --repair or leave --max-repairs out');
   if (!o.repair) return undefined;
+  if (o.diagnostics?.reject === false) throw new GradtuneError('--repair repairs rejected trials, and --no-reject rejects none: use one or the other');
   return { maxRepairs: wholeNumber('--max-repairs', o.maxRepairs, DEFAULT_MAX_REPAIRS, 1) };
 }
 

@@ -188,26 +188,30 @@ export class Tuner {
     return g.target === undefined && g.task === undefined && g.valSplit === undefined && g.seed === undefined;
   }
 
-  private makeAlgorithmOracle(space: SearchSpace): Oracle {
+  private makeAlgorithmOracle(space: SearchSpace, maxTrials: number): Oracle {
     const o = this.options;
     if (o.algorithm === 'grid') {
       // Counted here, before the store is opened: a float without a step or a grid too
       // large to run whole is an error that writes nothing.
       this.gridPlan = planGrid(space, { maxTrials: o.maxTrials, gridPoints: o.gridPoints });
-      return gridOracle(space, { maxTrials: o.maxTrials, gridPoints: o.gridPoints });
+      return gridOracle(space, { maxTrials, gridPoints: o.gridPoints });
     }
     if (o.algorithm === 'hyperband') {
       const settings = { maxEpochs: o.maxEpochs, ...o.hyperband! };
       this.hyperbandTotal = Math.min(o.maxTrials, hyperbandSchedule(settings).totalTrials);
-      return capTrials(hyperbandOracle(space, settings), o.maxTrials);
+      return capTrials(hyperbandOracle(space, settings), maxTrials);
     }
-    return randomOracle(space, { maxTrials: o.maxTrials });
+    return randomOracle(space, { maxTrials: Number.isFinite(maxTrials) ? maxTrials : Number.MAX_SAFE_INTEGER });
   }
 
-  /** The algorithm's oracle, wrapped for --repair: repairs count towards --max-trials. */
+  /**
+   * The algorithm's oracle, wrapped for --repair. Repairs count towards --max-trials: the
+   * wrapper caps the total, and the algorithm, which sees one trial per chain, is not capped.
+   */
   private makeOracle(space: SearchSpace): Oracle {
-    const inner = this.makeAlgorithmOracle(space);
-    return this.options.repair ? capTrials(repairOracle(inner, this.options.repair), this.options.maxTrials) : inner;
+    const o = this.options;
+    if (!o.repair) return this.makeAlgorithmOracle(space, o.maxTrials);
+    return capTrials(repairOracle(this.makeAlgorithmOracle(space, Infinity), o.repair), o.maxTrials);
   }
 
   /** Creates the study, or checks that the existing one is the same search. */

@@ -50,9 +50,11 @@ function atomsFor(name: string, values: ParamValue[]): Atom[] {
     const sorted = (distinct as number[]).sort((a, b) => a - b);
     const step = Math.max(1, Math.floor(sorted.length / MAX_THRESHOLDS));
     const cuts = sorted.filter((_, i) => i % step === 0);
+    // Three significant digits are enough to say where a threshold lies.
+    const show = (v: number) => String(Number(v.toPrecision(3)));
     return cuts.flatMap((v) => [
-      ...(v !== sorted[0] ? [{ param: name, text: `${name} >= ${v}`, test: (x: ParamValue | undefined) => typeof x === 'number' && x >= v }] : []),
-      ...(v !== sorted[sorted.length - 1] ? [{ param: name, text: `${name} <= ${v}`, test: (x: ParamValue | undefined) => typeof x === 'number' && x <= v }] : []),
+      ...(v !== sorted[0] ? [{ param: name, text: `${name} >= ${show(v)}`, test: (x: ParamValue | undefined) => typeof x === 'number' && x >= v }] : []),
+      ...(v !== sorted[sorted.length - 1] ? [{ param: name, text: `${name} <= ${show(v)}`, test: (x: ParamValue | undefined) => typeof x === 'number' && x <= v }] : []),
     ]);
   }
   const singles = distinct.map((v) => ({ param: name, text: `${name} ${String(v)}`, test: (x: ParamValue | undefined) => x === v }));

@@ -114,13 +114,30 @@ export function chainView(trials: readonly TrialRecord[], chains = chainsOf(tria
     });
 }
 
+/** A configuration shown to the wrapped oracle as tried: a stand-in trial, never stored. */
+function seen(like: TrialRecord, number: number, d: RunDecision): TrialRecord {
+  return { ...like, number, status: 'completed', params: d.params, score: null, bestEpoch: null, history: [], diagnostics: null, parent: null, slot: d.slot ?? null, repairOf: null };
+}
+
+/** Fresh configurations the wrapped oracle may propose that a repair ran already, redrawn at most this often. */
+const MAX_REDRAWS = 50;
+
 export function repairOracle(inner: Oracle, opts: RepairOptions): Oracle {
   return {
     next(study: StudyRecord, trials: readonly TrialRecord[]): Decision {
       const chains = chainsOf(trials);
       const repair = nextRepair(trials, opts, chains);
       if (repair) return repair;
-      const decision = inner.next(study, chainView(trials, chains));
+      const tried = new Set(trials.map((t) => paramsKey(t.params)));
+      let view = chainView(trials, chains);
+      let decision = inner.next(study, view);
+      // The view hides repairs, so the wrapped oracle may propose a configuration a repair
+      // ran (in a grid, every repair is another combination): it is shown that one as
+      // tried, for this ask only, and asked again.
+      for (let redraw = 1; redraw <= MAX_REDRAWS && decision.kind === 'run' && decision.parent === undefined && tried.has(paramsKey(decision.params)); redraw++) {
+        view = [...view, seen(trials[0], -redraw, decision)];
+        decision = inner.next(study, view);
+      }
       // A promotion of a chain continues its latest member: the repair that completed.
       if (decision.kind === 'run' && decision.parent !== undefined) {
         const last = chains.latest.get(decision.parent);
