@@ -215,6 +215,7 @@ describe('formatLeaderboard', () => {
       error: null,
       attempt: 1,
       retries: 0,
+      repairOf: null,
     });
     expect(first.params.optimizer).toBe('adam');
     const failed = doc.trials.find((t: { number: number }) => t.number === 1);
@@ -400,6 +401,7 @@ describe('formatBest', () => {
       params: { learning_rate: 0.006, units: 96, optimizer: 'adam' },
       epochsRun: 3,
       bestEpoch: 3,
+      findings: [],
     });
   });
 

@@ -211,6 +211,7 @@ describe('formatTrial (md, json, errors)', () => {
       '## trial 1 of study `iris-demo`',
       '### params',
       '### gradients: vanishing: dense_1 |g|=2.1e-9 (1e-7 floor) at preflight, epoch 1 step 40',
+      '### findings and remedies',
       '### gradient statistics per epoch',
       '### metrics per epoch',
     ]);

@@ -317,6 +317,7 @@ describe('tell and heartbeat', () => {
       owner: processOwner(),
       attempt: 1,
       retries: 0,
+      repairOf: null,
     });
     expect(Number.isNaN(trial.diagnostics!.verdict.evidence!.value)).toBe(true);
     expect(Number.isNaN(trial.history[1].val_loss)).toBe(true);

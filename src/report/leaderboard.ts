@@ -162,12 +162,13 @@ export function formatLeaderboard(
       // No trailing newline, like every other format: the caller decides how output ends.
       return renderCsv(cols, rows).replace(/\n$/, '');
     case 'table':
-      return [textTable(grid(cols, rows)), summary(study, trials, ranked, rows.length), ...studyFindingLines(trials).map((line) => `findings: ${line}`)].join('\n');
+      // The findings over the whole study above the summary line, which stays last.
+      return [textTable(grid(cols, rows)), ...studyFindingLines(trials).map((line) => `findings: ${line}`), summary(study, trials, ranked, rows.length)].join('\n');
     case 'md': {
       const { metric, direction } = study.objective;
       const heading = `Study \`${study.name}\`, objective: \`${metric}\` (${direction === 'max' ? 'higher' : 'lower'} is better)`;
       const found = studyFindingLines(trials).map((line) => `- ${line}`);
-      return [`${heading}\n\n${markdownTable(grid(cols, rows))}\n\n${summary(study, trials, ranked, rows.length)}`, ...(found.length > 0 ? [found.join('\n')] : [])].join('\n\n');
+      return [heading, markdownTable(grid(cols, rows)), ...(found.length > 0 ? [`Findings:\n\n${found.join('\n')}`] : []), summary(study, trials, ranked, rows.length)].join('\n\n');
     }
     default: {
       // Unreachable for typed callers; a format string from the command line may be anything.
