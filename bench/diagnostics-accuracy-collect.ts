@@ -40,12 +40,12 @@ interface PlannedStudy {
 // rule rejected good batch-16 trials after epoch 9.
 export const PLAN: readonly PlannedStudy[] = [
   { study: 'mlp-digits', source: 'mlp', space: 'mlp', data: 'digits', algorithm: 'random', trials: 250, maxEpochs: 10, seed: 1 },
-  { study: 'mlp-breast-cancer', source: 'mlp', space: 'mlp', data: 'breast-cancer', algorithm: 'random', trials: 150, maxEpochs: 20, seed: 1 },
-  { study: 'mlp-iris', source: 'mlp', space: 'mlp', data: 'iris', algorithm: 'random', trials: 150, maxEpochs: 30, seed: 1 },
-  { study: 'hyperband-digits', source: 'hyperband', space: 'mlp', data: 'digits', algorithm: 'hyperband', trials: 0, maxEpochs: 27, seed: 42 },
   { study: 'cases-digits', source: 'cases', space: CASES_SPACE, data: 'digits', algorithm: 'random', trials: 120, maxEpochs: 10, seed: 1 },
   { study: 'cases-breast-cancer', source: 'cases', space: CASES_SPACE, data: 'breast-cancer', algorithm: 'random', trials: 60, maxEpochs: 20, seed: 1 },
   { study: 'cases-iris', source: 'cases', space: CASES_SPACE, data: 'iris', algorithm: 'random', trials: 40, maxEpochs: 30, seed: 1 },
+  { study: 'mlp-breast-cancer', source: 'mlp', space: 'mlp', data: 'breast-cancer', algorithm: 'random', trials: 150, maxEpochs: 20, seed: 1 },
+  { study: 'mlp-iris', source: 'mlp', space: 'mlp', data: 'iris', algorithm: 'random', trials: 150, maxEpochs: 30, seed: 1 },
+  { study: 'hyperband-digits', source: 'hyperband', space: 'mlp', data: 'digits', algorithm: 'hyperband', trials: 0, maxEpochs: 27, seed: 42 },
 ];
 
 /** What the analysis reads about one trial. */

@@ -18,9 +18,9 @@
 //                      a trial loses a contender (the issue's were 2nd-4th of 140).
 //   genuine exploding  its loss turned NaN or infinite; or it was built to explode (no
 //                      clipping and a learning rate >= 0.5 for SGD/momentum or >= 0.05 for
-//                      Adam/RMSprop, or random-normal weights of stddev >= 0.5), its
-//                      training loss rose above where it started, and it failed (score at
-//                      most 25% of the way from chance to the best).
+//                      Adam/RMSprop, or random-normal weights of stddev >= 0.5) and its
+//                      training loss ended above its first epoch's: it diverged, whatever
+//                      it scored on the way (some score at epoch 1, then blow up and die).
 //   genuine vanishing  it was built to vanish (4+ sigmoid/tanh layers with small
 //                      random-normal weights, stddev <= 0.05, or 3+ layers of any activation
 //                      with stddev <= 0.01), its training loss stayed flat (never 10% below
@@ -39,7 +39,7 @@
 // 1 in 200 healthy trials rejected, at least 95% of the genuine cases caught.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { GradientMonitor, GRADIENT_RULES, expandReadings, ruleKind, type CheckReading } from '../src/train/diagnostics.js';
+import { GradientMonitor, GRADIENT_RULES, expandReadings, ruleKind, rulesFor, type CheckReading } from '../src/train/diagnostics.js';
 import { DEFAULT_DIAGNOSTICS } from '../src/train/diagnostics-settings.js';
 import { findFindings } from '../src/train/findings.js';
 import { decodeLenient } from '../src/store/codec.js';
@@ -86,7 +86,7 @@ function label(t: CollectedTrial, readings: CheckReading[], chance: number, best
   const start = readings[0]?.loss ?? t.history[0]?.loss;
   const epochLosses = t.history.map((h) => h.loss);
   if (builtToVanish(t) && failed && start !== undefined && epochLosses.length > 0 && Math.min(...epochLosses) >= 0.9 * start) return 'vanishing';
-  if (builtToExplode(t) && failed && start !== undefined && Math.max(...epochLosses) > start) return 'exploding';
+  if (builtToExplode(t) && epochLosses.length > 1 && epochLosses[epochLosses.length - 1] > epochLosses[0]) return 'exploding';
   if (within(t.score, chance, best, 0.8)) return 'healthy';
   return 'other';
 }
@@ -104,8 +104,9 @@ interface Firing {
  * preflight's read at its end (a verdict there rejects at that step), later ones at the
  * end of their epoch, and each epoch's loss as a reading of its own.
  */
-function replay(t: CollectedTrial, readings: CheckReading[], stepsPerEpoch: number, rules: readonly GradientRuleId[]): Firing | undefined {
-  const monitor = new GradientMonitor(settings, rules);
+function replay(t: CollectedTrial, readings: CheckReading[], stepsPerEpoch: number, rules: readonly GradientRuleId[], adaptiveAware = true): Firing | undefined {
+  // As the recorder does: the gradient-size rules leave adaptive optimizers alone.
+  const monitor = new GradientMonitor(settings, adaptiveAware ? rulesFor(t.config.optimizer, rules) : rules);
   const first = t.history[0]?.epoch ?? readings[0]?.epoch ?? 1;
   const totalSteps = stepsPerEpoch * Math.max(1, t.plannedEpochs ?? t.epochsRun);
   const preflightEnd = Math.min(settings.preflightSteps, totalSteps);
@@ -121,9 +122,40 @@ function replay(t: CollectedTrial, readings: CheckReading[], stepsPerEpoch: numb
     if (record && rules.includes('non-finite') && (!Number.isFinite(record.loss) || !Number.isFinite(record.val_loss))) {
       monitor.observe({ epoch, step: stepsPerEpoch, preflight: false, loss: Number.isFinite(record.loss) ? record.val_loss : record.loss, globalGrad: NaN, layers: [] });
     }
+    if (record) monitor.observeEpoch(epoch, record.val_loss, chanceLoss(t));
     if (monitor.verdict.kind !== 'healthy') return { verdict: monitor.verdict, epochsRun: epochsAt(epoch) };
   }
   return undefined;
+}
+
+/** Candidate: the epoch's training loss at least `factor` times the lowest epoch loss before it. */
+function lossRise(t: CollectedTrial, factor: number): Firing | undefined {
+  let min = Infinity;
+  for (const [i, h] of t.history.entries()) {
+    if (Number.isFinite(h.loss) && h.loss >= factor * min) {
+      return { verdict: { kind: 'exploding', evidence: { statistic: 'loss rise', layer: null, value: h.loss / min, threshold: factor, epoch: h.epoch, step: 0, preflight: false } }, epochsRun: i + 1 };
+    }
+    min = Math.min(min, h.loss);
+  }
+  return undefined;
+}
+
+
+/** Candidate: some layer's update ratio (lr x |g| / |w|) above `ceiling` at 3 checks in a row, for plain and momentum SGD. */
+function updateCeiling(r: Row, ceiling: number): Firing | undefined {
+  if (!['sgd', 'momentum'].includes(r.t.config.optimizer)) return undefined;
+  let run = 0;
+  const first = r.t.history[0]?.epoch ?? r.readings[0]?.epoch ?? 1;
+  for (const c of r.readings) {
+    run = c.layers.some((l) => l.updateRatio > ceiling) ? run + 1 : 0;
+    if (run >= 3) return { verdict: { kind: 'exploding', evidence: { statistic: 'update ratio', layer: null, value: Math.max(...c.layers.map((l) => l.updateRatio)), threshold: ceiling, epoch: c.epoch, step: c.step, preflight: c.preflight } }, epochsRun: c.preflight ? 0 : c.epoch - first + 1 };
+  }
+  return undefined;
+}
+
+
+function chanceLoss(t: CollectedTrial): number {
+  return Math.log(collection.datasets.find((d) => d.name === t.dataset)!.classes);
 }
 
 // --- statistics ----------------------------------------------------------------------
@@ -211,11 +243,24 @@ const group = (name: string, kind: 'vanishing' | 'exploding'): Evaluated => ({
 });
 const evaluated: Evaluated[] = [
   ...GRADIENT_RULES.map(single),
+  ...(['gradient-ceiling', 'gradient-growth'] as const).map(
+    (rule): Evaluated => ({ name: `${rule} (before: on adaptive optimizers too)`, kind: 'exploding', fire: (r) => replay(r.t, r.readings, r.steps, [rule], false) }),
+  ),
   {
     name: 'gradient-growth (before: vs previous check)',
     kind: 'exploding',
     fire: (r) => legacyGrowthFires(r.t, r.readings, r.steps, settings),
   },
+  ...[2].map((factor): Evaluated => ({
+    name: `loss-rise x${factor} (candidate, not used)`,
+    kind: 'exploding',
+    fire: (r) => lossRise(r.t, factor),
+  })),
+  ...[0.1].map((ceiling): Evaluated => ({
+    name: `update-ratio ceiling ${ceiling} (candidate, SGD/momentum, not used)`,
+    kind: 'exploding',
+    fire: (r) => updateCeiling(r, ceiling),
+  })),
   group('all vanishing rules', 'vanishing'),
   group('all exploding rules', 'exploding'),
   { name: 'the monitor (every rule)', kind: 'both', fire: (r) => replay(r.t, r.readings, r.steps, GRADIENT_RULES) },

@@ -43,6 +43,8 @@ export function searchCommand(): Command {
     .option('--vanishing-ratio <ratio>', `first/output layer gradient norm ratio below this is vanishing (default: ${DEFAULT_DIAGNOSTICS.vanishingRatio})`, numberFlag('--vanishing-ratio'))
     .option('--update-ratio-floor <ratio>', `first layer's lr*|g|/|w| below this is vanishing (default: ${DEFAULT_DIAGNOSTICS.updateRatioFloor})`, numberFlag('--update-ratio-floor'))
     .option('--exploding-ceiling <norm>', `a layer's gradient norm above this is exploding (default: ${DEFAULT_DIAGNOSTICS.explodingCeiling})`, numberFlag('--exploding-ceiling'))
+    .option('--divergence-factor <factor>', `validation loss above chance and this many times its lowest is exploding, under SGD (default: ${DEFAULT_DIAGNOSTICS.divergenceFactor})`, numberFlag('--divergence-factor'))
+    .option('--divergence-epochs <n>', `...at this many epochs in a row (default: ${DEFAULT_DIAGNOSTICS.divergenceEpochs})`, intFlag('--divergence-epochs'))
     .option('--growth-factor <factor>', `gradient norm growth per check that, sustained, is exploding (default: ${DEFAULT_DIAGNOSTICS.growthFactor})`, numberFlag('--growth-factor'))
     // Failures, timeouts and lost processes (README: "Interruptions, failures and several processes").
     .option('--max-retries <n>', 'runs of a failed trial again, same params, before it stays failed (default: 0)', intFlag('--max-retries'))
@@ -107,6 +109,8 @@ export function searchCommand(): Command {
             updateRatioFloor: opts.updateRatioFloor,
             explodingCeiling: opts.explodingCeiling,
             growthFactor: opts.growthFactor,
+            divergenceFactor: opts.divergenceFactor,
+            divergenceEpochs: opts.divergenceEpochs,
             sustain: opts.sustainChecks,
             rejectOn: opts.rejectOn,
             slowProgress: opts.slowProgress,

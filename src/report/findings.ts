@@ -1,7 +1,7 @@
 // Findings and remedies in words, for `report --trial`, `best`, the HTML report's trial
 // card and the end of a search: the same phrasing everywhere.
 import type { TrialRecord } from '../store/store.js';
-import type { Finding, TrialDiagnostics } from '../train/diagnostics-types.js';
+import type { DiagnosticsSettings, Finding, TrialDiagnostics } from '../train/diagnostics-types.js';
 import { formatReading } from '../train/diagnostics.js';
 import { describeRemedy } from '../remedy/describe.js';
 import { ADVICE } from '../remedy/cures.js';
@@ -17,6 +17,16 @@ function rejectNote(f: Finding, d: TrialDiagnostics, trial: TrialRecord): string
   if (trial.status === 'rejected' && (d.rejectedBy ?? d.verdict.kind) === f.kind) return ' (rejected the trial)';
   if (f.rejects && !d.settings.reject) return ' (would reject: rejection off)';
   return '';
+}
+
+/** The findings' thresholds and what rejects, in one line (report --trial, the HTML report's header). */
+export function describeFindingSettings(s: DiagnosticsSettings): string {
+  const pct = (x: number) => `${Math.round(100 * x)}%`;
+  const also = s.rejectOn.length > 0 ? `; also rejecting on ${s.rejectOn.join(', ')}` : '';
+  return (
+    `slow-training below ${pct(s.slowProgress)} of the way to 0, overfitting at val_loss +${pct(s.overfitRise)} for ${s.overfitEpochs} epochs, ` +
+    `dead-units at ${pct(s.deadUnits)} of a layer, saturation at ${pct(s.saturation)}${also}`
+  );
 }
 
 /** `overfitRise 0.2, overfitEpochs 3` */

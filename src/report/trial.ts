@@ -10,7 +10,7 @@ import { stringifyJson, trialJson } from './json.js';
 import { rankTrials } from './rank.js';
 import { markdownPairs, markdownTable, textPairs, textTable, type Grid } from './render.js';
 import { GRADIENT_TABLE_NOTE, gradientGrid, historyGrid } from './trial-tables.js';
-import { describeRepair, findingPairs } from './findings.js';
+import { describeFindingSettings, describeRepair, findingPairs } from './findings.js';
 
 export type TrialFormat = 'table' | 'json' | 'md';
 
@@ -78,7 +78,9 @@ function settingsPairs(checks: number, s: DiagnosticsSettings): Pairs {
   return [
     ['checks', `${checks}, every ${s.diagEvery} steps${preflight}, ${s.reject ? 'rejecting' : 'not rejecting (--no-reject)'}`],
     ['vanishing if', `first layer kernel grad < ${n(s.vanishingFloor)}, or its ratio to the output layer's < ${n(s.vanishingRatio)}, or its update ratio < ${n(s.updateRatioFloor)}, at ${s.sustain} checks in a row`],
-    ['exploding if', `a non-finite loss or gradient, or any kernel grad > ${n(s.explodingCeiling)}, or the global grad ×${n(s.growthFactor)} at each of ${s.sustain} checks in a row`],
+    ['exploding if', `a non-finite loss or gradient, or any kernel grad > ${n(s.explodingCeiling)}, or the global grad ×${n(Math.pow(s.growthFactor, s.sustain))} the median of the earlier checks at ${s.sustain} checks in a row with a higher loss`],
+    // Trials recorded before the findings had none of their settings.
+    ...(s.slowProgress === undefined ? [] : ([['findings', describeFindingSettings(s)]] as const)),
   ];
 }
 

@@ -4,7 +4,7 @@
 // and keeps per-epoch statistics for the trial's record.
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from './tf.js';
-import { GradientMonitor, compactReading } from './diagnostics.js';
+import { GradientMonitor, compactReading, rulesFor } from './diagnostics.js';
 import { gradientStatsTensor, parseCheck, planGradientStats, type GradientStatsPlan } from './grad-stats.js';
 import { activationStatsTensor, planActivationProbe, type ActivationProbe } from './activation-probe.js';
 import type { CheckReading } from './diagnostics.js';
@@ -44,8 +44,10 @@ export class DiagnosticsRecorder {
     xTrain: TF.Tensor2D,
     /** Steps this trial trains (a promoted trial: only its own rounds' epochs). */
     private readonly totalSteps: number,
+    /** The configuration's optimizer: gradient-size rules do not apply to adaptive ones (see rulesFor). */
+    optimizer?: string,
   ) {
-    this.monitor = new GradientMonitor(settings);
+    this.monitor = new GradientMonitor(settings, rulesFor(optimizer));
     this.kept = settings.keepReadings ? [] : undefined;
     const shape = model.outputs[0]?.shape ?? [];
     this.outputUnits = shape[shape.length - 1] ?? 1;
@@ -94,22 +96,21 @@ export class DiagnosticsRecorder {
   observeEpoch(record: EpochRecord, steps: number, loss: number): boolean {
     if (!Number.isFinite(loss)) this.monitor.observe({ epoch: record.epoch, step: steps, preflight: false, loss, globalGrad: NaN, layers: [] });
     this.history.push(record);
+    this.monitor.observeEpoch(record.epoch, record.val_loss, this.chanceLoss());
     if (this.verdict.kind !== 'healthy') return true;
     const rejecting = this.findings().find((f) => f.rejects && f.kind !== 'vanishing' && f.kind !== 'exploding');
     if (rejecting && this.settings.reject) this.rejectedBy = rejecting.kind;
     return rejecting !== undefined;
   }
 
-  private findings(): Finding[] {
-    // Cross-entropy of a prediction that knows nothing is ln(classes); regression has no such loss.
+  /** Cross-entropy of a prediction that knows nothing is ln(classes); regression has no such loss. */
+  private chanceLoss(): number | undefined {
     const classification = this.history[0]?.accuracy !== undefined;
-    return findFindings({
-      history: this.history,
-      epochs: this.epochs,
-      verdict: this.verdict,
-      settings: this.settings,
-      chanceLoss: classification && this.outputUnits > 1 ? Math.log(this.outputUnits) : undefined,
-    });
+    return classification && this.outputUnits > 1 ? Math.log(this.outputUnits) : undefined;
+  }
+
+  private findings(): Finding[] {
+    return findFindings({ history: this.history, epochs: this.epochs, verdict: this.verdict, settings: this.settings, chanceLoss: this.chanceLoss() });
   }
 
   /** Takes a check; call inside the step's tf.tidy with the gradients as applied. */

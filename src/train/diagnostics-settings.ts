@@ -27,6 +27,13 @@ export const DEFAULT_DIAGNOSTICS: Readonly<DiagnosticsSettings> = {
   // Doubling at every check for `sustain` checks (x8 in 30 steps) is divergence, not noise.
   growthFactor: 2,
   sustain: 3,
+  // Under SGD a step is the gradient times the learning rate: a validation loss that climbs
+  // above the chance loss (a model worse than knowing nothing) and half as high again as
+  // its best, two epochs running, is a model being thrown away. (Adaptive optimizers are
+  // left out: their steps stay bounded, and in bench/diagnostics-accuracy.ts good Adam and
+  // RMSprop trials bounced far higher and recovered.)
+  divergenceFactor: 1.5,
+  divergenceEpochs: 2,
   // Findings beyond the gradients (src/train/findings.ts). Calibrated on the trials of
   // bench/diagnostics-accuracy.ts; the README gives the rates they fire at there.
   // Half the way from the chance loss (ln of the number of classes) to zero: a digits
@@ -58,6 +65,8 @@ export const DIAGNOSTICS_FLAGS: Record<keyof DiagnosticsSettings, string> = {
   updateRatioFloor: '--update-ratio-floor',
   explodingCeiling: '--exploding-ceiling',
   growthFactor: '--growth-factor',
+  divergenceFactor: '--divergence-factor',
+  divergenceEpochs: '--divergence-epochs',
   sustain: '--sustain-checks',
   keepReadings: 'keepReadings (API only)',
   slowProgress: '--slow-progress',
@@ -101,6 +110,8 @@ export function validateDiagnostics(s: DiagnosticsSettings): void {
   if (s.vanishingRatio >= 1) throw bad('vanishingRatio', 'must be below 1 (a fraction of the output layer\'s gradient norm)');
   if (!Number.isFinite(s.growthFactor) || s.growthFactor <= 1) throw bad('growthFactor', 'must be a finite number above 1');
   if (!Number.isInteger(s.sustain) || s.sustain < 1) throw bad('sustain', 'must be a whole number >= 1');
+  if (!Number.isFinite(s.divergenceFactor) || s.divergenceFactor <= 1) throw bad('divergenceFactor', 'must be a finite number above 1');
+  if (!Number.isInteger(s.divergenceEpochs) || s.divergenceEpochs < 1) throw bad('divergenceEpochs', 'must be a whole number >= 1');
   if (s.vanishingFloor >= s.explodingCeiling) {
     throw new GradtuneError(
       `--vanishing-floor (${s.vanishingFloor}) must be below --exploding-ceiling (${s.explodingCeiling}): a gradient cannot be both too small and too large`,

@@ -4,7 +4,7 @@
 export type VerdictKind = 'healthy' | 'vanishing' | 'exploding';
 
 /** The rules behind a verdict (see GRADIENT_RULES in diagnostics.ts and the README). */
-export type GradientRuleId = 'non-finite' | 'gradient-ceiling' | 'gradient-growth' | 'vanishing-floor' | 'vanishing-ratio' | 'update-ratio';
+export type GradientRuleId = 'non-finite' | 'gradient-ceiling' | 'gradient-growth' | 'loss-divergence' | 'vanishing-floor' | 'vanishing-ratio' | 'update-ratio';
 
 /**
  * Thresholds and cadence of the gradient monitor. Defaults and their reasoning are in
@@ -29,6 +29,12 @@ export interface DiagnosticsSettings {
   growthFactor: number;
   /** Consecutive checks a vanishing or growth condition must hold (one reading can be noise). */
   sustain: number;
+  /**
+   * Exploding (plain and momentum SGD): the validation loss above the chance loss and at
+   * least this many times its lowest so far, at `divergenceEpochs` epochs in a row.
+   */
+  divergenceFactor: number;
+  divergenceEpochs: number;
   /**
    * Keep every check's readings in the trial's diagnostics (`readings`), not only the
    * per-epoch means: for replaying the rules offline (bench/diagnostics-accuracy.ts). Off

@@ -23,12 +23,27 @@ export interface CheckReading {
 }
 
 /** Every rule, exploding ones first (a NaN is reported as exploding even if it also "vanished"). */
-export const GRADIENT_RULES: readonly GradientRuleId[] = ['non-finite', 'gradient-ceiling', 'gradient-growth', 'vanishing-floor', 'vanishing-ratio', 'update-ratio'];
+export const GRADIENT_RULES: readonly GradientRuleId[] = ['non-finite', 'gradient-ceiling', 'gradient-growth', 'loss-divergence', 'vanishing-floor', 'vanishing-ratio', 'update-ratio'];
 
-const EXPLODING_RULES = new Set<GradientRuleId>(['non-finite', 'gradient-ceiling', 'gradient-growth']);
+const EXPLODING_RULES = new Set<GradientRuleId>(['non-finite', 'gradient-ceiling', 'gradient-growth', 'loss-divergence']);
 
 export function ruleKind(rule: GradientRuleId): 'vanishing' | 'exploding' {
   return EXPLODING_RULES.has(rule) ? 'exploding' : 'vanishing';
+}
+
+/**
+ * Optimizers whose step does not grow with the gradient: Adam, RMSprop, Adamax and
+ * Adagrad divide each gradient by a running estimate of its own size, so a step stays
+ * near the learning rate however large the gradient is. Gradient-size rules cannot say
+ * their updates explode (bench/diagnostics-accuracy.ts: Adam trials with kernel
+ * gradients of 3e5 that trained to 0.96); a NaN still can.
+ */
+export const ADAPTIVE_OPTIMIZERS: readonly string[] = ['adam', 'rmsprop', 'adamax', 'adagrad'];
+
+/** Which rules may decide for a trial trained with `optimizer` (its name in the configuration). */
+export function rulesFor(optimizer: string | undefined, rules: readonly GradientRuleId[] = GRADIENT_RULES): GradientRuleId[] {
+  const adaptive = optimizer !== undefined && ADAPTIVE_OPTIMIZERS.includes(optimizer);
+  return rules.filter((r) => !(adaptive && (r === 'gradient-ceiling' || r === 'gradient-growth' || r === 'loss-divergence')));
 }
 
 export class GradientMonitor {
@@ -38,6 +53,8 @@ export class GradientMonitor {
   private readonly losses: number[] = [];
   private growthRun = 0;
   private vanishingRun = 0;
+  private divergenceRun = 0;
+  private lowestValLoss = Infinity;
   private readonly rules: ReadonlySet<GradientRuleId>;
 
   /** `rules`: the rules that may decide (all by default; the accuracy benchmark runs them one at a time). */
@@ -57,6 +74,28 @@ export class GradientMonitor {
     if (this.current.kind !== 'healthy') return this.current;
     const found = this.exploding(r) ?? this.vanishing(r);
     if (found) this.current = found;
+    return this.current;
+  }
+
+  /**
+   * The end of an epoch, for the rules that read epochs: loss-divergence compares the
+   * validation loss with the chance loss (undefined for regression: there the first
+   * epoch's validation loss stands in for it).
+   */
+  observeEpoch(epoch: number, valLoss: number, chanceLoss: number | undefined): Verdict {
+    if (this.current.kind !== 'healthy' || !this.rules.has('loss-divergence') || !Number.isFinite(valLoss)) return this.current;
+    const s = this.settings;
+    const level = chanceLoss ?? (Number.isFinite(this.lowestValLoss) ? this.lowestValLoss : valLoss);
+    const diverging = valLoss > level && valLoss >= s.divergenceFactor * this.lowestValLoss;
+    const ratio = valLoss / this.lowestValLoss;
+    this.lowestValLoss = Math.min(this.lowestValLoss, valLoss);
+    this.divergenceRun = diverging ? this.divergenceRun + 1 : 0;
+    if (this.divergenceRun >= s.divergenceEpochs) {
+      this.current = {
+        kind: 'exploding',
+        evidence: { rule: 'loss-divergence', statistic: 'validation loss rise', layer: null, value: ratio, threshold: s.divergenceFactor, epoch, step: 0, preflight: false },
+      };
+    }
     return this.current;
   }
 
@@ -151,11 +190,12 @@ export function describeVerdict(v: Verdict | undefined | null): string {
   if (v.kind === 'healthy' || !v.evidence) return v.kind;
   const e = v.evidence;
   const num = formatReading;
-  const where = `${e.preflight ? 'preflight, ' : ''}epoch ${e.epoch} step ${e.step}`;
+  // Epoch-level rules (step 0) read an epoch's end, not a step.
+  const where = `${e.preflight ? 'preflight, ' : ''}epoch ${e.epoch}${e.step > 0 ? ` step ${e.step}` : ''}`;
   if (e.threshold === null) return `${v.kind}: ${e.layer ? `${e.layer} ` : ''}${e.statistic} ${num(e.value)} at ${where}`;
   const symbol: Record<string, string> = { 'kernel gradient norm': '|g|', 'bias gradient norm': '|g_bias|', 'update ratio': 'lr|g|/|w|' };
   const name = symbol[e.statistic] ?? e.statistic;
-  const limit = v.kind === 'vanishing' ? (e.statistic === 'kernel gradient norm' ? 'floor' : 'min') : e.statistic === 'global gradient growth' ? 'max' : 'ceiling';
+  const limit = v.kind === 'vanishing' ? (e.statistic === 'kernel gradient norm' ? 'floor' : 'min') : e.statistic === 'kernel gradient norm' ? 'ceiling' : 'max';
   return `${v.kind}: ${e.layer ? `${e.layer} ` : ''}${name}=${num(e.value)} (${num(e.threshold)} ${limit}) at ${where}`;
 }
 

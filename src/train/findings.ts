@@ -29,6 +29,7 @@ const RULE_SETTINGS: Record<GradientRuleId, (keyof DiagnosticsSettings)[]> = {
   'non-finite': [],
   'gradient-ceiling': ['explodingCeiling'],
   'gradient-growth': ['growthFactor', 'sustain'],
+  'loss-divergence': ['divergenceFactor', 'divergenceEpochs'],
   'vanishing-floor': ['vanishingFloor', 'sustain'],
   'vanishing-ratio': ['vanishingRatio', 'sustain'],
   'update-ratio': ['updateRatioFloor', 'sustain'],

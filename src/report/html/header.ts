@@ -6,7 +6,7 @@ import { formatReading } from '../../train/diagnostics.js';
 import { formatScore } from '../columns.js';
 import { bestTrial } from '../rank.js';
 import { describeSavedEpochs, rejectionSummary } from '../rejection.js';
-import { studyFindingLines } from '../findings.js';
+import { describeFindingSettings, studyFindingLines } from '../findings.js';
 import type { DatasetDescription } from './dataset.js';
 
 export interface HeaderRow {
@@ -66,7 +66,9 @@ function monitorText(s: DiagnosticsSettings): string {
   return (
     `checks every ${s.diagEvery} steps, ${preflight}, ${s.reject ? 'rejecting' : 'not rejecting (--no-reject)'}; ` +
     `vanishing floor ${n(s.vanishingFloor)}, ratio ${n(s.vanishingRatio)}, update-ratio floor ${n(s.updateRatioFloor)}; ` +
-    `exploding ceiling ${n(s.explodingCeiling)}, growth ×${n(s.growthFactor)}; ${s.sustain} checks in a row`
+    `exploding ceiling ${n(s.explodingCeiling)}, growth ×${n(s.growthFactor)}; ${s.sustain} checks in a row` +
+    // Studies created before the findings had none of their settings.
+    (s.slowProgress === undefined ? '' : `; findings: ${describeFindingSettings(s)}`)
   );
 }
 
