@@ -4,6 +4,7 @@
 //   npm run bench:diagnostics-accuracy                  # analyse bench/output/diagnostics-accuracy.json (collects first if missing)
 //   npm run bench:diagnostics-accuracy -- --collect     # run (or continue) the searches, rewrite the JSON, analyse
 //   npm run bench:diagnostics-accuracy -- --cache-only  # rewrite the JSON from the store as it is, analyse
+//   npm run bench:diagnostics-accuracy -- --from f.json # analyse another collection's JSON
 //
 // The trials (bench/diagnostics-accuracy-collect.ts): a broad random sample of the `mlp`
 // space on digits, breast-cancer and iris, the issue's own default Hyperband study (mlp on
@@ -55,12 +56,20 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '1' },
     workers: { type: 'string', default: '2' },
     list: { type: 'boolean', default: false },
+    from: { type: 'string' },
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
 
 type Label = 'healthy' | 'exploding' | 'vanishing' | 'other';
 
+// --set key=value replays the rules with another threshold (e.g. --set plateauEpochs=5).
 const settings: DiagnosticsSettings = { ...DEFAULT_DIAGNOSTICS };
+for (const kv of values.set ?? []) {
+  const [key, value] = kv.split('=');
+  if (!(key in settings) || value === undefined || !Number.isFinite(Number(value))) throw new Error(`--set ${kv}: expected <setting>=<number>`);
+  (settings as unknown as Record<string, number>)[key] = Number(value);
+}
 
 // --- labels ------------------------------------------------------------------------
 
@@ -106,7 +115,7 @@ interface Firing {
  */
 function replay(t: CollectedTrial, readings: CheckReading[], stepsPerEpoch: number, rules: readonly GradientRuleId[], adaptiveAware = true): Firing | undefined {
   // As the recorder does: the gradient-size rules leave adaptive optimizers alone.
-  const monitor = new GradientMonitor(settings, adaptiveAware ? rulesFor(t.config.optimizer, rules) : rules);
+  const monitor = new GradientMonitor(settings, adaptiveAware ? rulesFor(t.config.optimizer, rules) : rules, chanceLoss(t));
   const first = t.history[0]?.epoch ?? readings[0]?.epoch ?? 1;
   const totalSteps = stepsPerEpoch * Math.max(1, t.plannedEpochs ?? t.epochsRun);
   const preflightEnd = Math.min(settings.preflightSteps, totalSteps);
@@ -122,7 +131,7 @@ function replay(t: CollectedTrial, readings: CheckReading[], stepsPerEpoch: numb
     if (record && rules.includes('non-finite') && (!Number.isFinite(record.loss) || !Number.isFinite(record.val_loss))) {
       monitor.observe({ epoch, step: stepsPerEpoch, preflight: false, loss: Number.isFinite(record.loss) ? record.val_loss : record.loss, globalGrad: NaN, layers: [] });
     }
-    if (record) monitor.observeEpoch(epoch, record.val_loss, chanceLoss(t));
+    if (record) monitor.observeEpoch(epoch, record.val_loss, chanceLoss(t), record.loss);
     if (monitor.verdict.kind !== 'healthy') return { verdict: monitor.verdict, epochsRun: epochsAt(epoch) };
   }
   return undefined;
@@ -189,6 +198,8 @@ const pct = (x: number) => `${(100 * x).toFixed(x < 0.01 && x > 0 ? 2 : 1)}%`;
 let collection: Collection;
 if (values['cache-only']) {
   collection = await writeCache('');
+} else if (values.from) {
+  collection = decodeLenient<Collection>(readFileSync(values.from, 'utf8'));
 } else if (values.collect || !existsSync(CACHE)) {
   const backend = await collect({ scale: Number(values.scale), workers: Number(values.workers), backend: 'auto' });
   collection = await writeCache(backend);
@@ -261,6 +272,18 @@ const evaluated: Evaluated[] = [
     kind: 'exploding',
     fire: (r) => updateCeiling(r, ceiling),
   })),
+  {
+    // As it was before issue 14: every rule on every optimizer, growth against the previous
+    // check, no loss-divergence, and any verdict rejecting, whatever the trial had learned.
+    name: 'the monitor before issue 14',
+    kind: 'both',
+    fire: (r) => {
+      const old = replay(r.t, r.readings, r.steps, ['non-finite', 'gradient-ceiling', 'vanishing-floor', 'vanishing-ratio', 'update-ratio'], false);
+      const growth = legacyGrowthFires(r.t, r.readings, r.steps, settings);
+      const first = [old, growth].filter((f): f is Firing => f !== undefined).sort((a, b) => a.epochsRun - b.epochsRun)[0];
+      return first && { ...first, verdict: { ...first.verdict, afterLearning: undefined } };
+    },
+  },
   group('all vanishing rules', 'vanishing'),
   group('all exploding rules', 'exploding'),
   { name: 'the monitor (every rule)', kind: 'both', fire: (r) => replay(r.t, r.readings, r.steps, GRADIENT_RULES) },
@@ -268,12 +291,17 @@ const evaluated: Evaluated[] = [
 
 const healthy = rows.filter((r) => r.label === 'healthy');
 console.log(
-  '| rule | kind | healthy rejected | rate (95% upper bound) | genuine caught | caught | missed | epochs saved on caught (of trained) |\n|---|---|---|---|---|---|---|---|',
+  '| rule | kind | healthy rejected | rate (95% upper bound) | healthy stopped after learning (best epoch kept) | genuine caught | caught | missed | epochs saved on caught (of trained) |\n|---|---|---|---|---|---|---|---|---|',
 );
 const falseRejections: string[] = [];
+const keptStops: string[] = [];
+const rejects = (f: Firing | undefined) => f !== undefined && !f.verdict.afterLearning;
+const line = (e: Evaluated, r: Row) =>
+  `${e.name}: ${r.t.study} #${r.t.number} (score ${r.t.score?.toFixed(4)}, batch ${r.t.config.batchSize}, ${r.t.config.optimizer} ${r.t.config.learningRate.toPrecision(2)}, ${r.t.config.layers}x${r.t.config.activation}) ${describe(e.fire(r)!.verdict)}`;
 for (const e of evaluated) {
   const genuine = rows.filter((r) => (e.kind === 'both' ? r.label === 'vanishing' || r.label === 'exploding' : r.label === e.kind));
-  const wrongly = healthy.filter((r) => e.fire(r) !== undefined);
+  const wrongly = healthy.filter((r) => rejects(e.fire(r)));
+  const stopped = healthy.filter((r) => e.fire(r)?.verdict.afterLearning);
   let caught = 0;
   let saved = 0;
   let trained = 0;
@@ -284,22 +312,25 @@ for (const e of evaluated) {
     caught++;
     saved += Math.max(0, r.t.epochsRun - f.epochsRun);
   }
-  for (const r of wrongly) falseRejections.push(`${e.name}: ${r.t.study} #${r.t.number} (score ${r.t.score?.toFixed(4)}, batch ${r.t.config.batchSize}, ${r.t.config.optimizer} ${r.t.config.learningRate.toPrecision(2)}, ${r.t.config.layers}x${r.t.config.activation}) ${describe(e.fire(r)!.verdict)}`);
+  for (const r of wrongly) falseRejections.push(line(e, r));
+  for (const r of stopped) keptStops.push(line(e, r));
   console.log(
-    `| ${e.name} | ${e.kind} | ${wrongly.length} of ${healthy.length} | ${pct(wrongly.length / healthy.length)} (${pct(upper95(wrongly.length, healthy.length))}) | ${caught} of ${genuine.length} | ${pct(caught / Math.max(1, genuine.length))} | ${pct(1 - caught / Math.max(1, genuine.length))} | ${saved} of ${trained} |`,
+    `| ${e.name} | ${e.kind} | ${wrongly.length} of ${healthy.length} | ${pct(wrongly.length / healthy.length)} (${pct(upper95(wrongly.length, healthy.length))}) | ${stopped.length} | ${caught} of ${genuine.length} | ${pct(caught / Math.max(1, genuine.length))} | ${pct(1 - caught / Math.max(1, genuine.length))} | ${saved} of ${trained} |`,
   );
 }
 
 function describe(v: Verdict): string {
   const e = v.evidence;
-  return e ? `${v.kind} ${e.rule}: ${e.statistic}=${e.value.toPrecision(3)} at epoch ${e.epoch} step ${e.step}${e.preflight ? ' (preflight)' : ''}` : v.kind;
+  return e ? `${v.kind} ${e.rule ?? 'candidate'}: ${e.statistic}=${e.value.toPrecision(3)} at epoch ${e.epoch} step ${e.step}${e.preflight ? ' (preflight)' : ''}${v.afterLearning ? ', after learning' : ''}` : v.kind;
 }
 
 console.log(`\nhealthy trials the rules would reject (${falseRejections.length}):`);
-for (const line of falseRejections) console.log(`  ${line}`);
+for (const l of falseRejections) console.log(`  ${l}`);
+console.log(`\nhealthy trials the rules would stop after they had learned, keeping their best epoch (${keptStops.length}):`);
+for (const l of keptStops) console.log(`  ${l}`);
 
 // Genuine cases the monitor misses, and what the rejections among "other" trials were.
-const monitor = evaluated[evaluated.length - 1];
+const monitor = evaluated.find((e) => e.name === 'the monitor (every rule)')!;
 const missed = rows.filter((r) => (r.label === 'vanishing' || r.label === 'exploding') && !monitor.fire(r));
 console.log(`\ngenuine cases the monitor misses (${missed.length}):`);
 for (const r of missed) {

@@ -349,7 +349,7 @@ describe('gradient diagnostics in the leaderboard', () => {
   it('json: every trial has plannedEpochs and its complete diagnostics; NaN as "NaN"; a rejection summary', () => {
     const ts = sickTrials();
     const doc = JSON.parse(formatLeaderboard(study(), ts, { format: 'json' }));
-    expect(doc.rejection).toEqual({ rejected: 2, vanishing: 1, exploding: 1, epochsTrained: 24, epochsSaved: 17 });
+    expect(doc.rejection).toEqual({ rejected: 2, vanishing: 1, exploding: 1, epochsTrained: 24, epochsSaved: 17, stopped: 0 });
     const byNumber = (n: number) => doc.trials.find((t: { number: number }) => t.number === n);
     // A healthy trial's record round-trips whole: verdict, checks, every epoch's layers, settings.
     expect(byNumber(0).plannedEpochs).toBe(10);

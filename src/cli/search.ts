@@ -45,6 +45,11 @@ export function searchCommand(): Command {
     .option('--exploding-ceiling <norm>', `a layer's gradient norm above this is exploding (default: ${DEFAULT_DIAGNOSTICS.explodingCeiling})`, numberFlag('--exploding-ceiling'))
     .option('--divergence-factor <factor>', `validation loss above chance and this many times its lowest is exploding, under SGD (default: ${DEFAULT_DIAGNOSTICS.divergenceFactor})`, numberFlag('--divergence-factor'))
     .option('--divergence-epochs <n>', `...at this many epochs in a row (default: ${DEFAULT_DIAGNOSTICS.divergenceEpochs})`, intFlag('--divergence-epochs'))
+    .option('--above-chance <factor>', `validation loss this many times the chance loss, --divergence-epochs in a row, is exploding, under SGD (default: ${DEFAULT_DIAGNOSTICS.aboveChance})`, numberFlag('--above-chance'))
+    .option('--plateau-epochs <n>', `vanishing when the loss sits at the chance loss this many epochs... (default: ${DEFAULT_DIAGNOSTICS.plateauEpochs})`, intFlag('--plateau-epochs'))
+    .option('--plateau-loss <fraction>', `...within this factor of it... (default: ${DEFAULT_DIAGNOSTICS.plateauLoss})`, numberFlag('--plateau-loss'))
+    .option('--plateau-ratio <ratio>', `...and the first/output layer gradient norm ratio is below this (default: ${DEFAULT_DIAGNOSTICS.plateauRatio})`, numberFlag('--plateau-ratio'))
+    .option('--learned-loss <fraction>', `a trial whose loss fell below this share of the chance loss has learned: a later verdict stops it, keeping its best epoch, instead of rejecting it (default: ${DEFAULT_DIAGNOSTICS.learnedLoss})`, numberFlag('--learned-loss'))
     .option('--growth-factor <factor>', `gradient norm growth per check that, sustained, is exploding (default: ${DEFAULT_DIAGNOSTICS.growthFactor})`, numberFlag('--growth-factor'))
     // Failures, timeouts and lost processes (README: "Interruptions, failures and several processes").
     .option('--max-retries <n>', 'runs of a failed trial again, same params, before it stays failed (default: 0)', intFlag('--max-retries'))
@@ -111,6 +116,11 @@ export function searchCommand(): Command {
             growthFactor: opts.growthFactor,
             divergenceFactor: opts.divergenceFactor,
             divergenceEpochs: opts.divergenceEpochs,
+            aboveChance: opts.aboveChance,
+            plateauEpochs: opts.plateauEpochs,
+            plateauLoss: opts.plateauLoss,
+            plateauRatio: opts.plateauRatio,
+            learnedLoss: opts.learnedLoss,
             sustain: opts.sustainChecks,
             rejectOn: opts.rejectOn,
             slowProgress: opts.slowProgress,

@@ -73,7 +73,8 @@ export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
       keepCheckpoint: spec.keepCheckpoint,
     });
     return {
-      status: outcome.stoppedEarly === 'rejected' ? 'rejected' : 'completed',
+      // Stopped by the monitor: rejected when it never learned; after it had, it keeps its best epoch.
+      status: outcome.stoppedEarly === 'rejected' && outcome.diagnostics?.rejectedBy ? 'rejected' : 'completed',
       plannedEpochs: outcome.plannedEpochs,
       // Each finding with the remedies this trial's own space can express (src/remedy).
       diagnostics: outcome.diagnostics && { ...outcome.diagnostics, findings: withRemedies(outcome.diagnostics.findings ?? [], space, spec.params) },

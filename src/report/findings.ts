@@ -15,6 +15,7 @@ export function trialFindings(d: TrialDiagnostics | null): Finding[] {
 /** `rejected it`, `would reject it (rejection off)`, or nothing. */
 function rejectNote(f: Finding, d: TrialDiagnostics, trial: TrialRecord): string {
   if (trial.status === 'rejected' && (d.rejectedBy ?? d.verdict.kind) === f.kind) return ' (rejected the trial)';
+  if (d.stoppedBy === f.kind) return ' (stopped the trial after it had learned; its best epoch is kept)';
   if (f.rejects && !d.settings.reject) return ' (would reject: rejection off)';
   return '';
 }

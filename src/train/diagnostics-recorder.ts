@@ -33,8 +33,8 @@ export class DiagnosticsRecorder {
   private readonly kept: number[][] | undefined;
   private keptLayers: string[] = [];
   private readonly history: EpochRecord[] = [];
-  /** Units of the model's output: the classes, for the chance loss. */
-  private readonly outputUnits: number;
+  /** Cross-entropy of a prediction that knows nothing, ln(classes); undefined for regression. */
+  private readonly chance: number | undefined;
   /** Set when a --reject-on finding stopped the trial at an epoch's end. */
   private rejectedBy: FindingKind | undefined;
 
@@ -44,13 +44,17 @@ export class DiagnosticsRecorder {
     xTrain: TF.Tensor2D,
     /** Steps this trial trains (a promoted trial: only its own rounds' epochs). */
     private readonly totalSteps: number,
-    /** The configuration's optimizer: gradient-size rules do not apply to adaptive ones (see rulesFor). */
-    optimizer?: string,
+    /**
+     * The configuration's optimizer (gradient-size rules do not apply to adaptive ones, see
+     * rulesFor) and the task (classification has a chance loss, ln(classes)).
+     */
+    trial: { optimizer?: string; task?: 'classification' | 'regression' } = {},
   ) {
-    this.monitor = new GradientMonitor(settings, rulesFor(optimizer));
-    this.kept = settings.keepReadings ? [] : undefined;
     const shape = model.outputs[0]?.shape ?? [];
-    this.outputUnits = shape[shape.length - 1] ?? 1;
+    const outputUnits = shape[shape.length - 1] ?? 1;
+    this.chance = trial.task === 'classification' && outputUnits > 1 ? Math.log(outputUnits) : undefined;
+    this.monitor = new GradientMonitor(settings, rulesFor(trial.optimizer), this.chance);
+    this.kept = settings.keepReadings ? [] : undefined;
     this.plan = planGradientStats(model);
     this.probe = planActivationProbe(model);
     const rows = Math.min(PROBE_ROWS, xTrain.shape[0]);
@@ -96,21 +100,15 @@ export class DiagnosticsRecorder {
   observeEpoch(record: EpochRecord, steps: number, loss: number): boolean {
     if (!Number.isFinite(loss)) this.monitor.observe({ epoch: record.epoch, step: steps, preflight: false, loss, globalGrad: NaN, layers: [] });
     this.history.push(record);
-    this.monitor.observeEpoch(record.epoch, record.val_loss, this.chanceLoss());
+    this.monitor.observeEpoch(record.epoch, record.val_loss, this.chance, record.loss);
     if (this.verdict.kind !== 'healthy') return true;
     const rejecting = this.findings().find((f) => f.rejects && f.kind !== 'vanishing' && f.kind !== 'exploding');
     if (rejecting && this.settings.reject) this.rejectedBy = rejecting.kind;
     return rejecting !== undefined;
   }
 
-  /** Cross-entropy of a prediction that knows nothing is ln(classes); regression has no such loss. */
-  private chanceLoss(): number | undefined {
-    const classification = this.history[0]?.accuracy !== undefined;
-    return classification && this.outputUnits > 1 ? Math.log(this.outputUnits) : undefined;
-  }
-
   private findings(): Finding[] {
-    return findFindings({ history: this.history, epochs: this.epochs, verdict: this.verdict, settings: this.settings, chanceLoss: this.chanceLoss() });
+    return findFindings({ history: this.history, epochs: this.epochs, verdict: this.verdict, settings: this.settings, chanceLoss: this.chance });
   }
 
   /** Takes a check; call inside the step's tf.tidy with the gradients as applied. */
@@ -203,8 +201,11 @@ export class DiagnosticsRecorder {
     this.pending = [];
     this.probeX.dispose();
     const readings = this.kept ? { readings: { layers: this.keptLayers, checks: this.kept } } : {};
-    // With rejection on, an unhealthy verdict stopped the trial (at preflight or an epoch's end).
-    const rejectedBy = this.settings.reject && this.verdict.kind !== 'healthy' ? this.verdict.kind : this.rejectedBy;
+    // With rejection on, an unhealthy verdict stopped the trial (at preflight or an epoch's
+    // end): it rejects a trial that never learned, and only stops one that had.
+    const unhealthy = this.settings.reject && this.verdict.kind !== 'healthy' ? this.verdict.kind : undefined;
+    const rejectedBy = unhealthy && !this.verdict.afterLearning ? unhealthy : this.rejectedBy;
+    const stoppedBy = unhealthy && this.verdict.afterLearning ? unhealthy : undefined;
     return {
       verdict: this.verdict,
       checks: this.checks,
@@ -212,6 +213,7 @@ export class DiagnosticsRecorder {
       settings: this.settings,
       findings: this.findings(),
       ...(rejectedBy ? { rejectedBy } : {}),
+      ...(stoppedBy ? { stoppedBy } : {}),
       ...readings,
     };
   }

@@ -34,6 +34,25 @@ export const DEFAULT_DIAGNOSTICS: Readonly<DiagnosticsSettings> = {
   // RMSprop trials bounced far higher and recovered.)
   divergenceFactor: 1.5,
   divergenceEpochs: 2,
+  // Three times the chance loss (6.9 on digits), two epochs running: a model far worse
+  // than knowing nothing, confidently wrong (momentum SGD at a learning rate of 6.7 sat at
+  // 19-32). Plain and momentum SGD only, like loss-divergence: in
+  // bench/diagnostics-accuracy.ts good Adam and RMSprop trials passed through validation
+  // losses of 1e9 and recovered.
+  aboveChance: 3,
+  // A loss still within 10% of the chance loss for 5 epochs, with the first layer's
+  // gradient two orders of magnitude below the output layer's: the flat loss and faint
+  // early gradients of the guide's vanishing case. It catches deep sigmoid stacks with
+  // small weights that adaptive optimizers keep just above the other rules' floors.
+  // Five epochs, not fewer: Adam and RMSprop pull some deep sigmoid stacks out of a flat
+  // start, their first layer's gradient growing each epoch; by the fifth it has doubled.
+  plateauEpochs: 5,
+  plateauLoss: 0.9,
+  plateauRatio: 1e-2,
+  // Half the chance loss: a digits model at a loss of 1.15 or below is right far more
+  // often than chance. Gradients that vanish or blow up after that (a network that
+  // learned, then died at a too-high learning rate) do not erase what it learned.
+  learnedLoss: 0.5,
   // Findings beyond the gradients (src/train/findings.ts). Calibrated on the trials of
   // bench/diagnostics-accuracy.ts; the README gives the rates they fire at there.
   // Half the way from the chance loss (ln of the number of classes) to zero: a digits
@@ -51,9 +70,9 @@ export const DEFAULT_DIAGNOSTICS: Readonly<DiagnosticsSettings> = {
   rejectOn: [],
 };
 
-const POSITIVE_NUMBERS = ['vanishingFloor', 'vanishingRatio', 'updateRatioFloor', 'explodingCeiling', 'overfitRise'] as const;
+const POSITIVE_NUMBERS = ['vanishingFloor', 'vanishingRatio', 'updateRatioFloor', 'explodingCeiling', 'overfitRise', 'plateauRatio'] as const;
 /** Settings that are fractions in (0, 1]. */
-const FRACTIONS = ['slowProgress', 'deadUnits', 'saturation'] as const;
+const FRACTIONS = ['slowProgress', 'deadUnits', 'saturation', 'learnedLoss', 'plateauLoss'] as const;
 
 /** Flag names, for messages a CLI user can act on. */
 export const DIAGNOSTICS_FLAGS: Record<keyof DiagnosticsSettings, string> = {
@@ -67,6 +86,11 @@ export const DIAGNOSTICS_FLAGS: Record<keyof DiagnosticsSettings, string> = {
   growthFactor: '--growth-factor',
   divergenceFactor: '--divergence-factor',
   divergenceEpochs: '--divergence-epochs',
+  learnedLoss: '--learned-loss',
+  aboveChance: '--above-chance',
+  plateauEpochs: '--plateau-epochs',
+  plateauLoss: '--plateau-loss',
+  plateauRatio: '--plateau-ratio',
   sustain: '--sustain-checks',
   keepReadings: 'keepReadings (API only)',
   slowProgress: '--slow-progress',
@@ -112,6 +136,9 @@ export function validateDiagnostics(s: DiagnosticsSettings): void {
   if (!Number.isInteger(s.sustain) || s.sustain < 1) throw bad('sustain', 'must be a whole number >= 1');
   if (!Number.isFinite(s.divergenceFactor) || s.divergenceFactor <= 1) throw bad('divergenceFactor', 'must be a finite number above 1');
   if (!Number.isInteger(s.divergenceEpochs) || s.divergenceEpochs < 1) throw bad('divergenceEpochs', 'must be a whole number >= 1');
+  if (!Number.isFinite(s.aboveChance) || s.aboveChance <= 1) throw bad('aboveChance', 'must be a finite number above 1');
+  if (!Number.isInteger(s.plateauEpochs) || s.plateauEpochs < 1) throw bad('plateauEpochs', 'must be a whole number >= 1');
+  if (s.plateauRatio >= 1) throw bad('plateauRatio', "must be below 1 (a fraction of the output layer's gradient norm)");
   if (s.vanishingFloor >= s.explodingCeiling) {
     throw new GradtuneError(
       `--vanishing-floor (${s.vanishingFloor}) must be below --exploding-ceiling (${s.explodingCeiling}): a gradient cannot be both too small and too large`,

@@ -4,7 +4,16 @@
 export type VerdictKind = 'healthy' | 'vanishing' | 'exploding';
 
 /** The rules behind a verdict (see GRADIENT_RULES in diagnostics.ts and the README). */
-export type GradientRuleId = 'non-finite' | 'gradient-ceiling' | 'gradient-growth' | 'loss-divergence' | 'vanishing-floor' | 'vanishing-ratio' | 'update-ratio';
+export type GradientRuleId =
+  | 'non-finite'
+  | 'gradient-ceiling'
+  | 'gradient-growth'
+  | 'loss-divergence'
+  | 'loss-above-chance'
+  | 'vanishing-floor'
+  | 'vanishing-ratio'
+  | 'update-ratio'
+  | 'loss-plateau';
 
 /**
  * Thresholds and cadence of the gradient monitor. Defaults and their reasoning are in
@@ -35,6 +44,26 @@ export interface DiagnosticsSettings {
    */
   divergenceFactor: number;
   divergenceEpochs: number;
+  /**
+   * Exploding (any optimizer, classification): the validation loss at least this many
+   * times the chance loss, at `divergenceEpochs` epochs in a row: confidently wrong.
+   */
+  aboveChance: number;
+  /**
+   * Vanishing (any optimizer, classification): after `plateauEpochs` epochs, no epoch's
+   * training or validation loss has come below `plateauLoss` × the chance loss, and the
+   * first layer's gradient norm is below `plateauRatio` × the output layer's at the
+   * epoch's last check: the loss is flat and the first layers get almost nothing.
+   */
+  plateauEpochs: number;
+  plateauLoss: number;
+  plateauRatio: number;
+  /**
+   * A trial has learned once a batch loss or a validation loss falls below this share of
+   * the chance loss (regression: of its first check's loss). A verdict reached after that
+   * stops the trial but keeps its best epoch; only a trial that never learned is rejected.
+   */
+  learnedLoss: number;
   /**
    * Keep every check's readings in the trial's diagnostics (`readings`), not only the
    * per-epoch means: for replaying the rules offline (bench/diagnostics-accuracy.ts). Off
@@ -153,6 +182,11 @@ export interface Verdict {
   kind: VerdictKind;
   /** Absent for healthy. */
   evidence?: VerdictEvidence;
+  /**
+   * Reached after the trial had learned (a loss below `learnedLoss` of the chance loss):
+   * the trial is stopped but keeps its best epoch, rather than rejected.
+   */
+  afterLearning?: boolean;
 }
 
 /** Everything the monitor recorded for a trial. */
@@ -166,8 +200,10 @@ export interface TrialDiagnostics {
   readings?: RecordedReadings;
   /** Everything found, the verdict's finding first (absent in trials recorded before findings). */
   findings?: Finding[];
-  /** The finding that stopped the trial, when one did (a rejected trial). */
+  /** The finding that rejected the trial, when one did. */
   rejectedBy?: FindingKind;
+  /** The verdict that stopped the trial after it had learned (it keeps its best epoch, status completed). */
+  stoppedBy?: FindingKind;
 }
 
 /**

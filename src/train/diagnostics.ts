@@ -23,9 +23,19 @@ export interface CheckReading {
 }
 
 /** Every rule, exploding ones first (a NaN is reported as exploding even if it also "vanished"). */
-export const GRADIENT_RULES: readonly GradientRuleId[] = ['non-finite', 'gradient-ceiling', 'gradient-growth', 'loss-divergence', 'vanishing-floor', 'vanishing-ratio', 'update-ratio'];
+export const GRADIENT_RULES: readonly GradientRuleId[] = [
+  'non-finite',
+  'gradient-ceiling',
+  'gradient-growth',
+  'loss-divergence',
+  'loss-above-chance',
+  'vanishing-floor',
+  'vanishing-ratio',
+  'update-ratio',
+  'loss-plateau',
+];
 
-const EXPLODING_RULES = new Set<GradientRuleId>(['non-finite', 'gradient-ceiling', 'gradient-growth', 'loss-divergence']);
+const EXPLODING_RULES = new Set<GradientRuleId>(['non-finite', 'gradient-ceiling', 'gradient-growth', 'loss-divergence', 'loss-above-chance']);
 
 export function ruleKind(rule: GradientRuleId): 'vanishing' | 'exploding' {
   return EXPLODING_RULES.has(rule) ? 'exploding' : 'vanishing';
@@ -40,11 +50,20 @@ export function ruleKind(rule: GradientRuleId): 'vanishing' | 'exploding' {
  */
 export const ADAPTIVE_OPTIMIZERS: readonly string[] = ['adam', 'rmsprop', 'adamax', 'adagrad'];
 
+/**
+ * Rules that judge a step by the gradient's size, which an adaptive optimizer's step does
+ * not follow. vanishing-floor stays: a gradient below ~1e-7 is under Adam's epsilon too.
+ */
+const ADAPTIVE_EXEMPT = new Set<GradientRuleId>(['gradient-ceiling', 'gradient-growth', 'loss-divergence', 'loss-above-chance', 'vanishing-ratio', 'update-ratio']);
+
 /** Which rules may decide for a trial trained with `optimizer` (its name in the configuration). */
 export function rulesFor(optimizer: string | undefined, rules: readonly GradientRuleId[] = GRADIENT_RULES): GradientRuleId[] {
   const adaptive = optimizer !== undefined && ADAPTIVE_OPTIMIZERS.includes(optimizer);
-  return rules.filter((r) => !(adaptive && (r === 'gradient-ceiling' || r === 'gradient-growth' || r === 'loss-divergence')));
+  return rules.filter((r) => !(adaptive && ADAPTIVE_EXEMPT.has(r)));
 }
+
+/** loss-plateau: a first layer whose gradient has grown this much since the first epoch is recovering. */
+const PLATEAU_RECOVERY = 2;
 
 export class GradientMonitor {
   private current: Verdict = { kind: 'healthy' };
@@ -55,14 +74,42 @@ export class GradientMonitor {
   private vanishingRun = 0;
   private divergenceRun = 0;
   private lowestValLoss = Infinity;
+  private aboveChanceRun = 0;
+  /** For loss-plateau: each epoch's losses (training and validation), each epoch's first-layer gradient norms, the last check's first/output ratio. */
+  private readonly epochLosses: number[][] = [];
+  private readonly firstGrads = new Map<number, number[]>();
+  private lastRatio: number | undefined;
+  private firstLayer: string | null = null;
   private readonly rules: ReadonlySet<GradientRuleId>;
+  /** Whether a loss has fallen below learnedLoss of the reference: the trial has learned. */
+  private learned = false;
+  private reference: number | undefined;
 
-  /** `rules`: the rules that may decide (all by default; the accuracy benchmark runs them one at a time). */
+  /**
+   * `rules`: the rules that may decide (all by default; the accuracy benchmark runs them one
+   * at a time). `chanceLoss`: ln(classes) for classification; undefined for regression,
+   * where the first check's loss is the reference for having learned.
+   */
   constructor(
     private readonly settings: DiagnosticsSettings,
     rules: Iterable<GradientRuleId> = GRADIENT_RULES,
+    chanceLoss?: number,
   ) {
     this.rules = new Set(rules);
+    this.reference = chanceLoss;
+  }
+
+  /** A loss seen (batch or validation): once one is low enough, the trial has learned. */
+  private noteLoss(loss: number): void {
+    if (!Number.isFinite(loss)) return;
+    this.reference ??= loss;
+    if (loss < this.settings.learnedLoss * this.reference) this.learned = true;
+  }
+
+  /** The first unhealthy verdict, marked when the trial had learned before it. */
+  private settle(found: Verdict): Verdict {
+    this.current = this.learned ? { ...found, afterLearning: true } : found;
+    return this.current;
   }
 
   get verdict(): Verdict {
@@ -72,31 +119,83 @@ export class GradientMonitor {
   /** Feeds one check; the first unhealthy verdict is final (later readings change nothing). */
   observe(r: CheckReading): Verdict {
     if (this.current.kind !== 'healthy') return this.current;
+    if (r.layers.length >= 2) {
+      const first = r.layers[0].kernelGrad;
+      const output = r.layers[r.layers.length - 1].kernelGrad;
+      this.lastRatio = output > 0 ? first / output : undefined;
+      this.firstLayer = r.layers[0].layer;
+      const grads = this.firstGrads.get(r.epoch) ?? [];
+      grads.push(first);
+      this.firstGrads.set(r.epoch, grads);
+    }
     const found = this.exploding(r) ?? this.vanishing(r);
-    if (found) this.current = found;
+    if (found) return this.settle(found);
+    this.noteLoss(r.loss);
     return this.current;
   }
 
   /**
    * The end of an epoch, for the rules that read epochs: loss-divergence compares the
    * validation loss with the chance loss (undefined for regression: there the first
-   * epoch's validation loss stands in for it).
+   * epoch's validation loss stands in for it); loss-above-chance and loss-plateau need the
+   * chance loss, so they judge classification only. `trainLoss` is the epoch's mean
+   * training loss.
    */
-  observeEpoch(epoch: number, valLoss: number, chanceLoss: number | undefined): Verdict {
-    if (this.current.kind !== 'healthy' || !this.rules.has('loss-divergence') || !Number.isFinite(valLoss)) return this.current;
+  observeEpoch(epoch: number, valLoss: number, chanceLoss: number | undefined, trainLoss?: number): Verdict {
+    if (this.current.kind !== 'healthy') return this.current;
+    this.epochLosses.push(trainLoss === undefined ? [valLoss] : [trainLoss, valLoss]);
+    const found = this.divergence(epoch, valLoss, chanceLoss) ?? this.aboveChance(epoch, valLoss, chanceLoss) ?? this.plateau(epoch, chanceLoss);
+    if (found) return this.settle(found);
+    this.noteLoss(valLoss);
+    return this.current;
+  }
+
+  private epochEvidence(rule: GradientRuleId, epoch: number, statistic: string, layer: string | null, value: number, threshold: number): VerdictEvidence {
+    return { rule, statistic, layer, value, threshold, epoch, step: 0, preflight: false };
+  }
+
+  /** loss-divergence (SGD/momentum): validation loss above chance and divergenceFactor × its lowest, epochs running. */
+  private divergence(epoch: number, valLoss: number, chanceLoss: number | undefined): Verdict | undefined {
+    if (!this.rules.has('loss-divergence') || !Number.isFinite(valLoss)) return undefined;
     const s = this.settings;
     const level = chanceLoss ?? (Number.isFinite(this.lowestValLoss) ? this.lowestValLoss : valLoss);
     const diverging = valLoss > level && valLoss >= s.divergenceFactor * this.lowestValLoss;
     const ratio = valLoss / this.lowestValLoss;
     this.lowestValLoss = Math.min(this.lowestValLoss, valLoss);
     this.divergenceRun = diverging ? this.divergenceRun + 1 : 0;
-    if (this.divergenceRun >= s.divergenceEpochs) {
-      this.current = {
-        kind: 'exploding',
-        evidence: { rule: 'loss-divergence', statistic: 'validation loss rise', layer: null, value: ratio, threshold: s.divergenceFactor, epoch, step: 0, preflight: false },
-      };
-    }
-    return this.current;
+    if (this.divergenceRun < s.divergenceEpochs) return undefined;
+    return { kind: 'exploding', evidence: this.epochEvidence('loss-divergence', epoch, 'validation loss rise', null, ratio, s.divergenceFactor) };
+  }
+
+  /** loss-above-chance (classification): validation loss aboveChance × the chance loss or more, divergenceEpochs epochs running. */
+  private aboveChance(epoch: number, valLoss: number, chanceLoss: number | undefined): Verdict | undefined {
+    if (!this.rules.has('loss-above-chance') || chanceLoss === undefined || Number.isNaN(valLoss)) return undefined;
+    const s = this.settings;
+    this.aboveChanceRun = valLoss >= s.aboveChance * chanceLoss ? this.aboveChanceRun + 1 : 0;
+    if (this.aboveChanceRun < s.divergenceEpochs) return undefined;
+    return { kind: 'exploding', evidence: this.epochEvidence('loss-above-chance', epoch, 'validation loss / chance loss', null, valLoss / chanceLoss, s.aboveChance) };
+  }
+
+  /**
+   * loss-plateau (classification): for the last plateauEpochs epochs every loss (training
+   * and validation) stayed within plateauLoss of the chance loss (between plateauLoss and
+   * 1/plateauLoss times it: flat where knowing nothing puts it), the first layer's gradient
+   * is below plateauRatio × the output layer's, and it has not even doubled since the
+   * first epoch. The last condition spares deep sigmoid stacks that Adam or RMSprop are
+   * pulling out of their plateau: their first layers' gradients grow epoch after epoch
+   * (bench/diagnostics-accuracy.ts: breast-cancer trials flat for 8-12 epochs, then 0.98).
+   */
+  private plateau(epoch: number, chanceLoss: number | undefined): Verdict | undefined {
+    if (!this.rules.has('loss-plateau') || chanceLoss === undefined || this.lastRatio === undefined) return undefined;
+    const s = this.settings;
+    if (this.epochLosses.length < s.plateauEpochs || !(this.lastRatio < s.plateauRatio)) return undefined;
+    const near = (l: number) => l >= s.plateauLoss * chanceLoss && l <= chanceLoss / s.plateauLoss;
+    if (!this.epochLosses.slice(-s.plateauEpochs).every((ls) => ls.every(near))) return undefined;
+    const epochs = [...this.firstGrads.keys()].sort((a, b) => a - b);
+    const start = median(this.firstGrads.get(epochs[0]) ?? []);
+    const now = median(this.firstGrads.get(epochs[epochs.length - 1]) ?? []);
+    if (start === undefined || now === undefined || now >= PLATEAU_RECOVERY * start) return undefined;
+    return { kind: 'vanishing', evidence: this.epochEvidence('loss-plateau', epoch, 'gradient norm ratio to the output layer, loss flat', this.firstLayer, this.lastRatio, s.plateauRatio) };
   }
 
   private evidence(rule: GradientRuleId, r: CheckReading, statistic: string, layer: string | null, value: number, threshold: number | null): VerdictEvidence {
@@ -191,7 +290,7 @@ export function describeVerdict(v: Verdict | undefined | null): string {
   const e = v.evidence;
   const num = formatReading;
   // Epoch-level rules (step 0) read an epoch's end, not a step.
-  const where = `${e.preflight ? 'preflight, ' : ''}epoch ${e.epoch}${e.step > 0 ? ` step ${e.step}` : ''}`;
+  const where = `${e.preflight ? 'preflight, ' : ''}epoch ${e.epoch}${e.step > 0 ? ` step ${e.step}` : ''}${v.afterLearning ? ', after the trial had learned' : ''}`;
   if (e.threshold === null) return `${v.kind}: ${e.layer ? `${e.layer} ` : ''}${e.statistic} ${num(e.value)} at ${where}`;
   const symbol: Record<string, string> = { 'kernel gradient norm': '|g|', 'bias gradient norm': '|g_bias|', 'update ratio': 'lr|g|/|w|' };
   const name = symbol[e.statistic] ?? e.statistic;

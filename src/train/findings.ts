@@ -30,9 +30,11 @@ const RULE_SETTINGS: Record<GradientRuleId, (keyof DiagnosticsSettings)[]> = {
   'gradient-ceiling': ['explodingCeiling'],
   'gradient-growth': ['growthFactor', 'sustain'],
   'loss-divergence': ['divergenceFactor', 'divergenceEpochs'],
+  'loss-above-chance': ['aboveChance', 'divergenceEpochs'],
   'vanishing-floor': ['vanishingFloor', 'sustain'],
   'vanishing-ratio': ['vanishingRatio', 'sustain'],
   'update-ratio': ['updateRatioFloor', 'sustain'],
+  'loss-plateau': ['plateauEpochs', 'plateauLoss', 'plateauRatio'],
 };
 
 /** Whether a finding of this kind rejects a trial under these settings (reject on or off). */

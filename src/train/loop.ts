@@ -124,7 +124,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const trainable = model.trainableWeights.map((w) => w.read() as TF.Variable);
   // L1/L2 penalties (kernel regularizers) join the training loss; skip the call when none.
   const hasPenalties = model.layers.some((layer) => layer.losses.length > 0);
-  const recorder = opts.diagnostics ? new DiagnosticsRecorder(model, opts.diagnostics, xTrain, stepsPerEpoch * (epochs - fromEpoch), training.optimizer) : undefined;
+  const recorder = opts.diagnostics ? new DiagnosticsRecorder(model, opts.diagnostics, xTrain, stepsPerEpoch * (epochs - fromEpoch), { optimizer: training.optimizer, task: ds.task }) : undefined;
   const rejecting = opts.diagnostics?.reject ?? false;
 
   const history: EpochRecord[] = [];
