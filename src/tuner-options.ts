@@ -2,6 +2,7 @@
 // per mistake, before anything is written).
 import { availableParallelism } from 'node:os';
 import { GradtuneError } from './errors.js';
+import { storageFromEnv } from './store/open-store.js';
 import { BUILTIN_SPACES } from './space/load.js';
 import { checkGridPoints } from './space/grid-values.js';
 import { isBuiltinDataset } from './data/builtin.js';
@@ -66,6 +67,10 @@ export interface TunerOptions {
   heartbeatInterval?: number;
   /** Seconds without a heartbeat after which a running trial is stale and run again. Default 60. */
   staleAfter?: number;
+  /** Seconds after which the search starts no new trial; running ones finish. Default: no limit. */
+  timeout?: number;
+  /** Seconds after `timeout` when trials still running are given back to the store (re-run on resume). Default: let them finish. */
+  timeoutGrace?: number;
 }
 
 export interface ResolvedOptions {
@@ -101,6 +106,10 @@ export interface ResolvedOptions {
   heartbeatInterval: number;
   /** Seconds. */
   staleAfter: number;
+  /** Seconds; Infinity: no limit. */
+  timeout: number;
+  /** Seconds; Infinity: running trials finish. */
+  timeoutGrace: number;
 }
 
 export const DEFAULTS = {
@@ -138,7 +147,12 @@ function looksLikePath(value: string): boolean {
   return /[\\/]/.test(value) || /\.(ts|js|mts|mjs|csv|gz)$/i.test(value);
 }
 
-export function resolveOptions(o: TunerOptions): ResolvedOptions {
+/**
+ * Validates what was given and fills in the defaults. `defaults` are the caller's own
+ * (the CLI searches with Hyperband by default, the API with random search).
+ */
+export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptions> = {}): ResolvedOptions {
+  const o: TunerOptions = { ...defaults, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
   const space = o.space ?? DEFAULTS.space;
   if (!looksLikePath(space) && !(BUILTIN_SPACES as readonly string[]).includes(space)) {
     throw new GradtuneError(`unknown search space "${space}": built-in spaces are ${BUILTIN_SPACES.join(', ')}; give a path like ./my-space.ts for your own`);
@@ -203,7 +217,7 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
     maxEpochs: wholeNumber('--max-epochs', o.maxEpochs, algorithm === 'hyperband' ? HYPERBAND_DEFAULTS.maxEpochs : DEFAULTS.maxEpochs, 1),
     workers: wholeNumber('--workers', o.workers, availableParallelism(), 1),
     seed,
-    storage: o.storage ?? DEFAULTS.storage,
+    storage: storageFromEnv(o.storage),
     study: o.study,
     objective: o.objective,
     direction: o.direction,
@@ -216,6 +230,8 @@ export function resolveOptions(o: TunerOptions): ResolvedOptions {
     trialTimeout: o.trialTimeout === undefined ? Infinity : positiveSeconds('--trial-timeout', o.trialTimeout, Infinity),
     heartbeatInterval,
     staleAfter,
+    timeout: o.timeout === undefined ? Infinity : positiveSeconds('--timeout', o.timeout, Infinity),
+    timeoutGrace: o.timeoutGrace === undefined ? Infinity : positiveSeconds('--timeout-grace', o.timeoutGrace, Infinity),
   };
 }
 

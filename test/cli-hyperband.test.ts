@@ -12,12 +12,12 @@ import type { TrialRecord } from '../src/store/store.js';
 
 const ARGS = ['search', '--algo', 'hyperband', '--space', 'quick', '--dataset', 'iris', '--max-epochs', '9', '--factor', '3', '--seed', '3'];
 
-function storedTrials(cwd: string): TrialRecord[] {
-  const store = openSqliteStore(join(cwd, 'gradtune.db'));
+async function storedTrials(cwd: string): Promise<TrialRecord[]> {
+  const store = await openSqliteStore(join(cwd, 'gradtune.db'));
   try {
-    return store.trials(store.getStudy('quick-iris')!.id);
+    return await store.trials((await store.getStudy('quick-iris'))!.id);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -32,11 +32,11 @@ describe('gradtune search --algo hyperband', () => {
     const out = spawnSync(process.execPath, [CLI, 'search', '--space', 'quick', '--dataset', 'iris', '--max-epochs', '9', '--max-trials', '5', '--workers', '1'], { cwd, encoding: 'utf8' });
     expect(out.status, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/^reached --max-trials 5$/m);
-    const store = openSqliteStore(join(cwd, 'gradtune.db'));
-    const study = store.getStudy('quick-iris')!;
+    const store = await openSqliteStore(join(cwd, 'gradtune.db'));
+    const study = (await store.getStudy('quick-iris'))!;
     expect(study.algorithm).toBe('hyperband');
-    const trials = store.trials(study.id);
-    store.close();
+    const trials = await store.trials(study.id);
+    await store.close();
     expect(trials).toHaveLength(5);
     // The first bracket's first round: fresh configurations trained to 1 epoch.
     for (const t of trials) expect([t.parent, t.fromEpoch, t.toEpoch]).toEqual([null, 0, 1]);
@@ -47,7 +47,7 @@ describe('gradtune search --algo hyperband', () => {
     const [a] = await Promise.all([runOk([...ARGS, '--workers', '2'], { cwd: two, timeoutMs: 100_000 }), runOk([...ARGS, '--workers', '1'], { cwd: one, timeoutMs: 100_000 })]);
     expect(a.stdout).toMatch(/the Hyperband schedule is complete/);
     const schedule = hyperbandSchedule({ maxEpochs: 9, factor: 3 });
-    const trials = storedTrials(two);
+    const trials = await storedTrials(two);
     expect(trials).toHaveLength(schedule.totalTrials);
     for (const b of schedule.brackets) {
       for (const r of b.rounds) {
@@ -70,7 +70,7 @@ describe('gradtune search --algo hyperband', () => {
     }
     // Fresh configurations per slot are the same whatever the number of workers.
     const fresh = (ts: TrialRecord[]) => ts.filter((t) => t.parent === null).map((t) => `${slot(t)} ${paramsKey(t.params)}`).sort();
-    expect(fresh(storedTrials(one))).toEqual(fresh(trials));
+    expect(fresh(await storedTrials(one))).toEqual(fresh(trials));
   });
 
   it('refuses a factor below 2 and zero epochs, in one line, writing nothing', async () => {

@@ -228,9 +228,9 @@ describe('export of other kinds of studies', () => {
     expect(results.trials.every((t) => t.status === 'completed')).toBe(true);
     const promoted = results.trials.find((t) => t.parent !== null)!;
     expect(promoted).toBeDefined();
-    const store = openSqliteStore(storage);
-    const kept = store.checkpointNumbers(results.study.id);
-    store.close();
+    const store = await openSqliteStore(storage);
+    const kept = await store.checkpointNumbers(results.study.id);
+    await store.close();
     expect(kept).toEqual([results.best!.number]);
 
     // Export the best; and, if the promotion is not the best, show it is gone.

@@ -372,15 +372,15 @@ describe('--out', () => {
 });
 
 describe('gradtune report --format html', () => {
-  function store(dir: string): { storage: string; study: StudyRecord } {
+  async function store(dir: string): Promise<{ storage: string; study: StudyRecord }> {
     const { study, trials } = syntheticStudy({ trials: 12, seed: 3, name: 'cli-html' });
     const storage = join(dir, 'gradtune.db');
-    return { storage, study: saveStudy(storage, study, trials) };
+    return { storage, study: await saveStudy(storage, study, trials) };
   }
 
   it('writes the report to --out and says where', async () => {
     const dir = tempDir();
-    const { storage } = store(dir);
+    const { storage } = await store(dir);
     const r = await runOk(['report', '--study', 'cli-html', '--format', 'html', '--out', 'report.html', '--storage', storage], { cwd: dir });
     expect(r.stdout).toMatch(/^wrote report\.html \(1\.\d MB\); open it in a browser, it needs no network\n$/);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
@@ -391,7 +391,7 @@ describe('gradtune report --format html', () => {
 
   it('writes to stdout when it is not a terminal (here, a pipe)', async () => {
     const dir = tempDir();
-    const { storage } = store(dir);
+    const { storage } = await store(dir);
     const r = await runOk(['report', '--study', 'cli-html', '--format', 'html', '--storage', storage], { cwd: dir });
     expect(r.stdout.startsWith('<!doctype html>')).toBe(true);
     expect(r.stdout.endsWith('</html>\n')).toBe(true);
@@ -399,7 +399,7 @@ describe('gradtune report --format html', () => {
 
   it('mistakes are one line, exit code 2, and write nothing', async () => {
     const dir = tempDir();
-    const { storage } = store(dir);
+    const { storage } = await store(dir);
     mkdirSync(join(dir, 'adir'));
     const before = listDir(dir);
     const cases: Array<[string[], string]> = [

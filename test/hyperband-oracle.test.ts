@@ -6,7 +6,7 @@ import seedrandom from 'seedrandom';
 import { hyperbandOracle } from '../src/oracle/hyperband.js';
 import { hyperbandSchedule } from '../src/oracle/hyperband-schedule.js';
 import { paramsKey } from '../src/space/params.js';
-import type { Oracle } from '../src/oracle/oracle.js';
+import type { SyncOracle } from '../src/oracle/oracle.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../src/store/store.js';
 import { makeStudy, makeTrial, toySpace } from './helpers/records.js';
 
@@ -31,7 +31,7 @@ interface Run {
  * order drawn from `orderSeed` (sequential when workers = 1). `statusOf` may fail or
  * reject some trials.
  */
-function simulate(oracle: Oracle, s: StudyRecord, workers: number, orderSeed = 'order', statusOf: (t: TrialRecord) => TrialStatus = () => 'completed'): Run {
+function simulate(oracle: SyncOracle, s: StudyRecord, workers: number, orderSeed = 'order', statusOf: (t: TrialRecord) => TrialStatus = () => 'completed'): Run {
   const trials: TrialRecord[] = [];
   const rng = seedrandom(orderSeed);
   let decisions = 0;

@@ -3,7 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { isGradtuneError } from '../errors.js';
 import { ExitCode } from './exit-code.js';
-import { searchCommand } from './search.js';
+import { searchCommand, workerCommand } from './search.js';
+import { deleteCommand } from './delete.js';
+import { enqueueCommand } from './enqueue.js';
 import { reportCommand } from './report.js';
 import { bestCommand } from './best.js';
 import { planCommand } from './plan.js';
@@ -18,7 +20,7 @@ function program(): Command {
   const root = new Command('gradtune')
     .description('hyperparameter tuning for TensorFlow.js that watches every trial\'s gradients')
     .version('0.1.0');
-  for (const cmd of [searchCommand(), reportCommand(), bestCommand(), studiesCommand(), spacesCommand(), planCommand(), exportCommand(), predictCommand()]) root.addCommand(cmd);
+  for (const cmd of [searchCommand(), workerCommand(), reportCommand(), bestCommand(), studiesCommand(), spacesCommand(), planCommand(), exportCommand(), predictCommand(), enqueueCommand(), deleteCommand()]) root.addCommand(cmd);
   // Throw instead of exiting so the exit code is ours (2 for a bad flag), in every subcommand.
   const override = (cmd: Command) => {
     cmd.exitOverride();

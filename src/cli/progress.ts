@@ -5,7 +5,7 @@ import { formatScore } from '../report/columns.js';
 import { formatGridSize } from '../space/grid.js';
 import { describeVerdict } from '../train/diagnostics.js';
 import type { TunerEvents } from '../tuner.js';
-import type { TrialRecord } from '../store/store.js';
+import type { TrialSummary } from '../store/store.js';
 
 export function progressReporter(out: NodeJS.WriteStream = process.stdout): TunerEvents & { stop(): void } {
   const interactive = Boolean(out.isTTY);
@@ -13,7 +13,7 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
   let total = 0;
   let before = 0;
   let metric = '';
-  const bestText = (best: TrialRecord | undefined) => (best ? `${formatScore(best.score)} (#${best.number})` : '-');
+  const bestText = (best: TrialSummary | undefined) => (best ? `${formatScore(best.score)} (#${best.number})` : '-');
   return {
     onStart({ study, dataset, backend, total: target, existing, workers, resumed, gridSize }) {
       total = target;

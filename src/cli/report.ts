@@ -3,9 +3,10 @@ import { GradtuneError } from '../errors.js';
 import { formatLeaderboard, type LeaderboardFormat } from '../report/leaderboard.js';
 import { formatTrial, type TrialFormat } from '../report/trial.js';
 import { formatHtmlReport } from '../report/html/report.js';
-import { DEFAULTS } from '../tuner-options.js';
+import { STORAGE_HELP } from './flags.js';
 import { intFlag } from './flags.js';
-import { openExistingStore, requireStudy } from './open-existing.js';
+import { requireStudy, withExistingStore } from '../store/existing.js';
+import { storageFromEnv } from '../store/open-store.js';
 import { checkOutPath, writeOutFile } from './out-file.js';
 
 interface ReportOptions {
@@ -13,7 +14,7 @@ interface ReportOptions {
   top?: number;
   trial?: number;
   format: LeaderboardFormat | 'html';
-  storage: string;
+  storage?: string;
   out?: string;
 }
 
@@ -57,26 +58,21 @@ export function reportCommand(): Command {
     .option('--trial <n>', 'one trial in detail: outcome, params, gradient verdict and per-epoch statistics', intFlag('--trial'))
     .addOption(new Option('--format <format>', 'output format (csv: leaderboard only; html: the whole study as one self-contained page with plots)').choices(['table', 'csv', 'json', 'md', 'html']).default('table'))
     .option('--out <file>', 'write the report to this file instead of stdout')
-    .option('--storage <path>', 'SQLite file holding the studies', DEFAULTS.storage)
-    .action((opts: ReportOptions) => {
+    .option('--storage <path|url>', STORAGE_HELP)
+    .action(async (opts: ReportOptions) => {
       const format = trialFormat(opts);
       checkHtml(opts);
       if (opts.out !== undefined) checkOutPath(opts.out);
-      const store = openExistingStore(opts.storage);
-      let text: string;
-      try {
-        const study = requireStudy(store, opts.study);
-        const trials = store.trials(study.id);
-        // Format completely before writing: a user error must leave stdout empty.
-        text =
-          opts.format === 'html'
-            ? formatHtmlReport(study, trials).trimEnd()
-            : opts.trial === undefined || format === undefined
-              ? formatLeaderboard(study, trials, { format: opts.format, top: opts.top })
-              : formatTrial(study, trials, opts.trial, { format });
-      } finally {
-        store.close();
-      }
+      // Format completely before writing: a user error must leave stdout empty.
+      const text = await withExistingStore(storageFromEnv(opts.storage), async (store) => {
+        const study = await requireStudy(store, opts.study);
+        const trials = await store.trials(study.id);
+        return opts.format === 'html'
+          ? formatHtmlReport(study, trials).trimEnd()
+          : opts.trial === undefined || format === undefined
+            ? formatLeaderboard(study, trials, { format: opts.format, top: opts.top })
+            : formatTrial(study, trials, opts.trial, { format });
+      });
       if (opts.out === undefined) {
         process.stdout.write(text + '\n');
         return;

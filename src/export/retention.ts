@@ -17,7 +17,7 @@
 // can change which trials its round promotes.
 import { hyperbandSchedule, type ScheduledBracket } from '../oracle/hyperband-schedule.js';
 import { rankTrials } from '../report/rank.js';
-import type { StudyRecord, TrialRecord } from '../store/store.js';
+import type { StudyRecord, TrialSummary } from '../store/store.js';
 
 export interface RetentionOptions {
   /** Keep the checkpoints of this many best completed trials (>= 0). */
@@ -27,7 +27,7 @@ export interface RetentionOptions {
 }
 
 /** The numbers of the trials whose checkpoints must be kept; every other trial's may be dropped. */
-export function checkpointsToKeep(study: StudyRecord, trials: readonly TrialRecord[], opts: RetentionOptions): Set<number> {
+export function checkpointsToKeep(study: StudyRecord, trials: readonly TrialSummary[], opts: RetentionOptions): Set<number> {
   const keep = new Set<number>();
   let best = 0;
   for (const r of rankTrials(study, trials)) {
@@ -40,15 +40,15 @@ export function checkpointsToKeep(study: StudyRecord, trials: readonly TrialReco
 }
 
 /** Completed trials an algorithm may still continue from their checkpoints. */
-export function stillNeeded(study: StudyRecord, trials: readonly TrialRecord[], failedIsFinal: boolean): number[] {
+export function stillNeeded(study: StudyRecord, trials: readonly TrialSummary[], failedIsFinal: boolean): number[] {
   if (study.algorithm !== 'hyperband') return [];
   const completed = trials.filter((t) => t.status === 'completed');
   const brackets = hyperbandBrackets(study);
   // Settings that cannot be read: nothing is known to be final, so everything is kept.
   if (!brackets) return completed.map((t) => t.number);
 
-  const final = (t: TrialRecord) => t.status === 'completed' || t.status === 'rejected' || t.status === 'pruned' || (failedIsFinal && t.status === 'failed');
-  const inSlot = new Map<string, TrialRecord[]>();
+  const final = (t: TrialSummary) => t.status === 'completed' || t.status === 'rejected' || t.status === 'pruned' || (failedIsFinal && t.status === 'failed');
+  const inSlot = new Map<string, TrialSummary[]>();
   for (const t of trials) {
     // A stale trial gives its slot back: it is not one of the slot's trials.
     if (!t.slot || t.status === 'stale') continue;
@@ -85,7 +85,7 @@ export function stillNeeded(study: StudyRecord, trials: readonly TrialRecord[], 
 }
 
 /** How many leading rounds of the bracket are settled (see the top of this file). */
-function countSettledRounds(bracket: ScheduledBracket, members: (round: number) => TrialRecord[], final: (t: TrialRecord) => boolean): number {
+function countSettledRounds(bracket: ScheduledBracket, members: (round: number) => TrialSummary[], final: (t: TrialSummary) => boolean): number {
   for (const [r, round] of bracket.rounds.entries()) {
     const here = members(r);
     // After a settled round the oracle promotes min(schedule, successes) trials.
@@ -96,7 +96,7 @@ function countSettledRounds(bracket: ScheduledBracket, members: (round: number) 
 }
 
 /** As the oracle counts them: a trial that can be promoted. */
-function succeeded(t: TrialRecord): boolean {
+function succeeded(t: TrialSummary): boolean {
   return t.status === 'completed' && t.score !== null && Number.isFinite(t.score);
 }
 

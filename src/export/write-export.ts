@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join, resolve } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { GradtuneError } from '../errors.js';
-import { DEFAULTS } from '../tuner-options.js';
-import { openSqliteStore } from '../store/sqlite.js';
+import { requireStudy, withExistingStore } from '../store/existing.js';
+import { storageFromEnv } from '../store/open-store.js';
 import type { StudyRecord } from '../store/store.js';
 import { initBackend, tf } from '../train/backend.js';
 import type { BackendPreference } from '../train/types.js';
@@ -61,21 +61,16 @@ interface Prepared {
 export async function exportTrials(opts: ExportOptions): Promise<ExportedTrialInfo[]> {
   const selection = checkSelection(opts);
   checkOutDir(opts.out, Boolean(opts.force));
-  const storage = opts.storage ?? DEFAULTS.storage;
-  if (!existsSync(storage)) throw new GradtuneError(`no study store at ${storage}: run gradtune search first, or point --storage at your store`);
+  const storage = storageFromEnv(opts.storage);
   // Read-only, as reports: exporting never changes the store (and works on a store marked read-only).
-  const store = openSqliteStore(storage, { readOnly: true });
-  let study: StudyRecord;
-  let chosen: ScoredTrial[];
   const checkpoints = new Map<number, Uint8Array>();
-  try {
-    study = requireStudy(store.getStudy(opts.study), opts.study, store.listStudies().map((s) => s.name), storage);
-    const holding = new Set(store.checkpointNumbers(study.id));
-    chosen = selectTrials(study, store.trials(study.id), selection, (n) => holding.has(n));
-    for (const t of chosen) checkpoints.set(t.number, store.checkpoint(study.id, t.number)!);
-  } finally {
-    store.close();
-  }
+  const { study, chosen } = await withExistingStore(storage, async (store) => {
+    const study = await requireStudy(store, opts.study);
+    const holding = new Set(await store.checkpointNumbers(study.id));
+    const chosen = selectTrials(study, await store.trials(study.id), selection, (n) => holding.has(n));
+    for (const t of chosen) checkpoints.set(t.number, (await store.checkpoint(study.id, t.number))!);
+    return { study, chosen };
+  });
 
   const ctx = await loadStudyContext(study);
   await initBackend(opts.backend ?? 'auto');
@@ -110,12 +105,6 @@ function checkOutDir(out: string, force: boolean): void {
   if (entries.length > 0 && !force) {
     throw new GradtuneError(`--out ${out} exists and is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}); choose another directory, or add --force to write the trial directories into it`);
   }
-}
-
-function requireStudy(study: StudyRecord | undefined, name: string, known: string[], storage: string): StudyRecord {
-  if (study) return study;
-  const hint = known.length ? `studies in ${storage}: ${known.join(', ')}` : `${storage} has no studies yet`;
-  throw new GradtuneError(`unknown study "${name}" (${hint}); run gradtune studies to list them`);
 }
 
 async function prepare(study: StudyRecord, trial: ScoredTrial, ctx: Awaited<ReturnType<typeof loadStudyContext>>, checkpoint: Uint8Array, retrain: boolean, out: string): Promise<Prepared> {

@@ -19,8 +19,8 @@ import { paramsKey } from '../space/params.js';
 import { randomDecider } from '../space/sample.js';
 import { hyperbandSchedule } from './hyperband-schedule.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
-import type { StudyRecord, TrialRecord } from '../store/store.js';
-import type { Decision, Oracle, ScheduleSlot } from './oracle.js';
+import type { StudyRecord, TrialSummary } from '../store/store.js';
+import type { Decision, ScheduleSlot, SyncOracle } from './oracle.js';
 
 export interface HyperbandOptions {
   maxEpochs: number;
@@ -33,7 +33,7 @@ export interface HyperbandOptions {
 const slotKey = (s: ScheduleSlot) => `${s.iteration}:${s.bracket}:${s.round}`;
 
 /** A trial whose result a promotion can use: completed, with a finite score. */
-function succeeded(t: TrialRecord): boolean {
+function succeeded(t: TrialSummary): boolean {
   return t.status === 'completed' && t.score !== null && Number.isFinite(t.score);
 }
 
@@ -42,17 +42,17 @@ function succeeded(t: TrialRecord): boolean {
  * own slot before asking the oracle; an oracle used on another store that does not, still
  * gets the slot back.
  */
-function holdsSlot(t: TrialRecord): boolean {
+function holdsSlot(t: TrialSummary): boolean {
   return t.status !== 'stale';
 }
 
-export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOptions): Oracle {
+export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOptions): SyncOracle {
   const schedule = hyperbandSchedule({ maxEpochs: opts.maxEpochs, factor: opts.factor, iterations: opts.iterations ?? 1 });
   const maxCollisions = opts.maxCollisions ?? 50;
 
   return {
-    next(study: StudyRecord, trials: readonly TrialRecord[]): Decision {
-      const bySlot = new Map<string, TrialRecord[]>();
+    next(study: StudyRecord, trials: readonly TrialSummary[]): Decision {
+      const bySlot = new Map<string, TrialSummary[]>();
       for (const t of trials) {
         if (!t.slot || !holdsSlot(t)) continue;
         const key = slotKey(t.slot);
@@ -60,7 +60,7 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
       }
       // A stale trial gives its slot back, configuration included: it is drawn again.
       const tried = new Set(trials.filter((t) => t.parent === null && holdsSlot(t)).map((t) => paramsKey(t.params)));
-      const better = (a: TrialRecord, b: TrialRecord) =>
+      const better = (a: TrialSummary, b: TrialSummary) =>
         a.score !== b.score ? (study.objective.direction === 'max' ? b.score! - a.score! : a.score! - b.score!) : a.number - b.number;
 
       for (const bracket of schedule.brackets) {

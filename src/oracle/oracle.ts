@@ -1,5 +1,5 @@
 import type { Params } from '../space/types.js';
-import type { StudyRecord, TrialRecord } from '../store/store.js';
+import type { QueuedParams, StudyRecord, TrialSummary } from '../store/store.js';
 
 /** Where a trial sits in an algorithm's schedule (Hyperband: iteration, bracket, round). */
 export interface ScheduleSlot {
@@ -19,6 +19,8 @@ export interface RunDecision {
   /** The epoch to train to; absent: the study's --max-epochs (and the space's epochs). */
   toEpoch?: number;
   slot?: ScheduleSlot;
+  /** The queued configuration (`gradtune enqueue`) this trial runs; the store marks it taken. */
+  queued?: number;
 }
 
 /** What an oracle decides when asked for the next trial. */
@@ -34,5 +36,15 @@ export type Decision =
  * processes and several machines need no extra machinery.
  */
 export interface Oracle {
-  next(study: StudyRecord, trials: readonly TrialRecord[]): Decision;
+  /**
+   * `trials` are light summaries (no histories); `queued` the configurations the user
+   * enqueued, which an oracle that draws fresh configurations runs first (see
+   * withQueue in src/oracle/queue.ts). May be async (a model-based sampler).
+   */
+  next(study: StudyRecord, trials: readonly TrialSummary[], queued?: readonly QueuedParams[]): Decision | Promise<Decision>;
+}
+
+/** An oracle that decides synchronously, as the built-in ones do. */
+export interface SyncOracle extends Oracle {
+  next(study: StudyRecord, trials: readonly TrialSummary[], queued?: readonly QueuedParams[]): Decision;
 }

@@ -5,7 +5,7 @@ import { sampleParams } from '../space/define.js';
 import { paramsKey } from '../space/params.js';
 import { randomDecider } from '../space/sample.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
-import type { Oracle } from './oracle.js';
+import type { SyncOracle } from './oracle.js';
 
 export interface RandomOracleOptions {
   /** Trials to run; stale trials (lost their worker) do not count. */
@@ -14,7 +14,7 @@ export interface RandomOracleOptions {
   maxCollisions?: number;
 }
 
-export function randomOracle(space: SearchSpaceDefinition, opts: RandomOracleOptions): Oracle {
+export function randomOracle(space: SearchSpaceDefinition, opts: RandomOracleOptions): SyncOracle {
   const { maxTrials, maxCollisions = 50 } = opts;
   if (!Number.isInteger(maxTrials) || maxTrials < 1) {
     throw new GradtuneError(`--max-trials must be a whole number >= 1, got ${maxTrials}`);

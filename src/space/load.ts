@@ -2,7 +2,7 @@
 // Spaces are TypeScript modules: the CLI runs under tsx, so importing .ts works.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GradtuneError, isGradtuneError } from '../errors.js';
 import { buildConfig, isSearchSpace, type SearchSpace } from './define.js';
 import { defaultDecider } from './sample.js';
@@ -29,6 +29,12 @@ export async function loadSpace(ref: { builtin?: string; path?: string }): Promi
   }
   checkBuilds(space, label);
   return space;
+}
+
+/** The file a space reference loads (for its fingerprint): a built-in's module or the user's. */
+export function spaceModuleFile(ref: { builtin?: string; path?: string }): string {
+  const { url } = ref.path !== undefined ? locateFile(ref.path) : locateBuiltin(ref.builtin ?? BUILTIN_SPACES[0]);
+  return fileURLToPath(url);
 }
 
 function defaultExport(mod: Record<string, unknown>): unknown {

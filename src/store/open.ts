@@ -19,11 +19,20 @@ const BUSY_TIMEOUT_MS = 10_000;
  * the file it points at.
  */
 export function openDatabase(file: string, opts: { readOnly?: boolean } = {}): Database.Database {
-  const access = file === ':memory:' ? 'write' : checkPath(file);
+  const access = checkPath(file);
   if (access === 'read' && !opts.readOnly) {
     throw new GradtuneError(`store ${file} is read-only; make it writable (chmod u+w ${file}) or pass --storage <another file>`);
   }
-  if (access === 'read') return openReadOnly(file);
+  if (opts.readOnly) {
+    // Readers never take the write lock; an older schema is brought forward once, by a
+    // brief writable open, when the file may be written.
+    if (access === 'write' && needsMigration(file)) openWritable(file).close();
+    return openReadOnly(file);
+  }
+  return openWritable(file);
+}
+
+function openWritable(file: string): Database.Database {
   const db = new Database(file);
   try {
     probe(db, file);
@@ -40,9 +49,19 @@ export function openDatabase(file: string, opts: { readOnly?: boolean } = {}): D
   }
 }
 
+function needsMigration(file: string): boolean {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    probe(db, file);
+    return (db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION;
+  } finally {
+    db.close();
+  }
+}
+
 /**
- * A store whose file may not be written is still good for reports: opened read-only, no
- * journal-mode switch and no migration (an older schema must be upgraded by a writer).
+ * Reports read a store without writing to it: opened read-only, no journal-mode switch
+ * and no migration (an older schema must be upgraded by a writer).
  */
 function openReadOnly(file: string): Database.Database {
   const db = new Database(file, { readonly: true, fileMustExist: true });

@@ -70,6 +70,47 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE trials ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE trials ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: stores that scale and studies that own their settings.
+  // - seq: a per-study change counter. Every change that matters to a decision (a trial
+  //   inserted, told, handed out again, given back, marked stale, its checkpoint dropped;
+  //   a configuration queued) takes the next value and stamps the trial with it, so a
+  //   process reads only the trials changed since its last read, and an ask can tell that
+  //   nothing changed between its decision and its insert.
+  // - space_fingerprint: every process joining the study must load the same space.
+  // - seed: a trial's weights and batch order, from what identifies its work.
+  // - trial_attempts: earlier runs of a trial handed out again, kept on record.
+  // - queue: configurations enqueued by the user, run before new ones are drawn.
+  `
+  ALTER TABLE studies ADD COLUMN space_fingerprint TEXT NOT NULL DEFAULT '';
+  ALTER TABLE studies ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE trials ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE trials ADD COLUMN seed INTEGER;
+  CREATE INDEX trials_by_seq ON trials (study_id, seq);
+
+  CREATE TABLE trial_attempts (
+    study_id     INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    number       INTEGER NOT NULL,
+    attempt      INTEGER NOT NULL,
+    status       TEXT    NOT NULL,
+    owner        TEXT,
+    started_at   TEXT    NOT NULL,
+    finished_at  TEXT,
+    score        REAL,
+    epochs_run   INTEGER NOT NULL DEFAULT 0,
+    error        TEXT,
+    PRIMARY KEY (study_id, number, attempt)
+  );
+
+  CREATE TABLE queue (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_id    INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    params_json TEXT    NOT NULL,
+    created_at  TEXT    NOT NULL,
+    -- The trial that ran this configuration; NULL while it waits.
+    trial       INTEGER
+  );
+  CREATE INDEX queue_waiting ON queue (study_id, trial);
+  `,
 ];
 
 /** The schema version this code writes; a store with a higher user_version is from a newer gradtune. */

@@ -11,6 +11,11 @@ export interface NewStudy {
   name: string;
   /** The space as the user named it: a built-in name or a module path. */
   space: string;
+  /**
+   * sha256 of the space module's source (for a built-in, of its file): every process that
+   * joins the study must load the same space. Empty for studies made before it was kept.
+   */
+  spaceFingerprint?: string;
   /** The dataset as the user named it (built-in name or file path) and its fingerprint. */
   datasetName: string;
   datasetFingerprint: string;
@@ -18,7 +23,11 @@ export interface NewStudy {
   data: DataSource;
   objective: Objective;
   algorithm: string;
-  /** Algorithm settings, e.g. { maxTrials } for random search. */
+  /**
+   * Everything else that shapes the search, as the study was created with it (see
+   * src/study/settings.ts): the algorithm's settings, max trials, diagnostics, retries...
+   * Every process builds its oracle from these, never from its own flags.
+   */
   settings: Record<string, unknown>;
   seed: number;
   maxEpochs: number;
@@ -29,7 +38,12 @@ export interface StudyRecord extends NewStudy {
   createdAt: string; // ISO 8601
 }
 
-export interface TrialRecord {
+/**
+ * A trial without its bulky parts (history, diagnostics, error, checkpoint): what oracles,
+ * samplers, retention and progress decide from, so an ask costs the same at 10 trials
+ * and at 10,000. Finished trials never change, so a process caches their summaries.
+ */
+export interface TrialSummary {
   studyId: number;
   /** 0-based, unique within a study, assigned in ask order. */
   number: number;
@@ -38,15 +52,11 @@ export interface TrialRecord {
   score: number | null;
   bestEpoch: number | null;
   epochsRun: number;
-  history: EpochRecord[];
   backend: BackendName | null;
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
   heartbeatAt: string | null;
-  error: string | null;
-  /** Gradient verdict, evidence and per-epoch statistics; null when the monitor was off or the trial has not finished. */
-  diagnostics: TrialDiagnostics | null;
   /** Epochs the trial would have trained without early stopping or rejection. */
   plannedEpochs: number | null;
   /** The trial this one continues (Hyperband promotion), or null. */
@@ -63,6 +73,35 @@ export interface TrialRecord {
   attempt: number;
   /** Times the trial was re-run after failing (--max-retries). */
   retries: number;
+  /**
+   * Seed of the trial's weights and batch order, derived from what identifies its work
+   * (configuration and epoch range), so it does not depend on which worker asked first.
+   * Null for trials stored before it was kept (they were seeded from their number).
+   */
+  seed: number | null;
+  /** Whether the store holds the trial's best-epoch weights. */
+  hasCheckpoint: boolean;
+}
+
+/** A trial with everything: what reports and exports read. */
+export interface TrialRecord extends TrialSummary {
+  history: EpochRecord[];
+  error: string | null;
+  /** Gradient verdict, evidence and per-epoch statistics; null when the monitor was off or the trial has not finished. */
+  diagnostics: TrialDiagnostics | null;
+}
+
+/** An earlier run of a trial that was handed out again (stale, or retried after failing). */
+export interface TrialAttempt {
+  number: number;
+  attempt: number;
+  status: TrialStatus;
+  owner: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  score: number | null;
+  epochsRun: number;
+  error: string | null;
 }
 
 /** What a finished trial reports back to the store. */
@@ -96,52 +135,86 @@ export interface StudySummary {
   space: string;
   datasetName: string;
   algorithm: string;
+  /** The sampler that draws new configurations (settings.sampler), when the algorithm uses one. */
+  sampler?: string;
   objective: Objective;
   createdAt: string;
   counts: Partial<Record<TrialStatus, number>>;
   best: number | null;
+  /** The latest start or finish of any trial, or the creation date. */
+  lastActivity: string;
 }
+
+/** A configuration queued by `gradtune enqueue`, run before the algorithm draws new ones. */
+export interface QueuedParams {
+  id: number;
+  params: Params;
+}
+
+/** How an oracle is asked: the study, its trial summaries and the configurations queued. */
+export type Decide = (study: StudyRecord, trials: readonly TrialSummary[], queued: readonly QueuedParams[]) => Decision | Promise<Decision>;
 
 /** The result of one ask: the decision, and for `run` the trial that was inserted. */
 export type AskResult =
   /** `rerun`: the trial is an earlier one handed out again, because it went stale or failed (--max-retries). */
-  | { kind: 'run'; trial: TrialRecord; rerun?: 'stale' | 'retry' }
+  | { kind: 'run'; trial: TrialSummary; rerun?: 'stale' | 'retry' }
   | { kind: 'wait' }
   | { kind: 'done'; reason: string };
 
 /**
- * The single source of truth for studies and trials. `ask` is one transaction: it reads
- * the history, lets the oracle decide, and inserts the chosen trial as running, so
- * several processes sharing a store never hand out the same trial number.
+ * The single source of truth for studies and trials, on SQLite (one file) or PostgreSQL
+ * (many machines). Every method is asynchronous; nothing outside src/store sees which
+ * store it talks to. One contract test suite (test/store-contract.ts) runs against each.
  */
 export interface Store {
-  createStudy(study: NewStudy): StudyRecord;
-  getStudy(name: string): StudyRecord | undefined;
-  deleteStudy(name: string): void;
-  listStudies(): StudySummary[];
-  trials(studyId: number): TrialRecord[];
+  /** Where the store is, fit to print: a file path, or a URL with its password as `***`. */
+  readonly location: string;
+  createStudy(study: NewStudy): Promise<StudyRecord>;
+  getStudy(name: string): Promise<StudyRecord | undefined>;
+  /** Replaces the study's settings (e.g. a raised --max-trials); everything else is fixed. */
+  updateStudySettings(studyId: number, settings: Record<string, unknown>): Promise<StudyRecord>;
+  deleteStudy(name: string): Promise<void>;
+  listStudies(): Promise<StudySummary[]>;
+  /**
+   * The study's trials as summaries, from this process's cache plus what changed in the
+   * store since its last read (finished trials never change).
+   */
+  summaries(studyId: number): Promise<TrialSummary[]>;
+  /** Full trials (history, diagnostics, error) for reports: all of them, or the numbers given. */
+  trials(studyId: number, numbers?: readonly number[]): Promise<TrialRecord[]>;
+  /** One full trial, or undefined. */
+  trial(studyId: number, number: number): Promise<TrialRecord | undefined>;
+  /** Earlier runs of trials that were handed out again, oldest first. */
+  attempts(studyId: number): Promise<TrialAttempt[]>;
   /**
    * Hands out the next trial: first a stale one (lost its process) or a failed one with
    * retries left, again under its own number and params; otherwise what `decide` says.
+   * `decide` (the oracle, which runs the user's space) is called outside the store's
+   * write lock; the decision is inserted only if the study has not changed meanwhile,
+   * else it is asked again. Several processes never hand out the same trial.
    */
-  ask(studyId: number, decide: (study: StudyRecord, trials: readonly TrialRecord[]) => Decision, opts?: AskOptions): AskResult;
+  ask(studyId: number, decide: Decide, opts?: AskOptions): Promise<AskResult>;
   /** Records a trial's outcome; false when that attempt had been handed to another process (outcome discarded). */
-  tell(studyId: number, trialNumber: number, outcome: TrialOutcomeUpdate): boolean;
+  tell(studyId: number, trialNumber: number, outcome: TrialOutcomeUpdate): Promise<boolean>;
   /** Gives a running trial back (an interrupted search): it becomes stale and the next ask re-runs it. */
-  release(studyId: number, trialNumber: number, attempt: number): void;
+  release(studyId: number, trialNumber: number, attempt: number): Promise<void>;
   /** Marks a running trial as alive now, so it is not mistaken for one that lost its worker. */
-  heartbeat(studyId: number, trialNumber: number): void;
+  heartbeat(studyId: number, trialNumber: number): Promise<void>;
   /** Number of trials per status; statuses with no trials are absent. */
-  countTrials(studyId: number): Partial<Record<TrialStatus, number>>;
+  countTrials(studyId: number): Promise<Partial<Record<TrialStatus, number>>>;
   /** A trial's best-epoch weights, or null when it kept none. */
-  checkpoint(studyId: number, trialNumber: number): Uint8Array | null;
+  checkpoint(studyId: number, trialNumber: number): Promise<Uint8Array | null>;
   /** The numbers of the trials that hold a checkpoint, ascending. */
-  checkpointNumbers(studyId: number): number[];
+  checkpointNumbers(studyId: number): Promise<number[]>;
   /**
    * Drops the checkpoint of every trial not in the set `keep` returns (--keep-checkpoints).
    * One transaction: `keep` sees the trials as they are when the drop happens, so a trial
    * told meanwhile by another process is judged too. Returns the numbers dropped.
    */
-  dropCheckpoints(studyId: number, keep: (study: StudyRecord, trials: readonly TrialRecord[]) => ReadonlySet<number>): number[];
-  close(): void;
+  dropCheckpoints(studyId: number, keep: (study: StudyRecord, trials: readonly TrialSummary[]) => ReadonlySet<number>): Promise<number[]>;
+  /** Queues a configuration to run next (`gradtune enqueue`); returns its queue id. */
+  enqueue(studyId: number, params: Params): Promise<number>;
+  /** Configurations queued and not yet taken by a trial, oldest first. */
+  queued(studyId: number): Promise<QueuedParams[]>;
+  close(): Promise<void>;
 }

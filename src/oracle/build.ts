@@ -1,0 +1,57 @@
+// The oracle of a stored study, built from what the study records (algorithm, its
+// settings, epochs, max trials) and never from the flags of the process asking: every
+// process that joins a study — a resumed search, `gradtune worker` elsewhere — decides
+// by the same rules.
+import { GradtuneError } from '../errors.js';
+import { studySettings } from '../study/settings.js';
+import type { GridSize } from '../space/grid.js';
+import type { SearchSpaceDefinition } from '../space/types.js';
+import type { StudyRecord } from '../store/store.js';
+import { gridOracle, planGrid } from './grid.js';
+import { hyperbandOracle } from './hyperband.js';
+import { hyperbandSchedule } from './hyperband-schedule.js';
+import type { Oracle } from './oracle.js';
+import { withQueue } from './queue.js';
+import { randomOracle } from './random.js';
+
+export interface StudyOracle {
+  oracle: Oracle;
+  /** Trials of the study when the search ends (its cap, the grid, or the schedule); Infinity when unknown. */
+  total: number;
+  /** Grid search: the grid's size, printed before the first trial. */
+  gridSize?: GridSize;
+}
+
+/** Ends any oracle's search after `maxTrials` trials (stale ones, which lose their worker, do not count). */
+export function capTrials(oracle: Oracle, maxTrials: number): Oracle {
+  if (!Number.isFinite(maxTrials)) return oracle;
+  return {
+    next(study, trials, queued) {
+      if (trials.filter((t) => t.status !== 'stale').length >= maxTrials) return { kind: 'done', reason: `reached --max-trials ${maxTrials}` };
+      return oracle.next(study, trials, queued);
+    },
+  };
+}
+
+export function buildOracle(study: StudyRecord, space: SearchSpaceDefinition): StudyOracle {
+  const settings = studySettings(study);
+  const { maxTrials } = settings;
+  switch (study.algorithm) {
+    case 'grid': {
+      // Counted before anything runs: a float without a step or a grid too large to run
+      // whole is an error up front.
+      const plan = planGrid(space, { maxTrials, gridPoints: settings.gridPoints });
+      return { oracle: withQueue(gridOracle(space, { maxTrials, gridPoints: settings.gridPoints }), space), total: plan.trials, gridSize: plan.size };
+    }
+    case 'hyperband': {
+      const hb = settings.hyperband ?? { factor: 3, iterations: 1 };
+      const options = { maxEpochs: study.maxEpochs, factor: hb.factor, iterations: hb.iterations };
+      const total = Math.min(maxTrials, hyperbandSchedule(options).totalTrials);
+      return { oracle: withQueue(capTrials(hyperbandOracle(space, options), maxTrials), space), total };
+    }
+    case 'random':
+      return { oracle: withQueue(randomOracle(space, { maxTrials: Number.isFinite(maxTrials) ? maxTrials : 20 }), space), total: Number.isFinite(maxTrials) ? maxTrials : 20 };
+    default:
+      throw new GradtuneError(`study "${study.name}" uses the algorithm "${study.algorithm}", which this gradtune does not know; upgrade gradtune`);
+  }
+}

@@ -1,0 +1,43 @@
+// What a study stores about how it searches, beyond its name, space, data and objective:
+// written once when the study is created, read by every process that joins it. No
+// process builds its oracle from its own flags.
+import type { DiagnosticsSettings } from '../train/diagnostics-types.js';
+import type { StudyRecord } from '../store/store.js';
+
+export interface StudySettings {
+  /** Marks studies that store the settings below (older ones stored fewer). */
+  version: 2;
+  /** Total trials of the study; Infinity: a grid or schedule runs whole. A later run may raise or lower it. */
+  maxTrials: number;
+  /** Grid search: points a float without a step is tried at. */
+  gridPoints?: number;
+  /** Hyperband: reduction factor and sweeps over the brackets. */
+  hyperband?: { factor: number; iterations: number };
+  /** The gradient monitor's overrides given when the study was created (the space's come under them). */
+  diagnostics: Partial<DiagnosticsSettings>;
+  /** Runs of a failed trial again before it stays failed. */
+  maxRetries: number;
+  /** --keep-checkpoints: checkpoints kept for the n best trials; absent: all. A later run may change it. */
+  keepCheckpoints?: number;
+}
+
+/**
+ * The settings of a stored study. A study made before settings were kept in full has
+ * its algorithm settings but not the monitor's overrides (it stored the resolved
+ * thresholds, which would hide the space's own) nor retries: those read as unset.
+ */
+export function studySettings(study: StudyRecord): StudySettings {
+  const s = study.settings as Partial<StudySettings> & Record<string, unknown>;
+  const legacy = s.version !== 2;
+  const maxTrials = typeof s.maxTrials === 'number' ? s.maxTrials : Infinity;
+  const hyperband = s.hyperband && typeof s.hyperband.factor === 'number' ? { factor: s.hyperband.factor, iterations: s.hyperband.iterations ?? 1 } : undefined;
+  return {
+    version: 2,
+    maxTrials,
+    ...(typeof s.gridPoints === 'number' ? { gridPoints: s.gridPoints } : {}),
+    ...(hyperband ? { hyperband } : {}),
+    diagnostics: legacy ? {} : { ...(s.diagnostics ?? {}) },
+    maxRetries: legacy || typeof s.maxRetries !== 'number' ? 0 : s.maxRetries,
+    ...(typeof s.keepCheckpoints === 'number' && Number.isFinite(s.keepCheckpoints) ? { keepCheckpoints: s.keepCheckpoints } : {}),
+  };
+}
