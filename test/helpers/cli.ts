@@ -63,7 +63,7 @@ export function startCli(args: readonly string[], opts: RunOptions): RunningCli 
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const done = new Promise<CliResult>((resolve, reject) => {
-    const timeoutMs = opts.timeoutMs ?? 45_000;
+    const timeoutMs = opts.timeoutMs ?? 90_000;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`gradtune ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
