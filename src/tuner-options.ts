@@ -44,8 +44,11 @@ export interface TunerOptions {
   storage?: string;
   /** Study name. Default: `<space>-<dataset>`. */
   study?: string;
-  /** Objective metric; default val_accuracy (classification) or val_loss (regression). */
-  objective?: string;
+  /**
+   * Objective metric; default val_accuracy (classification) or val_loss (regression). Or a
+   * metric of your own, computed on the validation rows after every epoch (F1, AUC...).
+   */
+  objective?: string | CustomObjective;
   direction?: Direction;
   /** Start the study afresh, deleting its trials. */
   overwrite?: boolean;
@@ -92,6 +95,8 @@ export interface ResolvedOptions {
   study?: string;
   objective?: string;
   direction?: Direction;
+  /** A metric computed in this process from each epoch's validation predictions. */
+  customObjective?: CustomObjective;
   overwrite: boolean;
   backend: BackendPreference;
   /** Infinity: keep every checkpoint. */
@@ -129,6 +134,36 @@ export const DEFAULTS = {
 };
 
 export const OBJECTIVE_METRICS = ['val_accuracy', 'accuracy', 'val_loss', 'loss', 'val_mae', 'mae'] as const;
+
+/**
+ * An objective written in the user's code, as Keras's custom metrics: computed on the
+ * validation rows after every epoch, in the process that runs the search.
+ * - classification: `truth[i]` is row i's class index (into the dataset's classes),
+ *   `predicted[i]` its class probabilities;
+ * - regression: `truth[i]` and `predicted[i][0]` are values in the target's own units.
+ */
+export interface CustomObjective {
+  /** Its name in histories and reports, e.g. `val_f1`; not one of the built-in metrics. */
+  name: string;
+  direction: Direction;
+  metric: (truth: number[], predicted: number[][]) => number;
+}
+
+function checkCustomObjective(c: CustomObjective, direction: Direction | undefined): void {
+  if (typeof c !== 'object' || c === null || typeof c.metric !== 'function') {
+    throw new GradtuneError('a custom objective is { name, direction, metric: (truth, predicted) => number }');
+  }
+  if (typeof c.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(c.name)) {
+    throw new GradtuneError(`custom objective name ${JSON.stringify(c.name)}: use letters, digits, _ . - (e.g. "val_f1")`);
+  }
+  if ((OBJECTIVE_METRICS as readonly string[]).includes(c.name) || ['epoch', 'learningRate'].includes(c.name)) {
+    throw new GradtuneError(`custom objective name "${c.name}" is taken by a built-in metric; give yours its own name, e.g. "val_f1"`);
+  }
+  if (c.direction !== 'min' && c.direction !== 'max') throw new GradtuneError(`custom objective "${c.name}": direction must be "min" or "max"`);
+  if (direction !== undefined && direction !== c.direction) {
+    throw new GradtuneError(`direction "${direction}" contradicts the custom objective's "${c.direction}"; give it once, in the objective`);
+  }
+}
 
 function positiveSeconds(flag: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -169,7 +204,9 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
   }
   const backend = o.backend ?? DEFAULTS.backend;
   if (!BACKEND_CHOICES.includes(backend)) throw new GradtuneError(`unknown backend "${backend}": use one of ${BACKEND_CHOICES.join(', ')}`);
-  if (o.objective !== undefined && !(OBJECTIVE_METRICS as readonly string[]).includes(o.objective)) {
+  const custom = typeof o.objective === 'object' ? o.objective : undefined;
+  if (custom) checkCustomObjective(custom, o.direction);
+  else if (typeof o.objective === 'string' && !(OBJECTIVE_METRICS as readonly string[]).includes(o.objective)) {
     throw new GradtuneError(`unknown objective "${o.objective}": use one of ${OBJECTIVE_METRICS.join(', ')}`);
   }
   if (o.direction !== undefined && o.direction !== 'min' && o.direction !== 'max') {
@@ -219,8 +256,9 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     seed,
     storage: storageFromEnv(o.storage),
     study: o.study,
-    objective: o.objective,
-    direction: o.direction,
+    objective: custom ? custom.name : (o.objective as string | undefined),
+    direction: custom ? custom.direction : o.direction,
+    customObjective: custom,
     overwrite: o.overwrite ?? false,
     backend,
     keepCheckpoints: o.keepCheckpoints === undefined ? Infinity : wholeNumber('--keep-checkpoints', o.keepCheckpoints, 0, 0),

@@ -26,7 +26,9 @@ import type { SearchSpace } from './space/define.js';
 import type { Dataset, DataSource } from './data/types.js';
 import type { Store, StudyRecord, TrialRecord, TrialSummary } from './store/store.js';
 import type { Oracle } from './oracle/oracle.js';
-import { failedResult, type BackendName, type Objective, type TrialResult, type TrialSpec, type WorkerMemory } from './train/types.js';
+import { failedResult, type BackendName, type EpochRecord, type Objective, type TrialResult, type TrialSpec, type WorkerMemory } from './train/types.js';
+import type { EpochAnswer, EpochReport } from './pool/epoch-channel.js';
+import { customMetricInputs } from './data/validation-rows.js';
 
 export type { TunerOptions } from './tuner-options.js';
 
@@ -36,6 +38,8 @@ export interface TunerEvents {
   onStart?(info: { study: StudyRecord; dataset: Dataset; backend: BackendName; total: number; existing: number; workers: number; resumed: boolean; gridSize?: GridSize }): void;
   /** `rerun`: an earlier trial handed out again (it lost its process, or failed with retries left). */
   onTrialStart?(trial: TrialSummary, rerun?: 'stale' | 'retry'): void;
+  /** After every epoch of a running trial, with the epoch's record (custom objective included). */
+  onEpoch?(trial: TrialSummary, record: EpochRecord): void;
   /** `worker`: the memory of the worker thread that ran the trial, after it cleaned up. */
   onTrialEnd?(trial: TrialRecord, progress: { finished: number; running: number; best: TrialSummary | undefined; worker?: WorkerMemory }): void;
 }
@@ -110,6 +114,8 @@ export class Tuner {
   private wake: () => void = () => {};
   private woken: Promise<void> = this.newWakeup();
   private readonly pendingQueue: Params[] = [];
+  /** The study's data as loaded in this process: a custom objective is computed against its validation rows. */
+  private dataset: Dataset | undefined;
 
   constructor(
     private readonly given: TunerOptions = {},
@@ -181,6 +187,7 @@ export class Tuner {
       const spaceHash = spaceFingerprint(o.space);
       const dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed };
       const dataset = loadDataset(dataSource);
+      this.dataset = dataset;
       const objective = defaultObjective(dataset, o);
       if (existing && !o.overwrite) this.checkSameWork(existing, spaceHash, dataset);
       const backend = await initBackend(o.backend);
@@ -394,6 +401,21 @@ export class Tuner {
     return undefined;
   }
 
+  /** After each epoch of a running trial: a custom objective is computed here, and listeners told. */
+  private onEpoch(trial: TrialSummary, report: EpochReport): EpochAnswer {
+    const answer: EpochAnswer = {};
+    const custom = this.options.customObjective;
+    if (custom && report.predictions && this.dataset) {
+      const { truth, predicted } = customMetricInputs(this.dataset, report.predictions);
+      const value = custom.metric(truth, predicted);
+      if (typeof value !== 'number') throw new Error(`the custom objective ${custom.name} returned ${typeof value}, not a number`);
+      answer.metrics = { [custom.name]: value };
+      report.record[custom.name] = value;
+    }
+    this.events.onEpoch?.(trial, report.record);
+    return answer;
+  }
+
   /**
    * Trials that fail for good (retries used up) in a row mean a broken space or data, not
    * bad luck: past --max-consecutive-failures the search stops with the last error.
@@ -440,6 +462,7 @@ export class Tuner {
       diagnostics: studySettings(study).diagnostics,
       // Every completed trial keeps its best-epoch weights (promotion, export).
       keepCheckpoint: true,
+      epochPredictions: this.options.customObjective !== undefined,
     };
     const controller = new AbortController();
     this.running.add(controller);
@@ -448,7 +471,7 @@ export class Tuner {
       ? setTimeout(() => controller.abort('timeout' satisfies AbortReason), this.options.trialTimeout * 1000)
       : undefined;
     try {
-      return await pool.run(spec, controller.signal);
+      return await pool.run(spec, { signal: controller.signal, onEpoch: (report) => this.onEpoch(trial, report) });
     } catch (err) {
       const elapsed = performance.now() - started;
       if (controller.signal.aborted && controller.signal.reason === 'interrupt') return 'interrupted';

@@ -1,8 +1,17 @@
 // The worker pool: piscina threads, each running src/pool/worker.ts through worker-entry.mjs.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { BackendPreference, TrialResult, TrialSpec } from '../train/types.js';
+import { serveEpochs, type EpochAnswer, type EpochReport } from './epoch-channel.js';
+
+export interface RunOptions {
+  /** Aborting terminates the thread mid-trial (a trial timeout, Ctrl-C). */
+  signal?: AbortSignal;
+  /** Called after every epoch of the trial; its answer goes back to the trial. */
+  onEpoch?: (report: EpochReport) => Promise<EpochAnswer> | EpochAnswer;
+}
 
 /**
  * Workers load TypeScript (our worker and the user's space module) through tsx's
@@ -38,8 +47,15 @@ export class TrialPool {
    * or `signal` aborts: piscina then terminates the thread mid-trial and starts a new one,
    * which is the only way to stop synchronous tfjs work (a trial timeout, Ctrl-C).
    */
-  run(spec: TrialSpec, signal?: AbortSignal): Promise<TrialResult> {
-    return this.piscina.run(spec, { signal }) as Promise<TrialResult>;
+  async run(spec: TrialSpec, opts: RunOptions = {}): Promise<TrialResult> {
+    if (!opts.onEpoch) return (await this.piscina.run({ spec }, { signal: opts.signal })) as TrialResult;
+    const { port1, port2 } = new MessageChannel();
+    serveEpochs(port1, opts.onEpoch);
+    try {
+      return (await this.piscina.run({ spec, port: port2 }, { signal: opts.signal, transferList: [port2] as never })) as TrialResult;
+    } finally {
+      port1.close();
+    }
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,8 @@ import { loadDataset } from '../data/load.js';
 import { isGradtuneError } from '../errors.js';
 import type { SearchSpace } from '../space/define.js';
 import type { Dataset } from '../data/types.js';
-import { failedResult, type TrialResult, type TrialSpec } from '../train/types.js';
+import { failedResult, type EpochRecord, type TrialResult, type TrialSpec } from '../train/types.js';
+import type { EpochAnswer } from './epoch-channel.js';
 
 const spaces = new Map<string, Promise<SearchSpace>>();
 const datasets = new Map<string, Dataset>();
@@ -42,7 +43,10 @@ function describeError(err: unknown): string {
   return String(err);
 }
 
-export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
+/** Sends an epoch's record to the main thread and waits for its answer (see epoch-channel.ts). */
+export type EpochReporter = (record: EpochRecord, predictions?: Float32Array) => Promise<EpochAnswer>;
+
+export async function runTrial(spec: TrialSpec, report?: EpochReporter): Promise<TrialResult> {
   const started = performance.now();
   const backend = await initBackend(spec.backend);
   let model: TF.LayersModel | undefined;
@@ -70,9 +74,12 @@ export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
       diagnostics,
       resume: spec.resume,
       keepCheckpoint: spec.keepCheckpoint,
+      onEpoch: report,
+      wantPredictions: Boolean(report && spec.epochPredictions),
     });
     return {
-      status: outcome.stoppedEarly === 'rejected' ? 'rejected' : 'completed',
+      status: outcome.stoppedEarly === 'rejected' ? 'rejected' : outcome.stoppedEarly === 'pruned' ? 'pruned' : 'completed',
+      ...(outcome.pruned ? { pruned: outcome.pruned } : {}),
       plannedEpochs: outcome.plannedEpochs,
       diagnostics: outcome.diagnostics,
       checkpoint: outcome.checkpoint,

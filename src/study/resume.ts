@@ -8,7 +8,7 @@ import { GradtuneError } from '../errors.js';
 import { BUILTIN_SPACES } from '../space/load.js';
 import { isBuiltinDataset } from '../data/builtin.js';
 import type { StudyRecord } from '../store/store.js';
-import type { TunerOptions } from '../tuner-options.js';
+import { OBJECTIVE_METRICS, type TunerOptions } from '../tuner-options.js';
 import { DIAGNOSTICS_FLAGS } from '../train/diagnostics-settings.js';
 import type { DiagnosticsSettings } from '../train/diagnostics-types.js';
 import { studySettings } from './settings.js';
@@ -75,8 +75,18 @@ export function resumeOptions(study: StudyRecord, given: TunerOptions): TunerOpt
   if (given.data !== undefined && !sameSource(given.data, stored.data!, isBuiltinDataset)) {
     throw new GradtuneError(`study "${study.name}" was created on data "${study.datasetName}", not "${given.data}": ${fix}`);
   }
+  // A custom objective is compared by its name; its function is this run's to give.
+  const custom = typeof given.objective === 'object' ? given.objective : undefined;
+  if (!custom && !(OBJECTIVE_METRICS as readonly string[]).includes(study.objective.metric)) {
+    throw new GradtuneError(
+      `study "${study.name}" optimises "${study.objective.metric}", an objective defined in code; continue it through the API with the same objective: new Tuner({ study: '${study.name}', objective: { name: '${study.objective.metric}', direction: '${study.objective.direction}', metric } })`,
+    );
+  }
+  if (custom && (custom.name !== stored.objective || custom.direction !== stored.direction)) {
+    throw differs('the objective', `${stored.objective} (${stored.direction})`, `${custom.name} (${custom.direction})`);
+  }
   for (const [key, flag] of SHAPING) {
-    if (given[key] === undefined) continue;
+    if (given[key] === undefined || (key === 'objective' && custom) || (key === 'direction' && custom)) continue;
     if (!isDeepStrictEqual(given[key], stored[key])) throw differs(flag, stored[key], given[key]);
   }
   // Data options beyond the split (column choices, encodings) are compared the same way.
@@ -97,7 +107,7 @@ export function resumeOptions(study: StudyRecord, given: TunerOptions): TunerOpt
   // Free per run: how this process runs, and how long; the study's cap and retention may move.
   const { space: _space, data: _data, ...rest } = given;
   const free = Object.fromEntries(Object.entries(rest).filter(([key, v]) => v !== undefined && !SHAPING.some(([k]) => k === key) && key !== 'diagnostics'));
-  return { ...stored, ...free };
+  return { ...stored, ...free, ...(custom ? { objective: custom, direction: undefined } : {}) };
 }
 
 /** The same space or data: the same built-in name, or paths to the same file. */

@@ -56,9 +56,11 @@ export interface TrialSpec {
   scheduleEpochs?: number;
   /** Continue a parent trial from its best-epoch weights, numbering epochs after fromEpoch. */
   resume?: { checkpoint: Uint8Array; fromEpoch: number };
+  /** Send the validation predictions with every epoch's report (a custom objective is computed from them). */
+  epochPredictions?: boolean;
 }
 
-export type TrialOutcome = 'completed' | 'rejected' | 'failed';
+export type TrialOutcome = 'completed' | 'rejected' | 'pruned' | 'failed';
 
 export interface TrialResult {
   status: TrialOutcome;
@@ -72,6 +74,8 @@ export interface TrialResult {
   error?: string;
   /** Epochs the configuration would train without early stopping or rejection. */
   plannedEpochs?: number;
+  /** A pruned trial: the epoch it stopped at and the rule that stopped it. */
+  pruned?: { epoch: number; rule: string };
   diagnostics?: TrialDiagnostics;
   /** Best-epoch weights (see src/train/checkpoint.ts), when asked for and an epoch scored. */
   checkpoint?: Uint8Array;
