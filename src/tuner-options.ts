@@ -2,6 +2,7 @@
 // per mistake, before anything is written).
 import { availableParallelism } from 'node:os';
 import { GradtuneError } from './errors.js';
+import { DEFAULT_SAMPLE_TIMEOUT } from './space/time-limit.js';
 import { storageFromEnv } from './store/open-store.js';
 import { BUILTIN_SPACES } from './space/load.js';
 import { checkGridPoints } from './space/grid-values.js';
@@ -74,6 +75,8 @@ export interface TunerOptions {
   timeout?: number;
   /** Seconds after `timeout` when trials still running are given back to the store (re-run on resume). Default: let them finish. */
   timeoutGrace?: number;
+  /** Seconds the space's build(hp) may take in this process to draw one configuration. Default 60. */
+  sampleTimeout?: number;
 }
 
 export interface ResolvedOptions {
@@ -115,6 +118,8 @@ export interface ResolvedOptions {
   timeout: number;
   /** Seconds; Infinity: running trials finish. */
   timeoutGrace: number;
+  /** Seconds. */
+  sampleTimeout: number;
 }
 
 export const DEFAULTS = {
@@ -229,6 +234,7 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
           resolveHyperbandSettings({ maxEpochs: o.maxEpochs ?? HYPERBAND_DEFAULTS.maxEpochs, factor: o.factor ?? HYPERBAND_DEFAULTS.factor, iterations: o.hyperbandIterations ?? HYPERBAND_DEFAULTS.iterations }),
         )
       : undefined;
+  if (o.timeoutGrace !== undefined && o.timeout === undefined) throw new GradtuneError('--timeout-grace applies after --timeout; give --timeout too');
   const heartbeatInterval = positiveSeconds('--heartbeat-interval', o.heartbeatInterval, DEFAULTS.heartbeatInterval);
   const staleAfter = positiveSeconds('--stale-after', o.staleAfter, DEFAULTS.staleAfter);
   // A live trial must beat at least twice within the grace period, or a busy machine
@@ -270,6 +276,7 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     staleAfter,
     timeout: o.timeout === undefined ? Infinity : positiveSeconds('--timeout', o.timeout, Infinity),
     timeoutGrace: o.timeoutGrace === undefined ? Infinity : positiveSeconds('--timeout-grace', o.timeoutGrace, Infinity),
+    sampleTimeout: positiveSeconds('--sample-timeout', o.sampleTimeout, DEFAULT_SAMPLE_TIMEOUT),
   };
 }
 

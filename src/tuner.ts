@@ -21,6 +21,7 @@ import { defaultStudyName, resolveOptions, type ResolvedOptions, type TunerOptio
 import { resumeOptions } from './study/resume.js';
 import { studySettings, type StudySettings } from './study/settings.js';
 import { checkQueuedParams } from './study/enqueue.js';
+import { InterruptedError, withTimeLimit } from './space/time-limit.js';
 import type { Params } from './space/types.js';
 import type { SearchSpace } from './space/define.js';
 import type { Dataset, DataSource } from './data/types.js';
@@ -179,7 +180,8 @@ export class Tuner {
       const space = await loadSpace(o.space);
       try {
         // The space may set thresholds; check them (under the run's) with its default configuration.
-        resolveDiagnostics(space.configFor({}).diagnostics, o.diagnostics);
+        const defaults = withTimeLimit(() => space.configFor({}), o.sampleTimeout, `building the default configuration of search space ${o.space.label}`);
+        resolveDiagnostics(defaults.diagnostics, o.diagnostics);
       } catch (err) {
         if (err instanceof GradtuneError) throw new GradtuneError(`search space ${o.space.label}: diagnostics: ${err.message}`);
         throw err;
@@ -266,7 +268,8 @@ export class Tuner {
 
   private async run(store: Store, study: StudyRecord, resumed: boolean, space: SearchSpace, dataset: Dataset, pool: TrialPool): Promise<SearchResults> {
     const o = this.options;
-    const { oracle, total, gridSize } = buildOracle(study, space);
+    // A grid is counted here, by building its combinations: user code, bounded in time too.
+    const { oracle, total, gridSize } = withTimeLimit(() => buildOracle(study, space), Math.max(o.sampleTimeout, 300), `counting the grid of search space ${o.space.label}`);
     // Finished trials; running and stale ones are (re-)run by this search or another process.
     const existing = (await store.summaries(study.id)).filter((t) => t.status !== 'running' && t.status !== 'stale').length;
     this.events.onStart?.({ study, dataset, backend: this.backend, total, existing, workers: o.workers, resumed, gridSize });
@@ -346,7 +349,16 @@ export class Tuner {
   private async trialLoop(store: Store, study: StudyRecord, oracle: Oracle, pool: TrialPool, counters: { finished: number; running: number }): Promise<string | undefined> {
     const o = this.options;
     while (!this.stopping) {
-      const asked = await store.ask(study.id, (s, trials, queued) => oracle.next(s, trials, queued), { maxRetries: o.maxRetries });
+      let asked;
+      try {
+        // The oracle runs the space's build(hp): bounded in time, and Ctrl-C breaks it.
+        const what = `drawing the next configuration from search space ${o.space.label}`;
+        asked = await store.ask(study.id, (s, trials, queued) => withTimeLimit(() => oracle.next(s, trials, queued), o.sampleTimeout, what), { maxRetries: o.maxRetries });
+      } catch (err) {
+        if (!(err instanceof InterruptedError)) throw err;
+        this.interrupt();
+        return undefined;
+      }
       if (asked.kind === 'done') return asked.reason;
       if (asked.kind === 'wait') {
         await this.idle();

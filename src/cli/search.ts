@@ -57,7 +57,8 @@ export function searchCommand(): Command {
     .option('--growth-factor <factor>', `gradient norm growth per check that, sustained, is exploding (default: ${DEFAULT_DIAGNOSTICS.growthFactor})`, numberFlag('--growth-factor'))
     .option('--sustain-checks <n>', `consecutive checks a vanishing or growth reading must hold (default: ${DEFAULT_DIAGNOSTICS.sustain})`, intFlag('--sustain-checks'))
     // Failures, timeouts and lost processes (README: "Interruptions, failures and several processes").
-    .option('--max-retries <n>', 'runs of a failed trial again, same params, before it stays failed (default: 0)', intFlag('--max-retries'));
+    .option('--max-retries <n>', 'runs of a failed trial again, same params, before it stays failed (default: 0)', intFlag('--max-retries'))
+    .option('--sample-timeout <seconds>', "how long the space's build(hp) may take to draw one configuration (default: 60)", numberFlag('--sample-timeout'));
   return addRunFlags(cmd).action(async (opts) => {
     if (opts.dataset !== undefined && opts.data !== undefined) {
       throw new GradtuneError('give --dataset <built-in> or --data <file.csv>, not both');
@@ -117,6 +118,7 @@ function searchOptions(opts: Record<string, any>): TunerOptions {
     overwrite: opts.overwrite ? true : undefined,
     keepCheckpoints: opts.keepCheckpoints,
     maxRetries: opts.maxRetries,
+    sampleTimeout: opts.sampleTimeout,
     diagnostics: {
       diagEvery: opts.diagEvery,
       preflightSteps: opts.preflightSteps,
