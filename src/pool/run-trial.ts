@@ -3,6 +3,7 @@
 // and reused across trials (keyed by what identifies them).
 import type * as TF from '@tensorflow/tfjs';
 import { initBackend, tf } from '../train/backend.js';
+import { ensureHealthyBackend, isBackendFault, resetBackend } from '../train/backend-health.js';
 import { buildModel } from '../train/model.js';
 import { train } from '../train/loop.js';
 import { resolveDiagnostics } from '../train/diagnostics-settings.js';
@@ -49,6 +50,7 @@ export type EpochReporter = (record: EpochRecord, predictions?: Float32Array) =>
 export async function runTrial(spec: TrialSpec, report?: EpochReporter): Promise<TrialResult> {
   const started = performance.now();
   const backend = await initBackend(spec.backend);
+  await ensureHealthyBackend();
   let model: TF.LayersModel | undefined;
   try {
     const space = await cachedSpace(spec);
@@ -91,6 +93,16 @@ export async function runTrial(spec: TrialSpec, report?: EpochReporter): Promise
       durationMs: performance.now() - started,
     };
   } catch (err) {
+    if (isBackendFault(err)) {
+      // The model abandoned with the old instance: nothing of it is left to dispose.
+      model = undefined;
+      await resetBackend();
+      return failedResult(
+        backend,
+        performance.now() - started,
+        `the ${backend} backend ran out of memory or aborted (${(err as Error).message.split('\n')[0]}): this configuration needs more than the backend can hold (a smaller model or batch size); the backend was reset for the next trial`,
+      );
+    }
     return failedResult(backend, performance.now() - started, describeError(err));
   } finally {
     model?.dispose();
