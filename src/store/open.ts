@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import Database from 'better-sqlite3';
 import { GradtuneError } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
@@ -50,7 +51,15 @@ function openWritable(file: string): Database.Database {
 }
 
 function needsMigration(file: string): boolean {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma('user_version', { simple: true });
+  } catch (err) {
+    // Not even readable in place: then it cannot be upgraded here either.
+    if (cannotShareWal(err)) return false;
+    throw err;
+  }
   try {
     probe(db, file);
     return (db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION;
@@ -64,7 +73,16 @@ function needsMigration(file: string): boolean {
  * and no migration (an older schema must be upgraded by a writer).
  */
 function openReadOnly(file: string): Database.Database {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    // A WAL store needs its -shm file: where it cannot be created (a read-only mount, a
+    // directory this user cannot write), opening fails only at the first read.
+    db.pragma('user_version', { simple: true });
+  } catch (err) {
+    if (!cannotShareWal(err)) throw err;
+    db = openSnapshot(file);
+  }
   try {
     probe(db, file);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -76,6 +94,38 @@ function openReadOnly(file: string): Database.Database {
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+function cannotShareWal(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY');
+}
+
+/**
+ * A store in a place nothing can write to cannot be being written either: reading a copy
+ * of it (with its WAL, if the last writer left one) is reading the store. The copy is made
+ * self-contained (rollback journal), opened read-only and unlinked at once.
+ */
+function openSnapshot(file: string): Database.Database {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradtune-ro-'));
+  const copy = path.join(dir, 'store.db');
+  try {
+    fs.copyFileSync(file, copy);
+    if (fs.existsSync(`${file}-wal`)) fs.copyFileSync(`${file}-wal`, `${copy}-wal`);
+    // The copies keep the originals' modes (a store marked read-only): ours to write.
+    for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o600);
+    const writable = new Database(copy);
+    writable.pragma('journal_mode = DELETE');
+    writable.close();
+    return new Database(copy, { readonly: true, fileMustExist: true });
+  } finally {
+    // The open connection keeps the unlinked file; where unlinking an open file fails, the temp dir stays.
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // left in the system's temp directory
+    }
   }
 }
 
