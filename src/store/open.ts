@@ -46,7 +46,7 @@ function openWritable(file: string): Database.Database {
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw openError(err, file);
   }
 }
 
@@ -58,7 +58,7 @@ function needsMigration(file: string): boolean {
   } catch (err) {
     // Not even readable in place: then it cannot be upgraded here either.
     if (cannotShareWal(err)) return false;
-    throw err;
+    throw openError(err, file);
   }
   try {
     probe(db, file);
@@ -80,7 +80,7 @@ function openReadOnly(file: string): Database.Database {
     // directory this user cannot write), opening fails only at the first read.
     db.pragma('user_version', { simple: true });
   } catch (err) {
-    if (!cannotShareWal(err)) throw err;
+    if (!cannotShareWal(err)) throw openError(err, file);
     db = openSnapshot(file);
   }
   try {
@@ -162,6 +162,9 @@ function checkPath(file: string): 'read' | 'write' {
   if (stat.isDirectory()) {
     throw new GradtuneError(`store path ${file} is a directory; pass a file path such as ${path.join(file, 'gradtune.db')}`);
   }
+  if (!stat.isFile()) {
+    throw new GradtuneError(`store path ${file} is not a regular file (a device, a pipe or a socket); pass a file path such as gradtune.db`);
+  }
   // An empty file is a valid empty database to SQLite (e.g. made by mktemp); anything else
   // must carry the header. better-sqlite3 would only notice on the first statement.
   if (!permits(file, stat, fs.constants.R_OK, 0o444)) {
@@ -177,7 +180,9 @@ function statOrUndefined(p: string): fs.Stats | undefined {
   try {
     return fs.statSync(p);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // ENOTDIR: a parent is a file; the caller's directory check names it.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw err;
   }
 }
@@ -191,6 +196,36 @@ function hasSqliteHeader(file: string): boolean {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** What went wrong reading a store as it was opened, as the user's problem to fix when it is one. */
+function openError(err: unknown, file: string): unknown {
+  const code = (err as { code?: string }).code ?? '';
+  // With the SQLite header, the file was a database: it is damaged (truncated, overwritten), not foreign.
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return hasSqliteHeader(file) ? damaged(file, code) : notADatabase(file);
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
+    const free = freeBytes(file);
+    if (code === 'SQLITE_FULL' || (free !== undefined && free < 256 * 1024)) {
+      return new GradtuneError(`the disk holding store ${file} is full (${free ?? 0} bytes free); free some space and run the same command again (the store is intact)`);
+    }
+    return new GradtuneError(`cannot open store ${file}: disk I/O error (${code}); check the disk it is on`);
+  }
+  return err;
+}
+
+function freeBytes(file: string): number | undefined {
+  try {
+    const s = fs.statfsSync(path.dirname(path.resolve(file)));
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+function damaged(file: string, detail: string): GradtuneError {
+  return new GradtuneError(
+    `store ${file} is damaged (${detail}); restore your last good copy, or recover what can be read: sqlite3 ${file} .recover | sqlite3 recovered.db`,
+  );
 }
 
 function notADatabase(file: string): GradtuneError {
@@ -207,15 +242,30 @@ function probe(db: Database.Database, file: string): void {
       db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'`).get() as { n: number }
     ).n;
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw notADatabase(file);
-    throw err;
+    throw openError(err, file);
   }
   if (version > SCHEMA_VERSION) throw newerSchema(file, version);
+  if (version > 0) checkIntegrity(db, file);
   // user_version 0 with tables in it: some other program's database, not ours to alter.
   if (version === 0 && foreignTables > 0) {
     throw new GradtuneError(`${file} is a SQLite database but not a gradtune store; choose another store path`);
   }
+}
+
+/**
+ * `PRAGMA quick_check` on every open of a store: it reads every page once (milliseconds for
+ * a typical store), and a store with damaged pages must not be reported from or written to.
+ */
+function checkIntegrity(db: Database.Database, file: string): void {
+  let problems: string[];
+  try {
+    problems = db.pragma('quick_check(5)', { simple: false }) as string[];
+    problems = (problems as unknown as { quick_check: string }[]).map((r) => r.quick_check);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? String(err);
+    throw damaged(file, code);
+  }
+  if (problems.length !== 1 || problems[0] !== 'ok') throw damaged(file, `quick_check: ${(problems[0] ?? 'failed').split('\n').find((l) => l.trim() && !l.includes('***')) ?? 'failed'}`);
 }
 
 function newerSchema(file: string, version: number): GradtuneError {

@@ -114,7 +114,7 @@ export class SqliteDriver implements SqlDriver {
         try {
           return await fn();
         } catch (err) {
-          if (!isBusy(err)) throw err;
+          if (!isBusy(err)) throw storageError(err, this.location);
           if (Date.now() >= deadline) {
             throw new GradtuneError(
               `store ${this.location} stayed locked by another process for ${Math.round(this.busyTimeoutMs / 1000)} s; ` +
@@ -127,6 +127,27 @@ export class SqliteDriver implements SqlDriver {
       }
     });
   }
+}
+
+/**
+ * What the file system or the file did to a write, as the user's problem to fix: the
+ * transaction was rolled back, so the store is as it was before the failed change.
+ */
+function storageError(err: unknown, location: string): unknown {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_FULL') {
+    return new GradtuneError(`the disk holding store ${location} is full; free some space and run the same command again (the store is intact: the last change was not written)`);
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
+    return new GradtuneError(`cannot write store ${location}: disk I/O error (${code}); check the disk and run the same command again (the store is intact: the last change was not written)`);
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return new GradtuneError(`store ${location} became read-only while in use (${code}); make it writable again and run the same command`);
+  }
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new GradtuneError(`store ${location} is damaged (${code}); restore your last good copy, or recover what can be read: sqlite3 ${location} .recover | sqlite3 recovered.db`);
+  }
+  return err;
 }
 
 /** better-sqlite3 binds Buffers, not Uint8Array views, and 0/1 for booleans. */
