@@ -38,7 +38,9 @@ export class SqliteDriver implements SqlDriver {
     private readonly db: Database.Database,
     private readonly opts: SqliteDriverOptions,
   ) {
-    this.busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    // GRADTUNE_BUSY_TIMEOUT (seconds) overrides the default, e.g. to fail fast in scripts.
+    const fromEnv = Number(process.env.GRADTUNE_BUSY_TIMEOUT);
+    this.busyTimeoutMs = opts.busyTimeoutMs ?? (fromEnv > 0 ? fromEnv * 1000 : DEFAULT_BUSY_TIMEOUT_MS);
     db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     const exec = {
       all: async <T>(sql: string, params: readonly SqlValue[] = []) => this.prepare(sql).all(...bind(params)) as T[],
