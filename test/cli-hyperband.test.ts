@@ -71,6 +71,12 @@ describe('gradtune search --algo hyperband', () => {
     // Fresh configurations per slot are the same whatever the number of workers.
     const fresh = (ts: TrialRecord[]) => ts.filter((t) => t.parent === null).map((t) => `${slot(t)} ${paramsKey(t.params)}`).sort();
     expect(fresh(await storedTrials(one))).toEqual(fresh(trials));
+    // And so are the results: a trial is seeded from its configuration and epochs, not from
+    // the number the race between workers gave it, so every slot holds the same work with
+    // the same scores and histories (promotions included).
+    const results = (ts: TrialRecord[]) =>
+      ts.map((t) => `${slot(t)} ${paramsKey(t.params)} ${t.fromEpoch}-${t.toEpoch} ${t.score} ${t.history.map((h) => h.val_loss).join(',')}`).sort();
+    expect(results(await storedTrials(one))).toEqual(results(trials));
   });
 
   it('refuses a factor below 2 and zero epochs, in one line, writing nothing', async () => {
