@@ -35,3 +35,29 @@ describe('a space whose build(hp) loops', () => {
     expect(done.code).toBe(130);
   });
 });
+
+describe('a training setting out of range', () => {
+  it('fails its trial with one line naming the setting and what it may be; the search goes on', { timeout: 120_000 }, async () => {
+    const cwd = tempDir();
+    const r = await runOk(['search', '--space', fixture('bad-setting-space.ts'), '--dataset', 'iris', '--algo', 'grid', '--workers', '1'], { cwd });
+    expect(r.stdout).toMatch(/trial 0 completed/);
+    expect(r.stdout).toMatch(/trial 1 failed .*error: search space "bad-setting": training\.optimizer is "adamw"; it must be one of sgd, momentum, rmsprop, adam, adamax, adagrad/);
+  });
+
+  it('in the default configuration: exit 2 before the search, nothing written', { timeout: 60_000 }, async () => {
+    const cwd = tempDir();
+    const space = join(cwd, 'space.ts');
+    const { writeFileSync, existsSync } = await import('node:fs');
+    writeFileSync(
+      space,
+      `import { defineSearchSpace } from ${JSON.stringify(new URL('../src/space/define.ts', import.meta.url).pathname)};
+       export default defineSearchSpace({ name: 's', description: '', build: (hp) => ({
+         model: { kind: 'mlp', hidden: [{ units: 4, activation: 'relu', initializer: 'heNormal', dropout: hp.float('dropout', 1, 2) }] },
+         training: { optimizer: 'adam', learningRate: 0.01, batchSize: 16 } }) });`,
+    );
+    const r = await runCli(['search', '--space', space, '--dataset', 'iris'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/model\.hidden\[0\]\.dropout is 1; it must be a number in \[0, 1\)/);
+    expect(existsSync(join(cwd, 'gradtune.db'))).toBe(false);
+  });
+});

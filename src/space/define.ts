@@ -3,6 +3,7 @@
 import seedrandom from 'seedrandom';
 import { GradtuneError } from '../errors.js';
 import { HyperParameters, type Decider } from './hyperparameters.js';
+import { checkTrialConfig } from './check-config.js';
 import { defaultDecider, fixedDecider, randomDecider } from './sample.js';
 import type { ParamSpec, Params, SearchSpaceDefinition, TrialConfig } from './types.js';
 
@@ -68,6 +69,7 @@ export function buildConfig(space: SearchSpaceDefinition, decider: Decider): Bui
   if (typeof config !== 'object' || config === null || typeof config.model !== 'object' || typeof config.training !== 'object') {
     throw new GradtuneError(`search space "${space.name}": build(hp) must return { model, training }, got ${describe(config)}`);
   }
+  checkTrialConfig(config, `search space "${space.name}"`);
   return { config, params: hp.params, specs: hp.specs };
 }
 
