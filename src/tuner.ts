@@ -22,6 +22,12 @@ import { resumeOptions } from './study/resume.js';
 import { studySettings, type StudySettings } from './study/settings.js';
 import { checkQueuedParams } from './study/enqueue.js';
 import { InterruptedError, withTimeLimit } from './space/time-limit.js';
+import type * as TF from '@tensorflow/tfjs';
+import { openExistingStore, requireStudy } from './store/existing.js';
+import { bestHyperparameters, bestModels } from './study/best-models.js';
+import { formatLeaderboard } from './report/leaderboard.js';
+import { describeSpace } from './space/define.js';
+import { formatParamSpec } from './space/params.js';
 import type { Params } from './space/types.js';
 import type { SearchSpace } from './space/define.js';
 import type { Dataset, DataSource } from './data/types.js';
@@ -133,6 +139,69 @@ export class Tuner {
    */
   enqueueTrial(params: Params): void {
     this.pendingQueue.push({ ...params });
+  }
+
+  /** The study this tuner searched or loaded, and its trials as of then; undefined before. */
+  private results: { study: StudyRecord; trials: TrialRecord[] } | undefined;
+
+  /**
+   * A tuner over a study already in a store (Keras Tuner's reload): its results, best
+   * hyperparameters and best models, in a process other than the one that searched.
+   * `search()` on it continues the study.
+   */
+  static async load(options: { study: string; storage?: string } & TunerOptions): Promise<Tuner> {
+    const tuner = new Tuner(options);
+    const store = await openExistingStore(tuner.options.storage);
+    try {
+      const study = await requireStudy(store, options.study);
+      tuner.results = { study, trials: await store.trials(study.id) };
+    } finally {
+      await store.close();
+    }
+    return tuner;
+  }
+
+  /** The best k trials' hyperparameters, best first (Keras Tuner's get_best_hyperparameters). */
+  getBestHyperparameters(k = 1): Params[] {
+    const { study, trials } = this.requireResults('getBestHyperparameters');
+    return bestHyperparameters(study, trials, k);
+  }
+
+  /**
+   * The best k trials' models with their best-epoch weights, best first (Keras Tuner's
+   * get_best_models). Their input is the standardised features; dispose them when done.
+   */
+  async getBestModels(k = 1): Promise<TF.LayersModel[]> {
+    const { study, trials } = this.requireResults('getBestModels');
+    const store = await openExistingStore(this.options.storage);
+    try {
+      return await bestModels(store, study, trials, k, this.options.backend);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** The leaderboard's top k, printed (Keras Tuner's results_summary); also returned. */
+  resultsSummary(k = 10, print: (text: string) => void = (t) => process.stdout.write(t + '\n')): string {
+    const { study, trials } = this.requireResults('resultsSummary');
+    const text = formatLeaderboard(study, trials, { format: 'table', top: k });
+    print(text);
+    return text;
+  }
+
+  /** The parameters the space can declare, printed (Keras Tuner's search_space_summary); also returned. */
+  async searchSpaceSummary(print: (text: string) => void = (t) => process.stdout.write(t + '\n')): Promise<string> {
+    const space = await loadSpace(this.options.space);
+    const specs = describeSpace(space);
+    const width = Math.max(0, ...specs.map((s) => s.name.length));
+    const text = [`search space "${space.name}": ${specs.length} parameters`, ...specs.map((s) => `  ${formatParamSpec(s, width)}`)].join('\n');
+    print(text);
+    return text;
+  }
+
+  private requireResults(call: string): { study: StudyRecord; trials: TrialRecord[] } {
+    if (!this.results) throw new GradtuneError(`${call}() needs a study: call search() first, or get a tuner with Tuner.load({ study, storage })`);
+    return this.results;
   }
 
   /** Ask running trial loops to stop after their current trial. */
@@ -297,6 +366,7 @@ export class Tuner {
     else if (this.timedOut === 'interrupted') stopReason = `reached --timeout ${o.timeout} s and --timeout-grace ${o.timeoutGrace} s: the trials still running were given back and run again when the same command is run`;
     else if (this.interrupted) stopReason = 'interrupted: the trials that were running will run again when the same command is run';
     const trials = await store.trials(study.id);
+    this.results = { study, trials };
     const best = bestTrial(study, trials);
     return { study, trials, best, stopReason, interrupted: this.interrupted && this.timedOut === undefined, rejection: rejectionSummary(trials), backend: this.backend, storage: store.location };
   }

@@ -51,6 +51,7 @@ export interface SummaryRow {
   attempt: number;
   retries: number;
   seed: number | null;
+  best_val_loss: number | null;
   has_checkpoint: number | boolean;
   seq: number;
 }
@@ -65,7 +66,7 @@ export interface TrialRow extends SummaryRow {
 /** Named explicitly so that the checkpoint BLOB is never read by accident. */
 export const SUMMARY_COLUMNS = `study_id, number, status, params_json, score, best_epoch, epochs_run, backend, started_at,
   finished_at, duration_ms, heartbeat_at, planned_epochs, parent, from_epoch, to_epoch, slot_json, owner, attempt, retries,
-  seed, (checkpoint IS NOT NULL) AS has_checkpoint, seq`;
+  seed, best_val_loss, (checkpoint IS NOT NULL) AS has_checkpoint, seq`;
 
 export const TRIAL_COLUMNS = `${SUMMARY_COLUMNS}, history_json, error, diagnostics_json`;
 
@@ -114,6 +115,7 @@ export function toSummary(row: SummaryRow): TrialSummary {
     attempt: num(row.attempt),
     retries: num(row.retries),
     seed: numOrNull(row.seed),
+    bestValLoss: numOrNull(row.best_val_loss),
     hasCheckpoint: Boolean(num(row.has_checkpoint)),
   };
 }

@@ -85,6 +85,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE studies ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE trials ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE trials ADD COLUMN seed INTEGER;
+  ALTER TABLE trials ADD COLUMN best_val_loss REAL;
   CREATE INDEX trials_by_seq ON trials (study_id, seq);
 
   CREATE TABLE trial_attempts (

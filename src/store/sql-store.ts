@@ -277,7 +277,7 @@ export class SqlStore implements Store {
       const now = (await this.db.now(s)).toISOString();
       await s.run(
         `UPDATE trials SET status = ?, score = ?, best_epoch = ?, epochs_run = ?, history_json = ?, backend = ?, duration_ms = ?,
-           error = ?, diagnostics_json = ?, planned_epochs = ?, checkpoint = ?, finished_at = ?, seq = ?
+           error = ?, diagnostics_json = ?, planned_epochs = ?, checkpoint = ?, finished_at = ?, best_val_loss = ?, seq = ?
          WHERE study_id = ? AND number = ?`,
         [
           outcome.status,
@@ -293,6 +293,7 @@ export class SqlStore implements Store {
           outcome.plannedEpochs ?? null,
           outcome.checkpoint ?? null,
           now,
+          bestValLoss(outcome),
           seq,
           studyId,
           trialNumber,
@@ -501,6 +502,12 @@ export class SqlStore implements Store {
   private unknownStudy(which: string): GradtuneError {
     return new GradtuneError(`no study ${which} in ${this.location}; check the name against the list of studies (gradtune studies)`);
   }
+}
+
+/** The validation loss of the best epoch, when finite: the tie-break between equal scores. */
+function bestValLoss(outcome: TrialOutcomeUpdate): number | null {
+  const value = outcome.history.find((h) => h.epoch === outcome.bestEpoch)?.val_loss;
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 /** A decide that returns something else (a forgotten return, a wrong object) is a bug upstream. */

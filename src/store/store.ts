@@ -79,6 +79,8 @@ export interface TrialSummary {
    * Null for trials stored before it was kept (they were seeded from their number).
    */
   seed: number | null;
+  /** Validation loss at the best epoch: breaks ties on the objective (src/report/rank.ts). */
+  bestValLoss: number | null;
   /** Whether the store holds the trial's best-epoch weights. */
   hasCheckpoint: boolean;
 }

@@ -67,6 +67,7 @@ export function makeTrial(number: number, params: Params, status: TrialStatus = 
     attempt: 1,
     retries: 0,
     seed: null,
+    bestValLoss: null,
     hasCheckpoint: false,
     ...over,
   };
