@@ -77,6 +77,10 @@ export interface TunerOptions {
   timeoutGrace?: number;
   /** Seconds the space's build(hp) may take in this process to draw one configuration. Default 60. */
   sampleTimeout?: number;
+  /** Train each configuration this many times with different seeds and score the mean (Keras Tuner's executions_per_trial). Default 1. */
+  executionsPerTrial?: number;
+  /** k-fold cross-validation on the training rows: each configuration trains once per fold, scored by the mean. */
+  folds?: number;
 }
 
 export interface ResolvedOptions {
@@ -120,6 +124,9 @@ export interface ResolvedOptions {
   timeoutGrace: number;
   /** Seconds. */
   sampleTimeout: number;
+  executionsPerTrial: number;
+  /** Undefined: no cross-validation. */
+  folds?: number;
 }
 
 export const DEFAULTS = {
@@ -277,6 +284,8 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     timeout: o.timeout === undefined ? Infinity : positiveSeconds('--timeout', o.timeout, Infinity),
     timeoutGrace: o.timeoutGrace === undefined ? Infinity : positiveSeconds('--timeout-grace', o.timeoutGrace, Infinity),
     sampleTimeout: positiveSeconds('--sample-timeout', o.sampleTimeout, DEFAULT_SAMPLE_TIMEOUT),
+    executionsPerTrial: wholeNumber('--executions-per-trial', o.executionsPerTrial, 1, 1),
+    folds: o.folds === undefined ? undefined : wholeNumber('--folds', o.folds, 0, 2),
   };
 }
 

@@ -36,6 +36,7 @@ import type { Oracle } from './oracle/oracle.js';
 import { failedResult, type BackendName, type EpochRecord, type Objective, type TrialResult, type TrialSpec, type WorkerMemory } from './train/types.js';
 import type { EpochAnswer, EpochReport } from './pool/epoch-channel.js';
 import { customMetricInputs } from './data/validation-rows.js';
+import { foldDataset, foldOf } from './data/folds.js';
 
 export type { TunerOptions } from './tuner-options.js';
 
@@ -96,6 +97,18 @@ function settingsOf(o: ResolvedOptions): StudySettings {
     diagnostics: o.diagnostics,
     maxRetries: o.maxRetries,
     ...(Number.isFinite(o.keepCheckpoints) ? { keepCheckpoints: o.keepCheckpoints } : {}),
+    ...(o.executionsPerTrial > 1 ? { executionsPerTrial: o.executionsPerTrial } : {}),
+    ...(o.folds !== undefined ? { folds: o.folds } : {}),
+  };
+}
+
+/** How many times each configuration trains, from the study's settings. */
+function runsOf(study: StudyRecord): Pick<TrialSpec, 'executions' | 'folds'> {
+  const s = studySettings(study);
+  return {
+    ...(s.executionsPerTrial && s.executionsPerTrial > 1 ? { executions: s.executionsPerTrial } : {}),
+    // The folds are drawn from the study's seed: the same rows in every trial and process.
+    ...(s.folds ? { folds: { k: s.folds, seed: study.seed } } : {}),
   };
 }
 
@@ -260,6 +273,8 @@ export class Tuner {
       const dataset = loadDataset(dataSource);
       this.dataset = dataset;
       const objective = defaultObjective(dataset, o);
+      // Too many folds for the rows is an error now, not in every trial.
+      if (o.folds !== undefined) foldOf(dataset, o.folds, o.seed);
       if (existing && !o.overwrite) this.checkSameWork(existing, spaceHash, dataset);
       const backend = await initBackend(o.backend);
       this.backend = backend;
@@ -469,6 +484,8 @@ export class Tuner {
         diagnostics: result.diagnostics ?? null,
         plannedEpochs: result.plannedEpochs ?? null,
         checkpoint: result.status === 'completed' ? (result.checkpoint ?? null) : null,
+        runs: result.runs ?? null,
+        scoreStd: result.scoreStd ?? null,
         attempt: trial.attempt,
       });
       this.wake();
@@ -488,7 +505,9 @@ export class Tuner {
     const answer: EpochAnswer = {};
     const custom = this.options.customObjective;
     if (custom && report.predictions && this.dataset) {
-      const { truth, predicted } = customMetricInputs(this.dataset, report.predictions);
+      // A fold's predictions are for that fold's rows of the training split.
+      const rows = report.run?.fold !== undefined && report.run.fold !== null ? this.foldRows(this.dataset, report.run.fold) : this.dataset;
+      const { truth, predicted } = customMetricInputs(rows, report.predictions);
       const value = custom.metric(truth, predicted);
       if (typeof value !== 'number') throw new Error(`the custom objective ${custom.name} returned ${typeof value}, not a number`);
       answer.metrics = { [custom.name]: value };
@@ -496,6 +515,13 @@ export class Tuner {
     }
     this.events.onEpoch?.(trial, report.record);
     return answer;
+  }
+
+  /** --folds: each training row's fold, drawn as the workers draw it (from the study's seed). */
+  private folds: Int32Array | undefined;
+  private foldRows(dataset: Dataset, fold: number): Dataset {
+    this.folds ??= foldOf(dataset, this.options.folds!, this.options.seed);
+    return foldDataset(dataset, this.folds, fold);
   }
 
   /**
@@ -545,6 +571,7 @@ export class Tuner {
       // Every completed trial keeps its best-epoch weights (promotion, export).
       keepCheckpoint: true,
       epochPredictions: this.options.customObjective !== undefined,
+      ...runsOf(study),
     };
     const controller = new AbortController();
     this.running.add(controller);

@@ -388,6 +388,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
           seed: workSeed(newStudy().seed, params, undefined, undefined),
           // The validation loss of the best epoch (1): the tie-break between equal scores.
           bestValLoss: 1.5,
+          scoreStd: null,
+          runs: null,
           hasCheckpoint: false,
         });
         expect(Number.isNaN(trial.diagnostics!.verdict.evidence!.value)).toBe(true);

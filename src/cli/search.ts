@@ -58,6 +58,8 @@ export function searchCommand(): Command {
     .option('--sustain-checks <n>', `consecutive checks a vanishing or growth reading must hold (default: ${DEFAULT_DIAGNOSTICS.sustain})`, intFlag('--sustain-checks'))
     // Failures, timeouts and lost processes (README: "Interruptions, failures and several processes").
     .option('--max-retries <n>', 'runs of a failed trial again, same params, before it stays failed (default: 0)', intFlag('--max-retries'))
+    .option('--executions-per-trial <n>', 'train each configuration n times with different seeds and score the mean (default: 1)', intFlag('--executions-per-trial'))
+    .option('--folds <k>', 'k-fold cross-validation on the training rows: score each configuration by the mean over k folds', intFlag('--folds'))
     .option('--sample-timeout <seconds>', "how long the space's build(hp) may take to draw one configuration (default: 60)", numberFlag('--sample-timeout'));
   return addRunFlags(cmd).action(async (opts) => {
     if (opts.dataset !== undefined && opts.data !== undefined) {
@@ -119,6 +121,8 @@ function searchOptions(opts: Record<string, any>): TunerOptions {
     keepCheckpoints: opts.keepCheckpoints,
     maxRetries: opts.maxRetries,
     sampleTimeout: opts.sampleTimeout,
+    executionsPerTrial: opts.executionsPerTrial,
+    folds: opts.folds,
     diagnostics: {
       diagEvery: opts.diagEvery,
       preflightSteps: opts.preflightSteps,

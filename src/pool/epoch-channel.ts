@@ -21,6 +21,8 @@ export interface EpochReport {
   record: EpochRecord;
   /** Validation predictions, row-major (rows × outputs), when the spec asked for them. */
   predictions?: Float32Array;
+  /** Which run of a trial that trains several (executions, folds); absent for a single run. */
+  run?: { fold: number | null; execution: number };
 }
 
 /** Main thread: answers each report of a trial with `handle`. */
@@ -40,17 +42,18 @@ export function serveEpochs(port: MessagePort, handle: (report: EpochReport) => 
 }
 
 /** Worker: sends a report and resolves with the main thread's answer. */
-export function epochReporter(port: MessagePort): (record: EpochRecord, predictions?: Float32Array) => Promise<EpochAnswer> {
+export function epochReporter(port: MessagePort): (record: EpochRecord, predictions?: Float32Array, run?: { fold: number | null; execution: number }) => Promise<EpochAnswer> {
   let next = 0;
   const waiting = new Map<number, (answer: EpochAnswer) => void>();
   port.on('message', (message: { id: number; answer: EpochAnswer }) => {
     waiting.get(message.id)?.(message.answer);
     waiting.delete(message.id);
   });
-  return (record, predictions) =>
+  return (record, predictions, run) =>
     new Promise<EpochAnswer>((resolve) => {
       const id = next++;
       waiting.set(id, resolve);
-      port.postMessage({ id, record, ...(predictions ? { predictions } : {}) } satisfies EpochReport);
+      const which = run ? { run: { fold: run.fold, execution: run.execution } } : {};
+      port.postMessage({ id, record, ...(predictions ? { predictions } : {}), ...which } satisfies EpochReport);
     });
 }

@@ -5,7 +5,9 @@ import type * as TF from '@tensorflow/tfjs';
 import { initBackend, tf } from '../train/backend.js';
 import { ensureHealthyBackend, isBackendFault, resetBackend } from '../train/backend-health.js';
 import { buildModel } from '../train/model.js';
-import { train } from '../train/loop.js';
+import { train, type TrainOutcome } from '../train/loop.js';
+import { aggregateRuns, planRuns, type PlannedRun } from './runs.js';
+import { foldDataset, foldOf } from '../data/folds.js';
 import { resolveDiagnostics } from '../train/diagnostics-settings.js';
 import { loadSpace } from '../space/load.js';
 import { loadDataset } from '../data/load.js';
@@ -44,8 +46,11 @@ function describeError(err: unknown): string {
   return String(err);
 }
 
-/** Sends an epoch's record to the main thread and waits for its answer (see epoch-channel.ts). */
-export type EpochReporter = (record: EpochRecord, predictions?: Float32Array) => Promise<EpochAnswer>;
+/**
+ * Sends an epoch's record to the main thread and waits for its answer (see
+ * epoch-channel.ts); `run` says which run of a trial with several (executions, folds).
+ */
+export type EpochReporter = (record: EpochRecord, predictions?: Float32Array, run?: PlannedRun) => Promise<EpochAnswer>;
 
 export async function runTrial(spec: TrialSpec, report?: EpochReporter): Promise<TrialResult> {
   const started = performance.now();
@@ -56,39 +61,48 @@ export async function runTrial(spec: TrialSpec, report?: EpochReporter): Promise
     const space = await cachedSpace(spec);
     const dataset = cachedDataset(spec);
     const config = space.configFor(spec.params);
-    model = buildModel(config, {
-      inputDim: dataset.nFeatures,
-      outputUnits: dataset.nOutputs,
-      task: dataset.task,
-      seed: spec.seed,
-    });
     const diagnostics = resolveDiagnostics(config.diagnostics, spec.diagnostics);
-    const outcome = await train({
-      model,
-      dataset,
-      // Under a schedule (Hyperband), a round trains exactly to its epoch: the space's own
-      // epochs would cut it short.
-      training: spec.scheduleEpochs ? { ...config.training, epochs: undefined } : config.training,
-      scheduleEpochs: spec.scheduleEpochs,
-      objective: spec.objective,
-      maxEpochs: spec.maxEpochs,
-      seed: spec.seed,
-      diagnostics,
-      resume: spec.resume,
-      keepCheckpoint: spec.keepCheckpoint,
-      onEpoch: report,
-      wantPredictions: Boolean(report && spec.epochPredictions),
-    });
+    const planned = planRuns(spec);
+    const folds = spec.folds ? foldOf(dataset, spec.folds.k, spec.folds.seed) : undefined;
+    const outcomes: TrainOutcome[] = [];
+    for (const run of planned) {
+      const data = run.fold === null || !folds ? dataset : foldDataset(dataset, folds, run.fold);
+      model = buildModel(config, { inputDim: data.nFeatures, outputUnits: data.nOutputs, task: data.task, seed: run.seed });
+      const outcome = await train({
+        model,
+        dataset: data,
+        // Under a schedule (Hyperband), a round trains exactly to its epoch: the space's own
+        // epochs would cut it short.
+        training: spec.scheduleEpochs ? { ...config.training, epochs: undefined } : config.training,
+        scheduleEpochs: spec.scheduleEpochs,
+        objective: spec.objective,
+        maxEpochs: spec.maxEpochs,
+        seed: run.seed,
+        diagnostics,
+        resume: spec.resume,
+        keepCheckpoint: spec.keepCheckpoint,
+        onEpoch: report ? (record, predictions) => report(record, predictions, planned.length > 1 ? run : undefined) : undefined,
+        wantPredictions: Boolean(report && spec.epochPredictions),
+      });
+      model.dispose();
+      model = undefined;
+      outcomes.push(outcome);
+      // A rejected or pruned run judges the configuration: the other runs would not change that.
+      if (outcome.stoppedEarly === 'rejected' || outcome.stoppedEarly === 'pruned') break;
+    }
+    const { best, score, scoreStd, runs } = aggregateRuns(outcomes, planned, spec.objective);
+    const last = outcomes[outcomes.length - 1];
     return {
-      status: outcome.stoppedEarly === 'rejected' ? 'rejected' : outcome.stoppedEarly === 'pruned' ? 'pruned' : 'completed',
-      ...(outcome.pruned ? { pruned: outcome.pruned } : {}),
-      plannedEpochs: outcome.plannedEpochs,
-      diagnostics: outcome.diagnostics,
-      checkpoint: outcome.checkpoint,
-      score: outcome.score,
-      bestEpoch: outcome.bestEpoch,
-      epochsRun: outcome.epochsRun,
-      history: outcome.history,
+      status: last.stoppedEarly === 'rejected' ? 'rejected' : last.stoppedEarly === 'pruned' ? 'pruned' : 'completed',
+      ...(last.pruned ? { pruned: last.pruned } : {}),
+      plannedEpochs: best.plannedEpochs,
+      diagnostics: last.stoppedEarly === 'rejected' ? last.diagnostics : best.diagnostics,
+      checkpoint: best.checkpoint,
+      score,
+      bestEpoch: best.bestEpoch,
+      epochsRun: best.epochsRun,
+      history: best.history,
+      ...(planned.length > 1 ? { runs, scoreStd } : {}),
       backend,
       durationMs: performance.now() - started,
     };

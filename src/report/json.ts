@@ -13,6 +13,8 @@ export function trialJson(rank: number | null, trial: TrialRecord) {
     number: trial.number,
     status: trial.status,
     score: trial.score,
+    // Several runs (executions per trial, folds): the spread of their scores, and each run.
+    ...(trial.runs ? { scoreStd: trial.scoreStd, runs: trial.runs } : {}),
     bestEpoch: trial.bestEpoch,
     epochsRun: trial.epochsRun,
     plannedEpochs: trial.plannedEpochs,

@@ -1,4 +1,4 @@
-import type { BackendName, Direction } from '../train/types.js';
+import type { BackendName, Direction, TrialRun } from '../train/types.js';
 import type { DataSource } from '../data/types.js';
 import type { Params } from '../space/types.js';
 import type { QueuedParams, StudyRecord, TrialAttempt, TrialRecord, TrialStatus, TrialSummary } from './store.js';
@@ -52,6 +52,7 @@ export interface SummaryRow {
   retries: number;
   seed: number | null;
   best_val_loss: number | null;
+  score_std: number | null;
   has_checkpoint: number | boolean;
   seq: number;
 }
@@ -59,6 +60,7 @@ export interface SummaryRow {
 /** A whole `trials` row but the checkpoint BLOB. */
 export interface TrialRow extends SummaryRow {
   history_json: string;
+  runs_json: string | null;
   error: string | null;
   diagnostics_json: string | null;
 }
@@ -66,9 +68,9 @@ export interface TrialRow extends SummaryRow {
 /** Named explicitly so that the checkpoint BLOB is never read by accident. */
 export const SUMMARY_COLUMNS = `study_id, number, status, params_json, score, best_epoch, epochs_run, backend, started_at,
   finished_at, duration_ms, heartbeat_at, planned_epochs, parent, from_epoch, to_epoch, slot_json, owner, attempt, retries,
-  seed, best_val_loss, (checkpoint IS NOT NULL) AS has_checkpoint, seq`;
+  seed, best_val_loss, score_std, (checkpoint IS NOT NULL) AS has_checkpoint, seq`;
 
-export const TRIAL_COLUMNS = `${SUMMARY_COLUMNS}, history_json, error, diagnostics_json`;
+export const TRIAL_COLUMNS = `${SUMMARY_COLUMNS}, history_json, error, diagnostics_json, runs_json`;
 
 /** PostgreSQL returns BIGINT and NUMERIC as strings; every number column is read through here. */
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
@@ -116,6 +118,7 @@ export function toSummary(row: SummaryRow): TrialSummary {
     retries: num(row.retries),
     seed: numOrNull(row.seed),
     bestValLoss: numOrNull(row.best_val_loss),
+    scoreStd: numOrNull(row.score_std),
     hasCheckpoint: Boolean(num(row.has_checkpoint)),
   };
 }
@@ -126,6 +129,7 @@ export function toTrial(row: TrialRow): TrialRecord {
     history: decodeLenient(row.history_json),
     error: row.error,
     diagnostics: row.diagnostics_json === null ? null : decodeLenient<TrialDiagnostics>(row.diagnostics_json),
+    runs: row.runs_json === null ? null : decodeLenient<TrialRun[]>(row.runs_json),
   };
 }
 

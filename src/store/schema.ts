@@ -86,6 +86,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE trials ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE trials ADD COLUMN seed INTEGER;
   ALTER TABLE trials ADD COLUMN best_val_loss REAL;
+  ALTER TABLE trials ADD COLUMN score_std REAL;
+  ALTER TABLE trials ADD COLUMN runs_json TEXT;
   CREATE INDEX trials_by_seq ON trials (study_id, seq);
 
   CREATE TABLE trial_attempts (

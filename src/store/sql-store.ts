@@ -277,7 +277,8 @@ export class SqlStore implements Store {
       const now = (await this.db.now(s)).toISOString();
       await s.run(
         `UPDATE trials SET status = ?, score = ?, best_epoch = ?, epochs_run = ?, history_json = ?, backend = ?, duration_ms = ?,
-           error = ?, diagnostics_json = ?, planned_epochs = ?, checkpoint = ?, finished_at = ?, best_val_loss = ?, seq = ?
+           error = ?, diagnostics_json = ?, planned_epochs = ?, checkpoint = ?, finished_at = ?, best_val_loss = ?,
+           runs_json = ?, score_std = ?, seq = ?
          WHERE study_id = ? AND number = ?`,
         [
           outcome.status,
@@ -294,6 +295,8 @@ export class SqlStore implements Store {
           outcome.checkpoint ?? null,
           now,
           bestValLoss(outcome),
+          outcome.runs ? encodeLenient(outcome.runs) : null,
+          outcome.scoreStd !== undefined && outcome.scoreStd !== null && Number.isFinite(outcome.scoreStd) ? outcome.scoreStd : null,
           seq,
           studyId,
           trialNumber,
@@ -439,7 +442,7 @@ export class SqlStore implements Store {
       `UPDATE trials SET status = 'running', owner = ?, attempt = attempt + 1, retries = retries + ?,
          started_at = ?, heartbeat_at = ?, finished_at = NULL, score = NULL, best_epoch = NULL, epochs_run = 0,
          history_json = '[]', duration_ms = NULL, diagnostics_json = NULL, planned_epochs = NULL, checkpoint = NULL,
-         error = NULL, seq = ?
+         error = NULL, best_val_loss = NULL, runs_json = NULL, score_std = NULL, seq = ?
        WHERE study_id = ? AND number = ?`,
       [this.opts.owner, retry ? 1 : 0, now, now, seq, studyId, number],
     );

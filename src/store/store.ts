@@ -1,5 +1,5 @@
 import type { Params } from '../space/types.js';
-import type { EpochRecord, Objective, BackendName } from '../train/types.js';
+import type { EpochRecord, Objective, BackendName, TrialRun } from '../train/types.js';
 import type { DataSource } from '../data/types.js';
 import type { TrialDiagnostics } from '../train/diagnostics-types.js';
 import type { Decision, ScheduleSlot } from '../oracle/oracle.js';
@@ -81,6 +81,8 @@ export interface TrialSummary {
   seed: number | null;
   /** Validation loss at the best epoch: breaks ties on the objective (src/report/rank.ts). */
   bestValLoss: number | null;
+  /** With several runs (executions, folds): the standard deviation of their scores; else null. */
+  scoreStd: number | null;
   /** Whether the store holds the trial's best-epoch weights. */
   hasCheckpoint: boolean;
 }
@@ -91,6 +93,8 @@ export interface TrialRecord extends TrialSummary {
   error: string | null;
   /** Gradient verdict, evidence and per-epoch statistics; null when the monitor was off or the trial has not finished. */
   diagnostics: TrialDiagnostics | null;
+  /** With several runs (executions, folds): each run's seed, score and epochs; else null. */
+  runs: TrialRun[] | null;
 }
 
 /** An earlier run of a trial that was handed out again (stale, or retried after failing). */
@@ -120,6 +124,9 @@ export interface TrialOutcomeUpdate {
   plannedEpochs?: number | null;
   /** Best-epoch weights; kept in the store so any process can continue or export the trial. */
   checkpoint?: Uint8Array | null;
+  /** Several runs: each run, and the spread of their scores. */
+  runs?: TrialRun[] | null;
+  scoreStd?: number | null;
   /**
    * The attempt that produced this outcome. When the trial has since been handed out
    * again (it went stale and another process re-runs it), the outcome is discarded.

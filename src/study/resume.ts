@@ -34,6 +34,8 @@ export function optionsFromStudy(study: StudyRecord): TunerOptions {
     diagnostics: settings.diagnostics,
     maxRetries: settings.maxRetries,
     keepCheckpoints: settings.keepCheckpoints,
+    executionsPerTrial: settings.executionsPerTrial ?? 1,
+    folds: settings.folds,
   };
 }
 
@@ -51,6 +53,8 @@ const SHAPING: [keyof TunerOptions, string][] = [
   ['factor', '--factor'],
   ['hyperbandIterations', '--hyperband-iterations'],
   ['maxRetries', '--max-retries'],
+  ['executionsPerTrial', '--executions-per-trial'],
+  ['folds', '--folds'],
 ];
 
 /** Data options a later helper may add (column choices, encodings): named by their flag. */

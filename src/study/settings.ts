@@ -19,6 +19,10 @@ export interface StudySettings {
   maxRetries: number;
   /** --keep-checkpoints: checkpoints kept for the n best trials; absent: all. A later run may change it. */
   keepCheckpoints?: number;
+  /** Runs per configuration, scored by their mean (absent: 1). */
+  executionsPerTrial?: number;
+  /** k-fold cross-validation on the training rows (absent: none). */
+  folds?: number;
 }
 
 /**
@@ -39,5 +43,7 @@ export function studySettings(study: StudyRecord): StudySettings {
     diagnostics: legacy ? {} : { ...(s.diagnostics ?? {}) },
     maxRetries: legacy || typeof s.maxRetries !== 'number' ? 0 : s.maxRetries,
     ...(typeof s.keepCheckpoints === 'number' && Number.isFinite(s.keepCheckpoints) ? { keepCheckpoints: s.keepCheckpoints } : {}),
+    ...(typeof s.executionsPerTrial === 'number' && s.executionsPerTrial > 1 ? { executionsPerTrial: s.executionsPerTrial } : {}),
+    ...(typeof s.folds === 'number' ? { folds: s.folds } : {}),
   };
 }

@@ -68,6 +68,8 @@ export function makeTrial(number: number, params: Params, status: TrialStatus = 
     retries: 0,
     seed: null,
     bestValLoss: null,
+    scoreStd: null,
+    runs: null,
     hasCheckpoint: false,
     ...over,
   };
