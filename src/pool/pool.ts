@@ -1,16 +1,19 @@
-// The worker pool: piscina threads, each running src/pool/worker.ts through worker-entry.mjs.
+// The worker pool: piscina threads, each running worker.ts (worker.js in dist/) through
+// worker-entry.mjs.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
+import { FROM_SOURCE } from '../package-files.js';
 import type { BackendPreference, TrialResult, TrialSpec } from '../train/types.js';
 
 /**
- * Workers load TypeScript (our worker and the user's space module) through tsx's
- * loader, resolved from this package so it works wherever gradtune is installed and
- * whether or not the main process itself runs under tsx.
+ * Running from source, workers load our TypeScript through tsx's loader, resolved from
+ * this package so it works whether or not the main process itself runs under tsx (vitest
+ * does not). The build's workers are JavaScript and start without tsx.
  */
-function tsxLoaderUrl(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+function workerExecArgv(): string[] {
+  if (!FROM_SOURCE) return [];
+  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 }
 
 export class TrialPool {
@@ -27,9 +30,9 @@ export class TrialPool {
       // One trial per thread at a time: training is CPU-bound.
       concurrentTasksPerWorker: 1,
       idleTimeout: Infinity,
-      execArgv: ['--import', tsxLoaderUrl()],
+      execArgv: workerExecArgv(),
       // Threads start (and load their backend) now, not at the first trial.
-      workerData: { backend },
+      workerData: { backend, fromSource: FROM_SOURCE },
     });
   }
 
