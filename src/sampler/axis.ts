@@ -108,7 +108,8 @@ export function numericAxis(spec: NumericSpec): NumericAxis {
   const valueOf = (k: number) => (spec.kind === 'int' ? min + k * step : tidy(min + k * step));
   const indexOf = (v: number): number | null => {
     const k = Math.round((v - min) / step);
-    return k >= 0 && k < count && Math.abs(valueOf(k) - v) <= eps ? k : null;
+    // Compared untidied: tidy() (a string round trip) is too slow for every observation.
+    return k >= 0 && k < count && Math.abs(min + k * step - v) <= eps ? k : null;
   };
   const edges = (k: number): [number, number] => [s.to(min + k * step), k === count - 1 ? hi : s.to(min + (k + 1) * step)];
   return {
@@ -129,4 +130,25 @@ export function numericAxis(spec: NumericSpec): NumericAxis {
       return valueOf(k);
     },
   };
+}
+
+/** Whether `value` is one a parameter declared as `spec` can hold (what checkValue accepts, stepped values on their grid). */
+export function fitsSpec(spec: ParamSpec, value: unknown): value is number | string | boolean {
+  switch (spec.kind) {
+    case 'int':
+    case 'float': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+      if (spec.kind === 'int' && !Number.isInteger(value)) return false;
+      const eps = 1e-9 * Math.max(1, Math.abs(spec.min), Math.abs(spec.max));
+      if (value < spec.min - eps || value > spec.max + eps) return false;
+      const step = spec.kind === 'int' ? (spec.step ?? 1) : spec.step;
+      return step === undefined || Math.abs(spec.min + Math.round((value - spec.min) / step) * step - value) <= eps;
+    }
+    case 'choice':
+      return spec.values.includes(value as number | string | boolean);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'fixed':
+      return value === spec.value;
+  }
 }

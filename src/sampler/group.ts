@@ -9,9 +9,15 @@
  * Each trial splits every group into the part it holds and the part it does not; the
  * names no group had yet form a new group.
  */
-export function decomposeGroups(paramSets: Iterable<Iterable<string>>): string[][] {
+export function decomposeGroups(paramSets: Iterable<readonly string[]>): string[][] {
   let groups: string[][] = [];
+  // Splitting by a set already applied changes nothing (every group already lies inside
+  // it or outside it), so each distinct set is applied once: a few, even for 10,000 trials.
+  const applied = new Set<string>();
   for (const names of paramSets) {
+    const key = names.join('\0');
+    if (applied.has(key)) continue;
+    applied.add(key);
     const rest = new Set(names);
     const next: string[][] = [];
     for (const group of groups) {

@@ -71,13 +71,3 @@ export function truncatedStandardNormal(rng: () => number, a: number, b: number)
   }
   return a + rng() * (b - a);
 }
-
-/** log(Σ exp(values)), stable for large magnitudes and all -Infinity. */
-export function logSumExp(values: Float64Array, length = values.length): number {
-  let max = -Infinity;
-  for (let i = 0; i < length; i++) if (values[i] > max) max = values[i];
-  if (max === -Infinity) return -Infinity;
-  let sum = 0;
-  for (let i = 0; i < length; i++) sum += Math.exp(values[i] - max);
-  return max + Math.log(sum);
-}

@@ -79,19 +79,19 @@ export function modelledParam(spec: ParamSpec): ModelledParam {
  * trials where it was active.
  */
 export function observationColumns(params: readonly ModelledParam[], trials: readonly TrialSummary[]): Float64Array[] {
-  const rows: number[][] = [];
-  const row = new Array<number>(params.length);
+  const columns = params.map(() => new Float64Array(trials.length));
+  let rows = 0;
   outer: for (const t of trials) {
     for (let d = 0; d < params.length; d++) {
       const name = params[d].spec.name;
       if (!Object.hasOwn(t.params, name)) continue outer;
       const place = params[d].place(t.params[name]);
       if (place === null) continue outer;
-      row[d] = place;
+      columns[d][rows] = place;
     }
-    rows.push([...row]);
+    rows++;
   }
-  return params.map((_, d) => Float64Array.from(rows, (r) => r[d]));
+  return columns.map((c) => c.subarray(0, rows));
 }
 
 export interface TpeDrawSettings {

@@ -34,8 +34,8 @@ import { GradtuneError } from '../errors.js';
 import { sampleParams } from '../space/define.js';
 import type { Decider } from '../space/hyperparameters.js';
 import { randomDecider } from '../space/sample.js';
-import type { ParamSpec, ParamValue } from '../space/types.js';
-import { isSingleValued, singleValue } from './axis.js';
+import type { ParamValue } from '../space/types.js';
+import { fitsSpec, isSingleValued, singleValue } from './axis.js';
 import { decomposeGroups } from './group.js';
 import { byNumber, declaredParams, modelBudget } from './history.js';
 import { drawByRatio, modelledParam, observationsAt, splitTrials, type ModelledParam, type Split } from './tpe-model.js';
@@ -127,7 +127,7 @@ function multivariateDecider(ctx: SampleContext, observations: readonly TrialSum
         drawn.set(g, values);
       }
       const value = values.get(spec.name);
-      if (value !== undefined && fits(spec, value)) return value;
+      if (value !== undefined && fitsSpec(spec, value)) return value;
     }
     return independent(spec, defaultValue);
   };
@@ -139,9 +139,4 @@ function intersection(observations: readonly TrialSummary[]): string[] {
   let common = Object.keys(observations[0].params);
   for (const t of observations) common = common.filter((name) => Object.hasOwn(t.params, name));
   return common.sort();
-}
-
-/** Whether a value drawn from a parameter's recorded declaration fits the declaration the build makes now. */
-function fits(spec: ParamSpec, value: ParamValue): boolean {
-  return isSingleValued(spec) || modelledParam(spec).place(value) !== null;
 }
