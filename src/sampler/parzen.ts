@@ -52,7 +52,8 @@ export function pointsOf(dims: readonly Dim[], values: Float64Array[]): Points {
       if (stepped) {
         for (let j = 0; j < count; j++) [left![j], right![j]] = axis.bucket(values[d][j]);
       } else {
-        pos = values[d].map((v) => axis.position(v)!);
+        pos = new Float64Array(count);
+        for (let j = 0; j < count; j++) pos[j] = axis.position(values[d][j])!;
       }
     }
     points.pos.push(pos);
@@ -221,9 +222,14 @@ export class ParzenEstimator {
       return out;
     }
     const acc = new Float64Array(k);
-    const stepped = this.dims.flatMap((dim, d) => (dim.kind === 'numeric' && dim.axis.count !== null ? [d] : []));
+    const stepped: number[] = [];
+    for (let d = 0; d < this.dims.length; d++) {
+      const dim = this.dims[d];
+      if (dim.kind === 'numeric' && dim.axis.count !== null) stepped.push(d);
+    }
     // Exact bucket masses, per stepped dim and drawn value, filled in as kernels need them.
-    const masses = this.dims.map(() => new Map<number, Float64Array>());
+    const masses = stepped.map(() => new Map<number, Float64Array>());
+    const caches: Float64Array[] = new Array(stepped.length);
     for (let j = 0; j < points.count; j++) {
       acc.set(this.constant);
       for (let d = 0; d < this.dims.length; d++) {
@@ -249,46 +255,44 @@ export class ParzenEstimator {
           for (let i = 0; i < k; i++) acc[i] += massBound((l - mu[i]) * invSigma[i], (r - mu[i]) * invSigma[i], logWidth + logInvSigma[i]);
         }
       }
-      if (stepped.length > 0) this.refineMasses(acc, points, j, stepped, masses);
+      if (stepped.length > 0) {
+        for (let s = 0; s < stepped.length; s++) {
+          const x = points.pos[stepped[s]][j];
+          let cache = masses[s].get(x);
+          if (cache === undefined) {
+            cache = new Float64Array(k).fill(NaN);
+            masses[s].set(x, cache);
+          }
+          caches[s] = cache;
+        }
+        // Bounds replaced by exact masses for the kernels within CUT of the best exact
+        // value; the others are dropped (-Infinity).
+        let top = 0;
+        for (let i = 1; i < k; i++) if (acc[i] > acc[top]) top = i;
+        const floor = acc[top] + this.massCorrection(top, points, j, stepped, caches) - CUT;
+        for (let i = 0; i < k; i++) acc[i] = acc[i] >= floor ? acc[i] + this.massCorrection(i, points, j, stepped, caches) : -Infinity;
+      }
       out[j] = logSumExpNear(acc, k);
     }
     return out;
   }
 
-  /**
-   * Replaces the bucket-mass bounds in `acc` by exact masses for every kernel whose bound
-   * is within CUT of a kernel's exact value, and drops the others (-Infinity).
-   */
-  private refineMasses(acc: Float64Array, points: Points, j: number, stepped: number[], masses: Map<number, Float64Array>[]): void {
-    const k = this.kernels;
-    // Per stepped dim: its kernels, this point's bucket, and the cache of exact masses.
-    const parts = stepped.map((d) => {
+  /** Exact bucket masses minus their bounds, summed over the stepped dims, for kernel i and point j. */
+  private massCorrection(i: number, points: Points, j: number, stepped: readonly number[], caches: readonly Float64Array[]): number {
+    let c = 0;
+    for (let s = 0; s < stepped.length; s++) {
+      const d = stepped[s];
       const dim = this.dims[d] as NumericKernels;
-      const x = points.pos[d][j];
-      let cache = masses[d].get(x);
-      if (cache === undefined) {
-        cache = new Float64Array(k).fill(NaN);
-        masses[d].set(x, cache);
-      }
       const l = points.left[d]![j];
       const r = points.right[d]![j];
-      return { dim, l, r, logWidth: Math.log(r - l), cache };
-    });
-    const correction = (i: number): number => {
-      let c = 0;
-      for (const { dim, l, r, logWidth, cache } of parts) {
-        const a = (l - dim.mu[i]) * dim.invSigma[i];
-        const b = (r - dim.mu[i]) * dim.invSigma[i];
-        let exact = cache[i];
-        if (exact !== exact) exact = cache[i] = logNormalMass(a, b); // NaN: not computed yet
-        c += exact - massBound(a, b, logWidth + dim.logInvSigma[i]);
-      }
-      return c;
-    };
-    let top = 0;
-    for (let i = 1; i < k; i++) if (acc[i] > acc[top]) top = i;
-    const floor = acc[top] + correction(top) - CUT;
-    for (let i = 0; i < k; i++) acc[i] = acc[i] >= floor ? acc[i] + correction(i) : -Infinity;
+      const a = (l - dim.mu[i]) * dim.invSigma[i];
+      const b = (r - dim.mu[i]) * dim.invSigma[i];
+      const cache = caches[s];
+      let exact = cache[i];
+      if (exact !== exact) exact = cache[i] = logNormalMass(a, b); // NaN: not computed yet
+      c += exact - massBound(a, b, Math.log(r - l) + dim.logInvSigma[i]);
+    }
+    return c;
   }
 
   /** log p(value) of a lone categorical parameter: the mixture summed per value once, not per point. */
