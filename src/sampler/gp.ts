@@ -34,7 +34,6 @@
 import { GradtuneError } from '../errors.js';
 import { sampleParams } from '../space/define.js';
 import type { Decider } from '../space/hyperparameters.js';
-import { paramsKey } from '../space/params.js';
 import { randomDecider } from '../space/sample.js';
 import type { ParamSpec, ParamValue, Params } from '../space/types.js';
 import { fitsSpec, isNumeric, isSingleValued } from './axis.js';
@@ -186,24 +185,20 @@ function minimiseAcquisition(
   model: Fitted,
   o: Resolved,
 ): Params {
-  const tried = new Set(trials.map((t) => paramsKey(t.params)));
   const point = new Float64Array(encoding.width);
   const acquisition = (params: Params): number => {
     encoding.encode(params, point, 0);
     const p = model.gp.predict(point, 0, model.scratch);
     return p.mean - o.beta * p.std;
   };
-  let winner: Scored | undefined;
-  const consider = (s: Scored) => {
-    if ((winner === undefined || s.acquisition < winner.acquisition) && !tried.has(paramsKey(s.params))) winner = s;
-  };
-
+  // Every configuration evaluated, random candidates and local-search steps alike.
+  const evaluated: Scored[] = [];
   const candidates: Scored[] = [];
   for (let i = 0; i < o.candidates; i++) {
     const params = sampleParams(ctx.space, randomDecider(ctx.rng));
     const scored = { params, acquisition: acquisition(params) };
     candidates.push(scored);
-    consider(scored);
+    evaluated.push(scored);
   }
   candidates.sort((a, b) => a.acquisition - b.acquisition);
   const starts = [...candidates.slice(0, LOCAL_STARTS), ...model.best.map((params) => ({ params, acquisition: acquisition(params) }))];
@@ -213,12 +208,25 @@ function minimiseAcquisition(
       const params = neighbour(ctx, current.params, declared, encoding, 0.2 * Math.pow(0.85, step));
       if (params === undefined) break;
       const next = { params, acquisition: acquisition(params) };
-      consider(next);
+      evaluated.push(next);
       if (next.acquisition < current.acquisition) current = next;
     }
   }
+  // The best configuration not tried yet (usually the first: a scan per candidate
+  // checked, each comparison stopping at the first value that differs).
+  evaluated.sort((a, b) => a.acquisition - b.acquisition);
+  const winner = evaluated.find((s) => !trials.some((t) => sameParams(t.params, s.params)));
   // Every configuration evaluated was tried already (a tiny space): the oracle redraws.
-  return (winner ?? candidates[0]).params;
+  return (winner ?? evaluated[0]).params;
+}
+
+function sameParams(a: Params, b: Params): boolean {
+  let count = 0;
+  for (const name in a) {
+    if (!Object.hasOwn(b, name) || a[name] !== b[name]) return false;
+    count++;
+  }
+  return count === Object.keys(b).length;
 }
 
 /**

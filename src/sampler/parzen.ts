@@ -77,6 +77,8 @@ export function observationWeights(n: number): Float64Array {
 interface NumericKernels {
   kind: 'numeric';
   axis: NumericAxis;
+  /** The observation kernels in ascending order of mu (the prior kernel, last, is not among them). */
+  order: Uint32Array;
   mu: Float64Array;
   /** 1 / sigma and log(1 / sigma), per kernel (sigma itself is never needed). */
   invSigma: Float64Array;
@@ -141,8 +143,8 @@ export class ParzenEstimator {
     mu[n] = 0.5 * (lo + hi);
     // Widths first (kept in invSigma until inverted below).
     const invSigma = new Float64Array(k);
+    const order = sortOrder(observed);
     if (n > 0) {
-      const order = sortOrder(observed);
       const sorted = new Float64Array(n + 2);
       sorted[0] = lo;
       for (let i = 0; i < n; i++) sorted[i + 1] = observed[order[i]];
@@ -168,7 +170,7 @@ export class ParzenEstimator {
       if (a > -8.3 || b < 8.3) this.constant[i] -= logNormalMass(a, b);
       if (continuous) this.constant[i] += logInvSigma[i] - LOG_SQRT_2PI;
     }
-    return { kind: 'numeric', axis, mu, invSigma, logInvSigma };
+    return { kind: 'numeric', axis, order, mu, invSigma, logInvSigma };
   }
 
   /** `count` points drawn from the mixture. */
@@ -214,80 +216,168 @@ export class ParzenEstimator {
    * bounded cheaply first and computed only for kernels that can matter.
    */
   logPdf(points: Points): Float64Array {
-    const k = this.kernels;
-    const out = new Float64Array(points.count);
     if (this.dims.length === 1 && this.dims[0].kind === 'categorical') {
       const table = this.categoricalTable(this.dims[0]);
+      const out = new Float64Array(points.count);
       for (let j = 0; j < points.count; j++) out[j] = table[points.pos[0][j]];
       return out;
     }
-    const acc = new Float64Array(k);
-    const stepped: number[] = [];
-    for (let d = 0; d < this.dims.length; d++) {
-      const dim = this.dims[d];
-      if (dim.kind === 'numeric' && dim.axis.count !== null) stepped.push(d);
+    const pivot = this.dims.findIndex((d) => d.kind === 'numeric');
+    return pivot < 0 || this.kernels < WINDOW_FROM ? this.logPdfAll(points) : this.logPdfWindowed(points, pivot);
+  }
+
+  /**
+   * The same sum over the kernels near each point along one numeric dim (the pivot)
+   * only. Kernels sorted by their centre there are taken outwards from the point until
+   * none further out can come within CUT of a term already found: each kernel's term is
+   * at most its constant minus half its squared distance along the pivot in its own
+   * width, and running maxima of the constants and widths bound a whole tail at once.
+   */
+  private logPdfWindowed(points: Points, pivot: number): Float64Array {
+    const k = this.kernels;
+    const n = k - 1;
+    const dim = this.dims[pivot] as NumericKernels;
+    const { order, mu, invSigma } = dim;
+    const sortedMu = new Float64Array(n);
+    for (let q = 0; q < n; q++) sortedMu[q] = mu[order[q]];
+    // Over each tail of the sorted kernels: the largest constant and the widest kernel.
+    const upConst = new Float64Array(n + 1).fill(-Infinity);
+    const upInv = new Float64Array(n + 1).fill(Infinity);
+    for (let q = n - 1; q >= 0; q--) {
+      upConst[q] = Math.max(upConst[q + 1], this.constant[order[q]]);
+      upInv[q] = Math.min(upInv[q + 1], invSigma[order[q]]);
     }
-    // Exact bucket masses, per stepped dim and drawn value, filled in as kernels need them.
-    const masses = stepped.map(() => new Map<number, Float64Array>());
-    const caches: Float64Array[] = new Array(stepped.length);
+    const downConst = new Float64Array(n + 1).fill(-Infinity);
+    const downInv = new Float64Array(n + 1).fill(Infinity);
+    for (let q = 0; q < n; q++) {
+      downConst[q + 1] = Math.max(downConst[q], this.constant[order[q]]);
+      downInv[q + 1] = Math.min(downInv[q], invSigma[order[q]]);
+    }
+    const stepped = dim.axis.count !== null;
+    const masses = this.dims.map(() => new Map<number, Float64Array>());
+    const out = new Float64Array(points.count);
+    const idx = new Uint32Array(k);
+    const acc = new Float64Array(k);
     for (let j = 0; j < points.count; j++) {
-      acc.set(this.constant);
-      for (let d = 0; d < this.dims.length; d++) {
-        const dim = this.dims[d];
-        const x = points.pos[d][j];
-        if (dim.kind === 'categorical') {
-          const prior = k - 1;
-          const { observed, logHit, logMiss } = dim;
-          for (let i = 0; i < prior; i++) acc[i] += observed[i] === x ? logHit : logMiss;
-          acc[prior] -= Math.log(dim.size);
-        } else if (dim.axis.count === null) {
-          const { mu, invSigma } = dim;
-          for (let i = 0; i < k; i++) {
-            const z = (x - mu[i]) * invSigma[i];
-            acc[i] -= 0.5 * z * z;
-          }
-        } else {
-          // An upper bound now; the exact mass below, for the kernels that can matter.
-          const l = points.left[d]![j];
-          const r = points.right[d]![j];
-          const logWidth = Math.log(r - l);
-          const { mu, invSigma, logInvSigma } = dim;
-          for (let i = 0; i < k; i++) acc[i] += massBound((l - mu[i]) * invSigma[i], (r - mu[i]) * invSigma[i], logWidth + logInvSigma[i]);
-        }
+      // The point's extent along the pivot: a place, or a bucket.
+      const left = stepped ? points.left[pivot]![j] : points.pos[pivot][j];
+      const right = stepped ? points.right[pivot]![j] : left;
+      let p = 0;
+      let hi = n;
+      while (p < hi) {
+        const mid = (p + hi) >> 1;
+        if (sortedMu[mid] < left) p = mid + 1;
+        else hi = mid;
       }
-      if (stepped.length > 0) {
-        for (let s = 0; s < stepped.length; s++) {
-          const x = points.pos[stepped[s]][j];
-          let cache = masses[s].get(x);
-          if (cache === undefined) {
-            cache = new Float64Array(k).fill(NaN);
-            masses[s].set(x, cache);
-          }
-          caches[s] = cache;
-        }
-        // Bounds replaced by exact masses for the kernels within CUT of the best exact
-        // value; the others are dropped (-Infinity).
-        let top = 0;
-        for (let i = 1; i < k; i++) if (acc[i] > acc[top]) top = i;
-        const floor = acc[top] + this.massCorrection(top, points, j, stepped, caches) - CUT;
-        for (let i = 0; i < k; i++) acc[i] = acc[i] >= floor ? acc[i] + this.massCorrection(i, points, j, stepped, caches) : -Infinity;
+      // A term found first (the prior and the nearest kernels) sets how far to look.
+      let m = 0;
+      idx[m++] = n;
+      if (p < n) idx[m++] = order[p];
+      if (p > 0) idx[m++] = order[p - 1];
+      this.terms(points, j, idx, m, acc, masses);
+      let best = -Infinity;
+      for (let u = 0; u < m; u++) if (acc[u] > best) best = acc[u];
+      let qHi = p;
+      for (; qHi < n; qHi++) {
+        const gap = (sortedMu[qHi] - right) * upInv[qHi];
+        if (gap > 0 && upConst[qHi] - 0.5 * gap * gap < best - CUT) break;
       }
+      let qLo = p;
+      for (; qLo > 0; qLo--) {
+        const gap = (left - sortedMu[qLo - 1]) * downInv[qLo];
+        if (gap > 0 && downConst[qLo] - 0.5 * gap * gap < best - CUT) break;
+      }
+      m = 0;
+      idx[m++] = n;
+      for (let q = qLo; q < qHi; q++) idx[m++] = order[q];
+      this.terms(points, j, idx, m, acc, masses);
+      out[j] = logSumExpNear(acc, m);
+    }
+    return out;
+  }
+
+  /** Every kernel at every point: for small mixtures, and when no parameter is numeric. */
+  private logPdfAll(points: Points): Float64Array {
+    const k = this.kernels;
+    const idx = new Uint32Array(k);
+    for (let i = 0; i < k; i++) idx[i] = i;
+    const acc = new Float64Array(k);
+    const masses = this.dims.map(() => new Map<number, Float64Array>());
+    const out = new Float64Array(points.count);
+    for (let j = 0; j < points.count; j++) {
+      this.terms(points, j, idx, k, acc, masses);
       out[j] = logSumExpNear(acc, k);
     }
     return out;
   }
 
-  /** Exact bucket masses minus their bounds, summed over the stepped dims, for kernel i and point j. */
-  private massCorrection(i: number, points: Points, j: number, stepped: readonly number[], caches: readonly Float64Array[]): number {
+  /**
+   * acc[u] = the log term of kernel idx[u] at point j, for u < m. Bucket masses are
+   * bounded first, then computed exactly (and cached per value) only for the kernels
+   * within CUT of the best exact term; the others get -Infinity.
+   */
+  private terms(points: Points, j: number, idx: Uint32Array, m: number, acc: Float64Array, masses: Map<number, Float64Array>[]): void {
+    const prior = this.kernels - 1;
+    for (let u = 0; u < m; u++) acc[u] = this.constant[idx[u]];
+    let stepped = false;
+    for (let d = 0; d < this.dims.length; d++) {
+      const dim = this.dims[d];
+      const x = points.pos[d][j];
+      if (dim.kind === 'categorical') {
+        const { observed, logHit, logMiss } = dim;
+        const logPrior = -Math.log(dim.size);
+        for (let u = 0; u < m; u++) {
+          const i = idx[u];
+          acc[u] += i === prior ? logPrior : observed[i] === x ? logHit : logMiss;
+        }
+      } else if (dim.axis.count === null) {
+        const { mu, invSigma } = dim;
+        for (let u = 0; u < m; u++) {
+          const i = idx[u];
+          const z = (x - mu[i]) * invSigma[i];
+          acc[u] -= 0.5 * z * z;
+        }
+      } else {
+        stepped = true;
+        const l = points.left[d]![j];
+        const r = points.right[d]![j];
+        const logWidth = Math.log(r - l);
+        const { mu, invSigma, logInvSigma } = dim;
+        for (let u = 0; u < m; u++) {
+          const i = idx[u];
+          acc[u] += massBound((l - mu[i]) * invSigma[i], (r - mu[i]) * invSigma[i], logWidth + logInvSigma[i]);
+        }
+      }
+    }
+    if (!stepped) return;
+    // This point's cache of exact masses, per stepped dim.
+    const caches: (Float64Array | null)[] = this.dims.map((dim, d) => {
+      if (dim.kind !== 'numeric' || dim.axis.count === null) return null;
+      const x = points.pos[d][j];
+      let cache = masses[d].get(x);
+      if (cache === undefined) {
+        cache = new Float64Array(this.kernels).fill(NaN);
+        masses[d].set(x, cache);
+      }
+      return cache;
+    });
+    let top = 0;
+    for (let u = 1; u < m; u++) if (acc[u] > acc[top]) top = u;
+    const floor = acc[top] + this.massCorrection(idx[top], points, j, caches) - CUT;
+    for (let u = 0; u < m; u++) acc[u] = acc[u] >= floor ? acc[u] + this.massCorrection(idx[u], points, j, caches) : -Infinity;
+  }
+
+  /** Exact bucket masses minus their bounds, summed over the stepped dims, for kernel i at point j. */
+  private massCorrection(i: number, points: Points, j: number, caches: readonly (Float64Array | null)[]): number {
     let c = 0;
-    for (let s = 0; s < stepped.length; s++) {
-      const d = stepped[s];
+    for (let d = 0; d < this.dims.length; d++) {
+      const cache = caches[d];
+      if (cache === null) continue;
       const dim = this.dims[d] as NumericKernels;
       const l = points.left[d]![j];
       const r = points.right[d]![j];
       const a = (l - dim.mu[i]) * dim.invSigma[i];
       const b = (r - dim.mu[i]) * dim.invSigma[i];
-      const cache = caches[s];
       let exact = cache[i];
       if (exact !== exact) exact = cache[i] = logNormalMass(a, b); // NaN: not computed yet
       c += exact - massBound(a, b, Math.log(r - l) + dim.logInvSigma[i]);
@@ -317,6 +407,9 @@ export class ParzenEstimator {
  * below what could reorder TPE's candidates.
  */
 const CUT = 25;
+
+/** Mixtures of at least this many kernels are summed over a window of near kernels only. */
+const WINDOW_FROM = 64;
 
 /**
  * An upper bound of log(Φ(b) - Φ(a)) from the density at the interval's point nearest
