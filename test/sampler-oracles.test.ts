@@ -85,7 +85,7 @@ describe('the random sampler in the oracles', () => {
 describe('model-based samplers in random search', () => {
   it.each([
     ['tpe', () => tpeSampler()],
-    ['tpe multivariate', () => tpeSampler({ multivariate: true })],
+    ['tpe independent', () => tpeSampler({ multivariate: false })],
     ['gp', () => gpSampler()],
   ] as const)('%s: runs to --max-trials with distinct configurations, even when the space runs out', (_, make) => {
     // 12 configurations: a model sure of its optimum keeps proposing tried ones; random
