@@ -8,6 +8,7 @@ import { hyperbandOracle } from '../src/oracle/hyperband.js';
 import { hyperbandSchedule } from '../src/oracle/hyperband-schedule.js';
 import type { Oracle } from '../src/oracle/oracle.js';
 import { randomOracle } from '../src/oracle/random.js';
+import { buildWith } from '../src/sampler/build.js';
 import { gpSampler } from '../src/sampler/gp.js';
 import { randomSampler } from '../src/sampler/random.js';
 import { tpeSampler } from '../src/sampler/tpe.js';
@@ -183,5 +184,32 @@ describe("a sampler of the user's own", () => {
     expect(() => ask(() => undefined as unknown as Params)).toThrow(/sampler "mine" returned undefined instead of params/);
     // Extra names are dropped: the trial records what the build reached.
     expect(runParams(ask(() => ({ x: 0.5, width: 16, stray: 1 })))).toEqual({ x: 0.5, width: 16 });
+  });
+});
+
+describe('errors inside a build', () => {
+  it("leaves a plain error of the user's build to the worker, as random search does", () => {
+    // The build throws for some values: the sampler still returns the params reached.
+    const fragile = defineSearchSpace({
+      name: 'fragile',
+      description: 'throws when x > 0.5',
+      build(hp) {
+        if (hp.float('x', 0, 1) > 0.5) throw new Error('x too large for this model');
+        hp.int('n', 1, 3);
+        return CONFIG;
+      },
+    });
+    const study = makeStudy({ seed: 6 });
+    const trials = runRandom(randomOracle(fragile, { maxTrials: 30, sampler: tpeSampler() }), study, 25, (p) => (p.n === undefined ? 0 : 1));
+    expect(trials.some((t) => !('n' in t.params))).toBe(true);
+    expect(trials.filter((t) => t.number >= 10).every((t) => Object.keys(t.params).length > 0)).toBe(true);
+  });
+
+  it("does not mistake an error of a sampler's own decider for one of the build's", () => {
+    expect(() =>
+      buildWith(toySpace, () => {
+        throw new TypeError('a bug in the sampler');
+      }),
+    ).toThrow(/a bug in the sampler/);
   });
 });

@@ -37,6 +37,7 @@ import type { Decider } from '../space/hyperparameters.js';
 import { randomDecider } from '../space/sample.js';
 import type { ParamSpec, ParamValue, Params } from '../space/types.js';
 import { fitsSpec, isNumeric, isSingleValued } from './axis.js';
+import { buildWith } from './build.js';
 import { GaussianProcess, normalise } from './gaussian-process.js';
 import { encodingFor, type Encoding } from './gp-encoding.js';
 import { byNumber, declaredParams, isFinished, modelBudget, budgetOf, type Declared } from './history.js';
@@ -242,7 +243,7 @@ function neighbour(ctx: SampleContext, params: Params, declared: ReadonlyMap<str
   const changed: Params = { ...params, [name]: moved(spec, params[name], encoding, scale, ctx.rng) };
   const random = randomDecider(ctx.rng);
   const decide: Decider = (s, dflt) => (Object.hasOwn(changed, s.name) && fitsSpec(s, changed[s.name]) ? changed[s.name] : random(s, dflt));
-  return sampleParams(ctx.space, decide);
+  return buildWith(ctx.space, decide);
 }
 
 function moved(spec: ParamSpec, value: ParamValue, encoding: Encoding, scale: number, rng: () => number): ParamValue {

@@ -36,6 +36,7 @@ import type { Decider } from '../space/hyperparameters.js';
 import { randomDecider } from '../space/sample.js';
 import type { ParamValue } from '../space/types.js';
 import { fitsSpec, isSingleValued, singleValue } from './axis.js';
+import { buildWith } from './build.js';
 import { decomposeGroups } from './group.js';
 import { byNumber, declaredParams, modelBudget } from './history.js';
 import { drawByRatio, modelledParam, observationsAt, splitTrials, type ModelledParam, type Split } from './tpe-model.js';
@@ -94,7 +95,7 @@ export function tpeSampler(opts: TpeOptions = {}): Sampler {
       const split = splitTrials(observations, liars, ctx.direction);
       const independent = independentDecider(split, ctx.rng, o);
       const decider = o.multivariate ? multivariateDecider(ctx, observations, split, independent, o) : independent;
-      return sampleParams(ctx.space, decider);
+      return buildWith(ctx.space, decider);
     },
   };
 }
