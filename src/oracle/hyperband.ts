@@ -4,7 +4,8 @@
 //
 // - Round 0 of a bracket starts fresh configurations, drawn from (seed, iteration,
 //   bracket, slot) — not from the trial number — so the same seed gives the same
-//   configurations whatever the number of workers.
+//   configurations whatever the number of workers (with the random sampler; a
+//   model-based one also reads the history, BOHB-style).
 // - Round r > 0 promotes the best of round r - 1: a promoted trial is a new trial whose
 //   parent is the one it continues, from the parent's best-epoch checkpoint, training
 //   from the previous round's epoch count to this round's. A trial is promoted as soon as
