@@ -88,6 +88,12 @@ describe('normal distribution helpers', () => {
     expect(logNormalMass(10, 11)).toBeCloseTo(-53.23131022558313, 5); // log(sf(10) - sf(11))
     expect(logNormalMass(30, 31)).toBeCloseTo(-454.3212439563433, 5);
     expect(logNormalMass(0.5, 0.5001)).toBeCloseTo(-10.254303906744628, 6);
+    // Narrow intervals, integrated by series (scipy's values).
+    expect(logNormalMass(0.1, 0.29)).toBeCloseTo(-2.600128375456151, 6);
+    expect(logNormalMass(-3, -2.81)).toBeCloseTo(-6.788039031268695, 6);
+    expect(logNormalMass(1.9, 2.09)).toBeCloseTo(-4.56521320891066, 6);
+    expect(logNormalMass(9, 9.04)).toBeCloseTo(-44.81266315656195, 6);
+    expect(logNormalMass(29.99, 30)).toBeCloseTo(-455.370379454836, 6);
     expect(logNormalMass(1, 1)).toBe(-Infinity);
   });
 
