@@ -5,7 +5,7 @@
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { GradtuneError } from '../src/errors.js';
-import { decomposeGroups } from '../src/sampler/group.js';
+import { decomposeGroups, distinctNameSets } from '../src/sampler/group.js';
 import { modelBudget } from '../src/sampler/history.js';
 import { randomSampler } from '../src/sampler/random.js';
 import { observationColumns, modelledParam, splitTrials } from '../src/sampler/tpe-model.js';
@@ -163,6 +163,12 @@ describe('TPE with conditional parameters', () => {
     steps.forEach((_, i) => {
       expect(decomposeGroups(steps.slice(0, i + 1).map(([names]) => names)), `after step ${i}`).toEqual(steps[i][1]);
     });
+  });
+
+  it('lists each set of parameter names once, in order of first appearance', () => {
+    const sets = distinctNameSets([{ a: 1, b: 2 }, { a: 3, b: 4 }, { a: 1 }, { a: 1, b: 2 }, { b: 1, a: 2 }, { a: 5 }]);
+    expect(sets).toEqual([['a', 'b'], ['a'], ['b', 'a']]);
+    expect(decomposeGroups(sets)).toEqual([['a'], ['b']]);
   });
 
   it('takes the observations of a group only from trials where all of it was active', () => {

@@ -33,3 +33,33 @@ export function decomposeGroups(paramSets: Iterable<readonly string[]>): string[
   }
   return groups.map((g) => [...g].sort());
 }
+
+/**
+ * The distinct sets of parameter names among `paramsList`, in order of first appearance.
+ * Most trials share the previous one's names (in the same declaration order), which is
+ * checked without allocating; only a new sequence of names costs a key.
+ */
+export function distinctNameSets(paramsList: Iterable<Readonly<Record<string, unknown>>>): string[][] {
+  const sets: string[][] = [];
+  const seen = new Set<string>();
+  let last: string[] = [];
+  for (const params of paramsList) {
+    let i = 0;
+    let same = true;
+    for (const name in params) {
+      if (i >= last.length || last[i] !== name) {
+        same = false;
+        break;
+      }
+      i++;
+    }
+    if (same && i === last.length) continue;
+    last = Object.keys(params);
+    const key = last.join('\0');
+    if (!seen.has(key)) {
+      seen.add(key);
+      sets.push(last);
+    }
+  }
+  return sets;
+}

@@ -222,8 +222,25 @@ export class ParzenEstimator {
       for (let j = 0; j < points.count; j++) out[j] = table[points.pos[0][j]];
       return out;
     }
-    const pivot = this.dims.findIndex((d) => d.kind === 'numeric');
-    return pivot < 0 || this.kernels < WINDOW_FROM ? this.logPdfAll(points) : this.logPdfWindowed(points, pivot);
+    const pivot = this.kernels < WINDOW_FROM ? -1 : this.narrowestDim();
+    return pivot < 0 ? this.logPdfAll(points) : this.logPdfWindowed(points, pivot);
+  }
+
+  /**
+   * The numeric dim whose widest observation kernel is narrowest against its range (the
+   * one that rules out the most kernels), or -1 when no dim is numeric.
+   */
+  private narrowestDim(): number {
+    let best = -1;
+    let bestWidth = Infinity;
+    this.dims.forEach((dim, d) => {
+      if (dim.kind !== 'numeric') return;
+      let minInv = Infinity;
+      for (let i = 0; i < this.kernels - 1; i++) if (dim.invSigma[i] < minInv) minInv = dim.invSigma[i];
+      const width = 1 / (minInv * (dim.axis.hi - dim.axis.lo));
+      if (width < bestWidth) [best, bestWidth] = [d, width];
+    });
+    return best;
   }
 
   /**

@@ -37,7 +37,7 @@ import { randomDecider } from '../space/sample.js';
 import type { ParamValue } from '../space/types.js';
 import { fitsSpec, isSingleValued, singleValue } from './axis.js';
 import { buildWith } from './build.js';
-import { decomposeGroups } from './group.js';
+import { decomposeGroups, distinctNameSets } from './group.js';
 import { byNumber, declaredParams, modelBudget } from './history.js';
 import { drawByRatio, modelledParam, observationsAt, splitTrials, type ModelledParam, type Split } from './tpe-model.js';
 import type { SampleContext, Sampler, TrialSummary } from './types.js';
@@ -112,7 +112,7 @@ function independentDecider(split: Split, rng: () => number, o: Required<TpeOpti
 /** The groups drawn jointly, each when the build first reaches one of its parameters. */
 function multivariateDecider(ctx: SampleContext, observations: readonly TrialSummary[], split: Split, independent: Decider, o: Required<TpeOptions>): Decider {
   const declared = declaredParams(ctx.space, observations);
-  const names = o.group ? decomposeGroups(observations.map((t) => Object.keys(t.params))) : [intersection(observations)];
+  const names = o.group ? decomposeGroups(distinctNameSets(observations.map((t) => t.params))) : [intersection(observations)];
   const groups: ModelledParam[][] = names.map((group) =>
     group.flatMap((name) => {
       const d = declared.get(name);
