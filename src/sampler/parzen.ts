@@ -161,13 +161,22 @@ export class ParzenEstimator {
     invSigma[n] = range;
     const logInvSigma = new Float64Array(k);
     const continuous = axis.count === null;
+    // Stepped parameters repeat the same (centre, width) pairs many times: one mass each.
+    const truncation = new Map<number, Map<number, number>>();
     for (let i = 0; i < k; i++) {
       invSigma[i] = 1 / invSigma[i];
       logInvSigma[i] = Math.log(invSigma[i]);
       const a = (lo - mu[i]) * invSigma[i];
       const b = (hi - mu[i]) * invSigma[i];
-      // A kernel far from both ends loses no mass to the truncation (skips the costly tails).
-      if (a > -8.3 || b < 8.3) this.constant[i] -= logNormalMass(a, b);
+      // A kernel more than 5.5 widths from both ends loses under 4e-8 of its mass to the
+      // truncation: none is taken off (and the costly tails are skipped).
+      if (a > -5.5 || b < 5.5) {
+        let byWidth = truncation.get(mu[i]);
+        if (byWidth === undefined) truncation.set(mu[i], (byWidth = new Map()));
+        let mass = byWidth.get(invSigma[i]);
+        if (mass === undefined) byWidth.set(invSigma[i], (mass = logNormalMass(a, b)));
+        this.constant[i] -= mass;
+      }
       if (continuous) this.constant[i] += logInvSigma[i] - LOG_SQRT_2PI;
     }
     return { kind: 'numeric', axis, order, mu, invSigma, logInvSigma };
