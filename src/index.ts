@@ -38,3 +38,9 @@ export { hyperbandOracle, type HyperbandOptions } from './oracle/hyperband.js';
 export { hyperbandSchedule, type HyperbandSchedule, type HyperbandSettings, type ScheduledBracket, type ScheduledRound } from './oracle/hyperband-schedule.js';
 export { formatHtmlReport, type HtmlReportOptions } from './report/html/report.js';
 export { parameterImportance, type ImportanceSample, type ParamImportance, type ImportanceOptions } from './report/html/importance.js';
+// Samplers (how new configurations are drawn) and the pieces a sampler of your own uses.
+export * from './sampler/index.js';
+export { SAMPLER_NAMES, samplerByName } from './sampler/by-name.js';
+export { sampleParams, buildConfig } from './space/define.js';
+export { randomDecider, defaultDecider, fixedDecider } from './space/sample.js';
+export type { Decider } from './space/hyperparameters.js';

@@ -2,6 +2,9 @@
 // per mistake, before anything is written).
 import { availableParallelism } from 'node:os';
 import { GradtuneError } from './errors.js';
+import { isSamplerName, SAMPLER_NAMES } from './sampler/by-name.js';
+import type { Sampler } from './sampler/types.js';
+import type { Oracle } from './oracle/oracle.js';
 import { DEFAULT_SAMPLE_TIMEOUT } from './space/time-limit.js';
 import { storageFromEnv } from './store/open-store.js';
 import { BUILTIN_SPACES } from './space/load.js';
@@ -81,6 +84,13 @@ export interface TunerOptions {
   executionsPerTrial?: number;
   /** k-fold cross-validation on the training rows: each configuration trains once per fold, scored by the mean. */
   folds?: number;
+  /**
+   * How new configurations are drawn, for random search and Hyperband: `random`
+   * (default), `tpe`, `tpe-independent`, `gp`, or a Sampler object of your own.
+   */
+  sampler?: string | Sampler;
+  /** An oracle of your own (when trials run, with which configuration and epochs); replaces `algorithm`. */
+  oracle?: Oracle & { name?: string };
 }
 
 export interface ResolvedOptions {
@@ -127,6 +137,10 @@ export interface ResolvedOptions {
   executionsPerTrial: number;
   /** Undefined: no cross-validation. */
   folds?: number;
+  /** The sampler's name (built-in, or a user's `custom:<name>`) and the user's object when given. */
+  sampler: { name: string; instance?: Sampler };
+  /** The user's own oracle, when given: the study's algorithm is then `custom:<name>`. */
+  oracle?: Oracle & { name?: string };
 }
 
 export const DEFAULTS = {
@@ -187,6 +201,27 @@ function wholeNumber(flag: string, value: number | undefined, fallback: number, 
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < min) throw new GradtuneError(`${flag} must be a whole number >= ${min}, got ${value}`);
   return v;
+}
+
+/** The sampler by name or object; grid search draws nothing, so a sampler there is a mistake. */
+function resolveSampler(sampler: string | Sampler | undefined, algorithm: string): { name: string; instance?: Sampler } {
+  if (sampler === undefined) return { name: 'random' };
+  if (algorithm === 'grid') throw new GradtuneError('--sampler applies to random search and Hyperband; grid search tries every combination in order and draws nothing');
+  if (typeof sampler === 'string') {
+    if (!isSamplerName(sampler)) throw new GradtuneError(`unknown sampler "${sampler}": use one of ${SAMPLER_NAMES.join(', ')}`);
+    return { name: sampler };
+  }
+  if (typeof sampler !== 'object' || sampler === null || typeof sampler.sample !== 'function' || typeof sampler.name !== 'string' || sampler.name === '') {
+    throw new GradtuneError('a sampler is an object { name: string, sample(ctx) => params } (see the Sampler type), or one of ' + SAMPLER_NAMES.join(', '));
+  }
+  return { name: isSamplerName(sampler.name) ? sampler.name : `custom:${sampler.name}`, instance: sampler };
+}
+
+function checkOracle(oracle: (Oracle & { name?: string }) | undefined): (Oracle & { name?: string }) | undefined {
+  if (oracle !== undefined && (typeof oracle !== 'object' || oracle === null || typeof oracle.next !== 'function')) {
+    throw new GradtuneError('an oracle is an object { name?: string, next(study, trials, queued) => decision } (see the Oracle type)');
+  }
+  return oracle;
 }
 
 /** A name without a path separator or extension is a built-in; anything else is a file. */
@@ -260,7 +295,7 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     algorithm,
     // A grid has a natural end; 20 of it would be an arbitrary corner.
     // A grid or a Hyperband schedule has a natural end; --max-trials only caps it.
-    maxTrials: algorithm !== 'random' && o.maxTrials === undefined ? Infinity : wholeNumber('--max-trials', o.maxTrials, DEFAULTS.maxTrials, 1),
+    maxTrials: (algorithm !== 'random' || o.oracle !== undefined) && o.maxTrials === undefined ? Infinity : wholeNumber('--max-trials', o.maxTrials, DEFAULTS.maxTrials, 1),
     gridPoints: o.gridPoints,
     hyperband,
     // Hyperband's max_epochs is its own default (27): the epochs of a trial that runs to the end.
@@ -286,6 +321,8 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     sampleTimeout: positiveSeconds('--sample-timeout', o.sampleTimeout, DEFAULT_SAMPLE_TIMEOUT),
     executionsPerTrial: wholeNumber('--executions-per-trial', o.executionsPerTrial, 1, 1),
     folds: o.folds === undefined ? undefined : wholeNumber('--folds', o.folds, 0, 2),
+    sampler: resolveSampler(o.sampler, o.oracle ? 'custom' : algorithm),
+    oracle: checkOracle(o.oracle),
   };
 }
 

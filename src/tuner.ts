@@ -99,6 +99,7 @@ function settingsOf(o: ResolvedOptions): StudySettings {
     ...(Number.isFinite(o.keepCheckpoints) ? { keepCheckpoints: o.keepCheckpoints } : {}),
     ...(o.executionsPerTrial > 1 ? { executionsPerTrial: o.executionsPerTrial } : {}),
     ...(o.folds !== undefined ? { folds: o.folds } : {}),
+    ...(o.sampler.name !== 'random' ? { sampler: { name: o.sampler.name } } : {}),
   };
 }
 
@@ -334,7 +335,7 @@ export class Tuner {
         datasetFingerprint: dataset.fingerprint,
         data,
         objective,
-        algorithm: o.algorithm,
+        algorithm: o.oracle ? `custom:${o.oracle.name ?? 'oracle'}` : o.algorithm,
         settings: { ...settingsOf(o) },
         seed: o.seed,
         maxEpochs: o.maxEpochs,
@@ -353,7 +354,11 @@ export class Tuner {
   private async run(store: Store, study: StudyRecord, resumed: boolean, space: SearchSpace, dataset: Dataset, pool: TrialPool): Promise<SearchResults> {
     const o = this.options;
     // A grid is counted here, by building its combinations: user code, bounded in time too.
-    const { oracle, total, gridSize } = withTimeLimit(() => buildOracle(study, space), Math.max(o.sampleTimeout, 300), `counting the grid of search space ${o.space.label}`);
+    const { oracle, total, gridSize } = withTimeLimit(
+      () => buildOracle(study, space, { sampler: o.sampler.instance, oracle: o.oracle }),
+      Math.max(o.sampleTimeout, 300),
+      `counting the grid of search space ${o.space.label}`,
+    );
     // Finished trials; running and stale ones are (re-)run by this search or another process.
     const existing = (await store.summaries(study.id)).filter((t) => t.status !== 'running' && t.status !== 'stale').length;
     this.events.onStart?.({ study, dataset, backend: this.backend, total, existing, workers: o.workers, resumed, gridSize });

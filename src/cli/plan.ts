@@ -4,9 +4,12 @@ import { Command, Option } from 'commander';
 import Table from 'cli-table3';
 import { HYPERBAND_DEFAULTS, hyperbandSchedule, type HyperbandSchedule } from '../oracle/hyperband-schedule.js';
 import { numberFlag } from './flags.js';
+import { describeSampler, SAMPLER_NAMES } from '../sampler/by-name.js';
 
 interface PlanOptions {
-  algo: 'hyperband';
+  algo: 'hyperband' | 'random';
+  sampler?: string;
+  maxTrials?: number;
   maxEpochs: number;
   factor: number;
   hyperbandIterations: number;
@@ -54,14 +57,25 @@ function planTable(schedule: HyperbandSchedule, o: PlanOptions): string {
 export function planCommand(): Command {
   return new Command('plan')
     .description("print a search algorithm's schedule (Hyperband: trials and epochs per bracket and round) without running anything")
-    .addOption(new Option('--algo <algorithm>', 'search algorithm').choices(['hyperband']).default('hyperband'))
+    .addOption(new Option('--algo <algorithm>', 'search algorithm').choices(['hyperband', 'random']).default('hyperband'))
+    .addOption(new Option('--sampler <name>', 'how new configurations are drawn: explained after the schedule').choices([...SAMPLER_NAMES]))
+    .option('--max-trials <n>', 'random search: trials of the study (default: 20)', numberFlag('--max-trials'))
     .option('--max-epochs <n>', 'epochs of a trial that runs to the end', numberFlag('--max-epochs'), HYPERBAND_DEFAULTS.maxEpochs)
     .option('--factor <n>', 'trials shrink and epochs grow by this factor per round (a whole number >= 2)', numberFlag('--factor'), HYPERBAND_DEFAULTS.factor)
     .option('--hyperband-iterations <n>', 'full sweeps over the brackets', numberFlag('--hyperband-iterations'), HYPERBAND_DEFAULTS.iterations)
     .option('--json', 'machine-readable output')
     .action((opts: PlanOptions) => {
+      const sampler = opts.sampler ?? 'random';
+      if (opts.algo === 'random') {
+        const trials = opts.maxTrials ?? 20;
+        const text = `random search: ${plural(trials, 'trial')}, each trained for up to --max-epochs (30 by default; the space's epochs and early stopping may end it sooner), each configuration drawn anew.\n${describeSampler(sampler)}`;
+        process.stdout.write((opts.json ? JSON.stringify({ algorithm: 'random', trials, sampler }, null, 2) : text) + '\n');
+        return;
+      }
       const schedule = hyperbandSchedule({ maxEpochs: opts.maxEpochs, factor: opts.factor, iterations: opts.hyperbandIterations });
-      const out = opts.json ? JSON.stringify(planJson(schedule, opts.hyperbandIterations), null, 2) : planTable(schedule, opts);
+      const out = opts.json
+        ? JSON.stringify({ ...planJson(schedule, opts.hyperbandIterations), ...(opts.sampler ? { sampler } : {}) }, null, 2)
+        : planTable(schedule, opts) + (opts.sampler ? `\nround 0 of each bracket draws its fresh configurations with the ${describeSampler(sampler)} Promotions keep their parent's configuration.` : '');
       process.stdout.write(out + '\n');
     });
 }

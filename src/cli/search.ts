@@ -9,6 +9,7 @@ import { DEFAULT_DIAGNOSTICS } from '../train/diagnostics-settings.js';
 import { describeRejection } from '../report/rejection.js';
 import { ExitCode, INTERRUPTED_EXIT } from './exit-code.js';
 import { DEFAULT_STORAGE } from '../store/open-store.js';
+import { SAMPLER_NAMES } from '../sampler/by-name.js';
 
 /** The flags a search and a worker share: how this process runs. */
 function addRunFlags(cmd: Command): Command {
@@ -34,6 +35,7 @@ export function searchCommand(): Command {
     .addOption(new Option('--task <task>', 'override the inferred task').choices(['classification', 'regression']))
     .option('--val-split <fraction>', 'fraction of rows held out for validation (default: 0.2)', numberFlag('--val-split'))
     .addOption(new Option('--algo <algorithm>', 'search algorithm (default: hyperband)').choices(['random', 'grid', 'hyperband']))
+    .addOption(new Option('--sampler <name>', 'how new configurations are drawn, for random and hyperband (default: random)').choices([...SAMPLER_NAMES]))
     // No default: for grid and Hyperband, leaving --max-trials out means the whole grid or schedule.
     .option('--max-trials <n>', 'total trials in the study (default: random 20; grid and hyperband: all of it)', intFlag('--max-trials'))
     .option('--grid-points <n>', 'grid: points a float without a step is tried at (min and max included)', intFlag('--grid-points'))
@@ -108,6 +110,7 @@ function searchOptions(opts: Record<string, any>): TunerOptions {
     task: opts.task,
     valSplit: opts.valSplit,
     algorithm: opts.algo,
+    sampler: opts.sampler,
     factor: opts.factor,
     hyperbandIterations: opts.hyperbandIterations,
     maxTrials: opts.maxTrials,
