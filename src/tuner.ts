@@ -18,7 +18,7 @@ import { bestTrial } from './report/rank.js';
 import { checkpointsToKeep } from './export/retention.js';
 import { rejectionSummary, type RejectionSummary } from './report/rejection.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
-import { defaultStudyName, resolveOptions, type ResolvedOptions, type TunerOptions } from './tuner-options.js';
+import { DATA_SHAPE_KEYS, defaultStudyName, resolveOptions, type ResolvedOptions, type TunerOptions } from './tuner-options.js';
 import type { SearchSpace } from './space/define.js';
 import type { Dataset, DataSource } from './data/types.js';
 import type { StudyRecord, TrialRecord } from './store/store.js';
@@ -141,7 +141,7 @@ export class Tuner {
       if (err instanceof GradtuneError) throw new GradtuneError(`search space ${o.space.label}: diagnostics: ${err.message}`);
       throw err;
     }
-    let dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed };
+    let dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed, ...o.dataShape };
     let dataset = loadDataset(dataSource);
     defaultObjective(dataset, o); // checks objective vs task before the store file is created
     const studyName = validateStudyName(o.study ?? defaultStudyName(o.space.label, o.data.label));
@@ -184,7 +184,7 @@ export class Tuner {
 
   private dataOptionsImplicit(): boolean {
     const g = this.given;
-    return g.target === undefined && g.task === undefined && g.valSplit === undefined && g.seed === undefined;
+    return g.target === undefined && g.task === undefined && g.valSplit === undefined && g.seed === undefined && DATA_SHAPE_KEYS.every((k) => g[k] === undefined);
   }
 
   private makeOracle(space: SearchSpace): Oracle {

@@ -49,6 +49,15 @@ export function searchCommand(): Command {
     .option('--heartbeat-interval <seconds>', `how often a running trial says it is alive (default: ${DEFAULTS.heartbeatInterval})`, numberFlag('--heartbeat-interval'))
     .option('--stale-after <seconds>', `a running trial silent this long lost its process and is run again (default: ${DEFAULTS.staleAfter})`, numberFlag('--stale-after'))
     .option('--sustain-checks <n>', `consecutive checks a vanishing or growth reading must hold (default: ${DEFAULT_DIAGNOSTICS.sustain})`, intFlag('--sustain-checks'))
+    // Columns, encoding and missing values of the data (README "Your own data").
+    .option('--features <columns>', 'only these comma-separated columns are features (default: all but the target, --id and --passthrough)', columnList)
+    .option('--ignore <columns>', 'comma-separated columns that are never features', columnList)
+    .option('--id <column>', 'a row identifier: never a feature, copied into the output of gradtune predict')
+    .option('--passthrough <columns>', 'comma-separated columns copied into the output of gradtune predict, never features', columnList)
+    .option('--categorical <columns>', 'comma-separated columns read as categories (one-hot) even when they hold numbers', columnList)
+    .option('--max-categories <n>', 'most frequent categories a text column keeps; the rest share an "other" feature (default: 20)', intFlag('--max-categories'))
+    .addOption(new Option('--missing <policy>', 'missing feature values: impute (median / most frequent, plus a missing indicator) or error (default: impute)').choices(['impute', 'error']))
+    .addOption(new Option('--encoding <encoding>', "the CSV's text encoding (default: utf8; invalid UTF-8 is an error naming the line)").choices(['utf8', 'latin1', 'windows-1252']))
     .action(async (opts) => {
       if (opts.dataset !== undefined && opts.data !== undefined) {
         throw new GradtuneError('give --dataset <built-in> or --data <file.csv>, not both');
@@ -59,6 +68,12 @@ export function searchCommand(): Command {
       // Loaded here, not at startup: it brings tfjs, which the other commands do not need.
       const { Tuner } = await import('../tuner.js');
       const progress = progressReporter();
+      // The data's warnings (src/data/warnings.ts), one line each on stderr, before the first trial.
+      const onStart = progress.onStart!.bind(progress);
+      progress.onStart = (info) => {
+        for (const warning of info.dataset.warnings ?? []) process.stderr.write(`gradtune: warning: ${warning}\n`);
+        onStart(info);
+      };
       const tuner = new Tuner(
         {
           space: opts.space,
@@ -98,6 +113,14 @@ export function searchCommand(): Command {
             growthFactor: opts.growthFactor,
             sustain: opts.sustainChecks,
           },
+          features: opts.features,
+          ignore: opts.ignore,
+          id: opts.id,
+          passthrough: opts.passthrough,
+          categorical: opts.categorical,
+          maxCategories: opts.maxCategories,
+          missing: opts.missing,
+          encoding: opts.encoding,
         },
         progress,
       );
@@ -130,4 +153,9 @@ export function searchCommand(): Command {
       if (results.best) out.write(`  npx gradtune export --study ${results.study.name}${storageFlag} --out models   # the best model, for gradtune predict\n`);
       if (results.interrupted) throw new ExitCode(INTERRUPTED_EXIT);
     });
+}
+
+/** "a, b,c" -> ["a", "b", "c"]; an empty name is kept, for loadDataset to refuse with the flag's name. */
+function columnList(value: string): string[] {
+  return value.split(',').map((name) => name.trim());
 }

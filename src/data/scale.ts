@@ -2,12 +2,19 @@ import type { Scaling } from './types.js';
 
 /**
  * Per-feature mean and (population) standard deviation of the given rows. Fitted on the
- * training rows only, so nothing about the validation rows leaks into training.
+ * training rows only, so nothing about the validation rows leaks into training. 0/1
+ * features (`binary`: categories, missing indicators) keep mean 0 and std 1: they are
+ * already on a unit scale, and standardising a rare category would blow it up.
  */
-export function fitScaling(features: Float64Array, nFeatures: number, rows: number[]): Scaling {
+export function fitScaling(features: Float64Array, nFeatures: number, rows: readonly number[], binary?: readonly boolean[]): Scaling {
   const mean: number[] = [];
   const std: number[] = [];
   for (let f = 0; f < nFeatures; f++) {
+    if (binary?.[f]) {
+      mean.push(0);
+      std.push(1);
+      continue;
+    }
     const values = rows.map((r) => features[r * nFeatures + f]);
     const m = values.reduce((a, b) => a + b, 0) / values.length;
     const s = Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / values.length);
@@ -15,14 +22,14 @@ export function fitScaling(features: Float64Array, nFeatures: number, rows: numb
     // it at 0 rather than NaN. Tested by value, not by s === 0: float rounding in the mean
     // can leave a constant column with a tiny non-zero s that would blow it up.
     const constant = values.every((v) => v === values[0]);
-    mean.push(m);
+    mean.push(constant ? values[0] : m);
     std.push(constant || s === 0 ? 1 : s);
   }
   return { mean, std };
 }
 
 /** The given rows, standardised with `scaling`, as a row-major Float32Array. */
-export function scaleRows(features: Float64Array, nFeatures: number, rows: number[], scaling: Scaling): Float32Array {
+export function scaleRows(features: Float64Array, nFeatures: number, rows: readonly number[], scaling: Scaling): Float32Array {
   const out = new Float32Array(rows.length * nFeatures);
   rows.forEach((r, i) => {
     for (let f = 0; f < nFeatures; f++) {
