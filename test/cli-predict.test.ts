@@ -68,13 +68,12 @@ describe('gradtune predict', () => {
     };
     const missing = write('missing.csv', 'sepal_length,petal_length,x\n5.1,1.4,1\n');
     const text = write('text.csv', 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n4.9,three,1.4,0.2\n');
-    const empty = write('empty.csv', 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,,0.2\n');
     const good = write('good.csv', 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n');
     const out = join(dir, 'p.csv');
     const cases: Array<[string[], string]> = [
       [['--model', modelDir, '--data', missing], `data file ${missing} lacks the feature columns "sepal_width", "petal_width"; the model reads 4 columns (sepal_length, sepal_width, petal_length, petal_width), in any order, and ignores others`],
-      [['--model', modelDir, '--data', text], `data file ${text} line 3: column "sepal_width" has non-numeric value "three"; the model's features must be numbers`],
-      [['--model', modelDir, '--data', empty], `data file ${empty} line 2: column "petal_length" is empty; missing values are not supported, fill or drop that row`],
+      [['--model', modelDir, '--data', text], `data file ${text} line 3: column "sepal_width" has non-numeric value "three"; the model reads this column as numbers`],
+      [['--model', modelDir, '--data', good, '--passthrough', 'name'], `data file ${good} has no column "name" to pass through; its columns are: sepal_length, sepal_width, petal_length, petal_width`],
       [['--model', 'models', '--data', good], `models is not a gradtune export (no model.json or preprocessing.json in it); it holds the exports trial-${best.number}: use models/trial-${best.number}`],
       [['--model', 'nowhere', '--data', good], 'model directory nowhere does not exist; give a directory written by gradtune export (e.g. models/trial-17)'],
       [['--model', modelDir, '--data', join(dir, 'absent.csv')], `data file not found: ${join(dir, 'absent.csv')}; check the path given to --data`],
