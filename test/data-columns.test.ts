@@ -215,7 +215,7 @@ describe('the regression target', () => {
       }
     });
     expect(heldOut).toBeDefined();
-    expectGradtuneError(() => load(outlier, { seed: heldOut }), /^data file .* line 2: target "y" is 1e\+30, [0-9.e+]+ standard deviations from the training rows' mean; its squared error would overflow float32/);
+    expectGradtuneError(() => load(outlier, { seed: heldOut }), /^data file .* line 2: target "y" is 1e30, [0-9.e+]+ standard deviations from the training rows' mean; its squared error would overflow float32/);
   });
 });
 
@@ -236,6 +236,20 @@ describe('data problems are named as such, before any trial runs', () => {
   it('a column without any value names the column', () => {
     const cells = Object.fromEntries([...Array(40).keys()].map((i) => [`${i},2`, i % 2 ? '' : 'NA']));
     expectGradtuneError(() => load(base(cells)), 'column "b" has no value in any row', '--ignore b');
+  });
+
+  it('a validation value too far from a near-constant training column to standardise in float32 names its line and column', () => {
+    const path = csvFile(['a,b,y', ...Array.from({ length: 40 }, (_, i) => `${i % 5},${i === 0 ? '1e30' : i * 1e-40},${i % 2}`)].join('\n'));
+    const heldOut = [...Array(40).keys()].find((seed) => {
+      try {
+        load(path, { seed });
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(heldOut).toBeDefined();
+    expectGradtuneError(() => load(path, { seed: heldOut }), /line 2: column "b" is 1e\+30, too far from the training rows \(mean .*\) to standardise in float32/);
   });
 
   it('large but representable columns are standardised, not overflowed or zeroed', () => {

@@ -70,7 +70,7 @@ function prepare(source: DataSource, fitOn: 'train' | 'all'): Dataset {
 
   const nOutputs = target.task === 'classification' ? target.classes.length : 1;
   const targetScaling = target.task === 'regression' ? fitTargetScaling(target.values, train, selection.targetName, label) : undefined;
-  if (target.task === 'regression') checkScaledTarget(target.values, targetScaling!, table.lines, selection.targetName, label);
+  if (target.task === 'regression') checkScaledTarget(target.values, targetScaling!, targetColumn, table.lines, label);
 
   const warnings =
     fitOn === 'train'

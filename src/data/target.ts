@@ -116,13 +116,13 @@ export function fitTargetScaling(values: Float64Array, train: readonly number[],
  * validation row 1e20 standard deviations from the training rows) would turn every
  * trial's val_loss into Infinity: a data problem, named as one.
  */
-export function checkScaledTarget(values: Float64Array, scaling: TargetScaling, lines: number[], targetName: string, label: string): void {
+export function checkScaledTarget(values: Float64Array, scaling: TargetScaling, { targetName, targets }: TargetColumn, lines: number[], label: string): void {
   const limit = Math.sqrt(FLOAT32_MAX / values.length) / 16;
   for (let r = 0; r < values.length; r++) {
     const z = Math.abs(values[r] - scaling.mean) / scaling.std;
     if (z > limit) {
       throw new GradtuneError(
-        `${label} line ${lines[r]}: target "${targetName}" is ${values[r]}, ${z.toPrecision(2)} standard deviations from the training rows' mean; ` +
+        `${label} line ${lines[r]}: target "${targetName}" is ${targets[r].trim()}, ${z.toPrecision(2)} standard deviations from the training rows' mean; ` +
           `its squared error would overflow float32: check that value, or regress a transformed target (its logarithm)`,
       );
     }

@@ -23,7 +23,8 @@ export function tinyValidationWarnings(opts: {
   if (opts.nVal < MIN_VALIDATION_ROWS) {
     out.push(`the validation split has only ${opts.nVal} row${opts.nVal === 1 ? '' : 's'} (--val-split ${opts.valSplit} of ${opts.rows}): scores on it are noisy and trials will be hard to tell apart; ${fix}`);
   }
-  if (opts.classes && opts.valLabels) {
+  // A split too small overall is said once; per class only when the split is not.
+  if (opts.classes && opts.valLabels && out.length === 0) {
     const counts = new Array<number>(opts.classes.length).fill(0);
     for (const l of opts.valLabels) counts[l]++;
     const few = opts.classes.filter((_, c) => counts[c] < MIN_VALIDATION_ROWS_PER_CLASS);
