@@ -28,15 +28,19 @@ function readColumn(table: CsvTable, c: number, categorical: boolean, policy: Mi
   let missing = 0;
   let firstText = -1;
   let firstNonFinite = -1;
+  // Parsed on the way: most columns are numeric, and the numbers are what they need.
+  const values = new Float64Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
     const cell = rows[r][c];
-    if (isMissing(cell)) {
+    const number = parseNumber(cell);
+    values[r] = number ?? Number.NaN;
+    if (number !== undefined) {
+      numbers++;
+    } else if (isMissing(cell)) {
       if (policy === 'error') {
         throw new GradtuneError(`${at(r)} is missing (${JSON.stringify(cell)}) and --missing error was given; fill that cell, or leave --missing error out to have missing values imputed`);
       }
       missing++;
-    } else if (parseNumber(cell) !== undefined) {
-      numbers++;
     } else if (isNonFiniteNumber(cell)) {
       numbers++;
       if (firstNonFinite < 0) firstNonFinite = r;
@@ -65,12 +69,8 @@ function readColumn(table: CsvTable, c: number, categorical: boolean, policy: Mi
   if (firstNonFinite >= 0) {
     throw new GradtuneError(`${at(firstNonFinite)} has the value "${rows[firstNonFinite][c]}", which is not a finite number; replace it, or empty the cell to have it imputed`);
   }
-  const values = new Float64Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
-    const cell = rows[r][c];
-    const value = isMissing(cell) ? Number.NaN : parseNumber(cell)!;
-    if (Math.abs(value) > FLOAT32_MAX) throw tooLarge(at(r), cell);
-    values[r] = value;
+    if (Math.abs(values[r]) > FLOAT32_MAX) throw tooLarge(at(r), rows[r][c]);
   }
   return { name, index: c, kind: 'numeric', values, missing };
 }

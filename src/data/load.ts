@@ -167,22 +167,25 @@ function locate(source: DataSource): { name: string; path: string; label: string
   return { name: basename(path), path, label: `data file ${path}` };
 }
 
-/** Every row's features, unstandardised (float64), row-major. */
+/**
+ * Every row's features, unstandardised (float64), row-major. Cells go through encodeCell,
+ * as at prediction time; numeric ones as the numbers readFeatureColumns parsed (parsing
+ * them again would give the same numbers, slower).
+ */
 function encodeTable(table: CsvTable, raw: RawColumn[], columns: ColumnEncoding[], nFeatures: number, label: string): Float64Array {
   const out = new Float64Array(table.rows.length * nFeatures);
-  const widths = columns.map(encodedWidth);
-  for (let r = 0; r < table.rows.length; r++) {
-    let at = r * nFeatures;
-    columns.forEach((column, c) => {
-      encodeCell(column, table.rows[r][raw[c].index], out, at, {
-        where: () => `${label} line ${table.lines[r]}: column "${column.name}"`,
-        // readFeatureColumns has already refused missing cells under --missing error.
-        missing: 'impute',
-        missingHint: '',
-      });
-      at += widths[c];
-    });
-  }
+  let at = 0;
+  columns.forEach((column, c) => {
+    const source = raw[c];
+    let r = 0;
+    // readFeatureColumns has already refused missing cells under --missing error.
+    const ctx = { where: () => `${label} line ${table.lines[r]}: column "${column.name}"`, missing: 'impute' as const, missingHint: '' };
+    for (; r < table.rows.length; r++) {
+      const cell = source.kind === 'numeric' ? (Number.isNaN(source.values[r]) ? null : source.values[r]) : (source.values[r] ?? null);
+      encodeCell(column, cell, out, r * nFeatures + at, ctx);
+    }
+    at += encodedWidth(column);
+  });
   return out;
 }
 

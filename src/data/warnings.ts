@@ -63,7 +63,8 @@ export function idColumnWarnings(columns: readonly RawColumn[], rows: number): s
       if (v < min) min = v;
       if (v > max) max = v;
     }
-    if (!integral || max - min + 1 > 2 * rows) continue;
+    // Fewer integers in the range than rows: some must repeat (pigeonhole), no Set needed.
+    if (!integral || max - min + 1 > 2 * rows || max - min + 1 < rows) continue;
     if (new Set(column.values).size !== rows) continue;
     out.push(`column "${column.name}" has a different integer in every row (${min}..${max}), like a row id; as a feature it lets the model memorise rows: ${fix}`);
   }

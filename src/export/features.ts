@@ -40,7 +40,7 @@ export function featureMatrix(input: PredictInput, pre: Preprocessing): { x: Flo
   const nRows = table ? table.rows.length : records!.length;
   const widths = pre.columns.map(encodedWidth);
   const missingHint =
-    pre.missing === 'error' ? 'and the model was searched with --missing error, so it does not impute: fill that cell or drop the row' : '';
+    pre.missing === 'error' ? 'and this model does not impute (its study was searched with --missing error, or it was exported before imputation existed): fill that cell or drop the row' : '';
   const encoded = new Float64Array(nFeatures);
   const x = new Float32Array(nRows * nFeatures);
 
