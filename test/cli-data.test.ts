@@ -160,7 +160,7 @@ describe('text that is not UTF-8', () => {
     });
     expect(listDir(cwd)).toEqual(['latin.csv']);
 
-    const ok = await runOk(['search', '--data', 'latin.csv', '--encoding', 'latin1', '--study', 'latin', ...QUICK], { cwd, ...SLOW });
+    const ok = await runOk(['search', '--data', 'latin.csv', '--encoding', 'latin1', '--missing', 'error', '--study', 'latin', ...QUICK], { cwd, ...SLOW });
     expect(ok.stderr.split('\n').filter(Boolean)).toEqual([
       'gradtune: warning: the validation split has only 8 rows (--val-split 0.2 of 40): scores on it are noisy and trials will be hard to tell apart; use more data or a larger --val-split',
       'gradtune: warning: column "row" has a different integer in every row (1..40), like a row id; as a feature it lets the model memorise rows: leave it out with --ignore row, or name it with --id row to carry it into predictions',
@@ -179,6 +179,14 @@ describe('text that is not UTF-8', () => {
     expect(header).toEqual(['row', 'drink', 'probability_cafè', 'probability_café']);
     expect(row[0]).toBe('1');
     expect(['cafè', 'café']).toContain(row[1]);
+    // Searched with --missing error, the model does not impute at prediction time either.
+    writeFileSync(join(cwd, 'gap.csv'), 'x,z,row\n3,1,1\n,2,2\n');
+    const gap = await runCli(['predict', '--model', dir, '--data', 'gap.csv'], { cwd, ...SLOW });
+    expect({ code: gap.code, stdout: gap.stdout, stderr: gap.stderr }).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'gradtune: error: data file gap.csv line 3: column "x" is missing ("") and this model does not impute (its study was searched with --missing error, or it was exported before imputation existed): fill that cell or drop the row\n',
+    });
     // The target column cannot be passed through: the prediction has its name.
     const clash = await runCli(['predict', '--model', dir, '--data', 'new.csv', '--encoding', 'latin1', '--passthrough', 'drink'], { cwd, ...SLOW });
     expect({ code: clash.code, stderr: clash.stderr }).toEqual({ code: 2, stderr: 'gradtune: error: column "drink" cannot be passed through: the predictions have a column of that name\n' });
