@@ -6,7 +6,7 @@ import { readFeatureColumns, type RawColumn } from './columns.js';
 import { readCsvFile, type CsvTable } from './csv.js';
 import { checkTextEncoding } from './decode.js';
 import { binaryFeatures, encodeCell, encodedNames, encodedWidth, fitColumn } from './encode.js';
-import { fitScaling, scaleRows } from './scale.js';
+import { farFrom, fitScaling, MAX_STANDARDISED, scaleRows } from './scale.js';
 import { selectColumns } from './select.js';
 import { checkValSplit, splitRows, type Split } from './split.js';
 import { checkScaledTarget, checkTargetPresent, encodeTarget, fitTargetScaling, inferTask, type EncodedTarget } from './target.js';
@@ -66,7 +66,7 @@ function prepare(source: DataSource, fitOn: 'train' | 'all'): Dataset {
   const scaling = fitScaling(encoded, nFeatures, train, binaryFeatures(columns));
   const owner = featureOwners(columns);
   checkScaling(scaling, columns, owner, label);
-  const standardised = (subset: number[]) => checkedScale(encoded, nFeatures, subset, scaling, { table, columns, owner, label });
+  const standardised = (subset: number[]) => checkedScale(encoded, nFeatures, subset, scaling, { table, raw, columns, owner, label });
 
   const nOutputs = target.task === 'classification' ? target.classes.length : 1;
   const targetScaling = target.task === 'regression' ? fitTargetScaling(target.values, train, selection.targetName, label) : undefined;
@@ -205,24 +205,26 @@ function checkScaling(scaling: Scaling, columns: ColumnEncoding[], owner: number
 }
 
 /**
- * Standardised rows as float32. A value can be representable and still land beyond
- * float32 once standardised (far outside a near-constant training column): named here
- * rather than fed to the model as Infinity.
+ * Standardised rows as float32. A value can be representable and still land absurdly far
+ * out once standardised (far outside a near-constant training column): named here rather
+ * than fed to the model to overflow it.
  */
 function checkedScale(
   encoded: Float64Array,
   nFeatures: number,
   subset: number[],
   scaling: Scaling,
-  ctx: { table: CsvTable; columns: ColumnEncoding[]; owner: number[]; label: string },
+  ctx: { table: CsvTable; raw: RawColumn[]; columns: ColumnEncoding[]; owner: number[]; label: string },
 ): Float32Array {
   const x = scaleRows(encoded, nFeatures, subset, scaling);
   for (let i = 0; i < x.length; i++) {
-    if (Number.isFinite(x[i])) continue;
+    if (Math.abs(x[i]) <= MAX_STANDARDISED) continue;
     const r = subset[Math.floor(i / nFeatures)];
-    const column = ctx.columns[ctx.owner[i % nFeatures]];
+    const f = i % nFeatures;
+    const column = ctx.columns[ctx.owner[f]];
     throw new GradtuneError(
-      `${ctx.label} line ${ctx.table.lines[r]}: column "${column.name}" is ${encoded[r * nFeatures + (i % nFeatures)]}, too far from the training rows (mean ${scaling.mean[i % nFeatures]}, standard deviation ${scaling.std[i % nFeatures]}) to standardise in float32; check that value, or leave the column out with --ignore ${column.name}`,
+      `${ctx.label} line ${ctx.table.lines[r]}: column "${column.name}" is ${ctx.table.rows[r][ctx.raw[ctx.owner[f]].index]}, ` +
+        `${farFrom(encoded[r * nFeatures + f], scaling, f)}; check that value, or leave the column out with --ignore ${column.name}`,
     );
   }
   return x;

@@ -1,6 +1,14 @@
 import type { Scaling } from './types.js';
 
 /**
+ * The furthest a standardised feature may lie from the training rows' mean, in their
+ * standard deviations. Training rows lie within sqrt(rows) by construction; a value beyond
+ * this (a validation row, or a row to predict) would push the network's activations and
+ * squared errors past float32, and every trial would look "exploding". A data problem.
+ */
+export const MAX_STANDARDISED = 1e15;
+
+/**
  * Per-feature mean and (population) standard deviation of the given rows. Fitted on the
  * training rows only, so nothing about the validation rows leaks into training. 0/1
  * features (`binary`: categories, missing indicators) keep mean 0 and std 1: they are
@@ -37,4 +45,10 @@ export function scaleRows(features: Float64Array, nFeatures: number, rows: reado
     }
   });
   return out;
+}
+
+/** Words for a feature value beyond MAX_STANDARDISED, for error messages. */
+export function farFrom(value: number, scaling: Scaling, f: number): string {
+  const z = Math.abs(value - scaling.mean[f]) / scaling.std[f];
+  return `${z.toPrecision(2)} standard deviations from the training rows' mean (${scaling.mean[f]}), too far out for float32 arithmetic`;
 }

@@ -7,6 +7,7 @@ import { GradtuneError } from '../errors.js';
 import { encodeCell, encodedWidth } from '../data/encode.js';
 import type { Cell } from '../data/missing.js';
 import { abbreviate } from '../data/select.js';
+import { farFrom, MAX_STANDARDISED } from '../data/scale.js';
 import type { Preprocessing } from './preprocessing.js';
 
 /** One row by column name: numbers, strings (as CSV cells are), or null for a missing value. */
@@ -66,12 +67,9 @@ export function featureMatrix(input: PredictInput, pre: Preprocessing): { x: Flo
       at += widths[c];
     });
     for (let f = 0; f < nFeatures; f++) {
-      const value = (encoded[f] - pre.scaling.mean[f]) / pre.scaling.std[f];
-      x[r * nFeatures + f] = value;
-      if (!Number.isFinite(x[r * nFeatures + f])) {
-        throw new GradtuneError(
-          `${source} ${label(r)}: feature "${pre.features[f]}" is ${encoded[f]}, too far from the training rows (mean ${pre.scaling.mean[f]}, standard deviation ${pre.scaling.std[f]}) to standardise in float32; check that value`,
-        );
+      x[r * nFeatures + f] = (encoded[f] - pre.scaling.mean[f]) / pre.scaling.std[f];
+      if (!(Math.abs(x[r * nFeatures + f]) <= MAX_STANDARDISED)) {
+        throw new GradtuneError(`${source} ${label(r)}: feature "${pre.features[f]}" is ${encoded[f]}, ${farFrom(encoded[f], pre.scaling, f)}; check that value`);
       }
     }
   }
