@@ -10,7 +10,7 @@ import { storageFromEnv } from './store/open-store.js';
 import { BUILTIN_SPACES } from './space/load.js';
 import { checkGridPoints } from './space/grid-values.js';
 import { isBuiltinDataset } from './data/builtin.js';
-import type { Task } from './data/types.js';
+import type { DataSource, MissingPolicy, Task, TextEncoding } from './data/types.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
 import { HYPERBAND_DEFAULTS, resolveHyperbandSettings } from './oracle/hyperband-schedule.js';
 import type { DiagnosticsSettings } from './train/diagnostics-types.js';
@@ -91,6 +91,32 @@ export interface TunerOptions {
   sampler?: string | Sampler;
   /** An oracle of your own (when trials run, with which configuration and epochs); replaces `algorithm`. */
   oracle?: Oracle & { name?: string };
+
+  // Columns, encoding and missing values of the data (README "Your own data"); checked by loadDataset.
+  /** Only these columns are features. */
+  features?: string[];
+  /** Columns that are never features. */
+  ignore?: string[];
+  /** A row identifier: never a feature, copied into predictions. */
+  id?: string;
+  /** More columns copied into predictions, never features. */
+  passthrough?: string[];
+  /** Columns read as categories even when they hold numbers. */
+  categorical?: string[];
+  /** Most frequent categories a text column keeps (default 20); the rest share an "other" feature. */
+  maxCategories?: number;
+  /** Missing feature values: 'impute' (default: median / most frequent, plus an indicator) or 'error'. */
+  missing?: MissingPolicy;
+  /** How the CSV's bytes are decoded: utf8 (default), latin1, windows-1252. */
+  encoding?: TextEncoding;
+}
+
+/** The TunerOptions that shape the data's columns and features (they go into the study's DataSource). */
+export const DATA_SHAPE_KEYS = ['features', 'ignore', 'id', 'passthrough', 'categorical', 'maxCategories', 'missing', 'encoding'] as const;
+export type DataShape = Pick<DataSource, (typeof DATA_SHAPE_KEYS)[number]>;
+
+function dataShapeOf(o: TunerOptions): DataShape {
+  return Object.fromEntries(DATA_SHAPE_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as DataShape;
 }
 
 export interface ResolvedOptions {
@@ -141,6 +167,8 @@ export interface ResolvedOptions {
   sampler: { name: string; instance?: Sampler };
   /** The user's own oracle, when given: the study's algorithm is then `custom:<name>`. */
   oracle?: Oracle & { name?: string };
+  /** Only the options given: a continued study keeps its own otherwise. */
+  dataShape: DataShape;
 }
 
 export const DEFAULTS = {
@@ -323,6 +351,7 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     folds: o.folds === undefined ? undefined : wholeNumber('--folds', o.folds, 0, 2),
     sampler: resolveSampler(o.sampler, o.oracle ? 'custom' : algorithm),
     oracle: checkOracle(o.oracle),
+    dataShape: dataShapeOf(o),
   };
 }
 

@@ -270,7 +270,7 @@ export class Tuner {
         throw err;
       }
       const spaceHash = spaceFingerprint(o.space);
-      const dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed };
+      const dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed, ...o.dataShape };
       const dataset = loadDataset(dataSource);
       this.dataset = dataset;
       const objective = defaultObjective(dataset, o);
