@@ -10,8 +10,8 @@
 //
 // CI: it needs the npm registry (or an npm cache holding gradtune's dependencies), as
 // `npm ci` does. It installs as a user would, better-sqlite3's native build included:
-// the install took 9 minutes (the whole file 15) on 2 cores under a load average of 24,
-// hence the long timeouts. Everything happens in a temporary directory (removed
+// the install took 9 minutes (the whole file 15, and 25 within the whole suite) on 2
+// cores under a load average of about 24, hence the long timeouts. Everything happens in a temporary directory (removed
 // afterwards unless GRADTUNE_KEEP_TMP is set); nothing listens on a port, and nothing
 // resolves from this checkout's node_modules (the project sits outside it).
 // GRADTUNE_SKIP_PACK_TEST=1 skips the file, e.g. offline.
