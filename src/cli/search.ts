@@ -6,7 +6,9 @@ import { intFlag, numberFlag } from './flags.js';
 import { GradtuneError } from '../errors.js';
 import { DEFAULT_DIAGNOSTICS } from '../train/diagnostics-settings.js';
 import { describeRejection } from '../report/rejection.js';
-import { ExitCode, INTERRUPTED_EXIT } from './exit-code.js';
+import { ExitCode, STOP_EXIT, type StopCause } from './exit-code.js';
+import { onOutputClosed, isReaderGone, terminalColumns, writeStderr, writeStdout } from './output.js';
+import type { SearchResults, Tuner } from '../tuner.js';
 
 export function searchCommand(): Command {
   return new Command('search')
@@ -101,33 +103,71 @@ export function searchCommand(): Command {
         },
         progress,
       );
-      // Ctrl-C: stop the running trials, give them back to the store (a resume re-runs
-      // them), print what we have and exit 130. A second Ctrl-C exits at once; a resume
-      // still works, since a trial whose process is gone is re-run.
-      const onInterrupt = () => {
-        progress.stop();
-        process.stderr.write('\ninterrupted: stopping the running trials (Ctrl-C again to exit at once)\n');
-        process.once('SIGINT', () => process.exit(INTERRUPTED_EXIT));
-        tuner.interrupt();
-      };
-      process.once('SIGINT', onInterrupt);
+      const stopper = stopOnSignalOrClosedOutput(tuner, progress);
       let results;
       try {
         results = await tuner.search();
       } finally {
-        process.removeListener('SIGINT', onInterrupt);
+        stopper.dispose();
         progress.stop();
       }
-      const out = process.stdout;
-      out.write(`\n${results.stopReason}\n`);
-      const rejection = describeRejection(results.rejection);
-      out.write(rejection ? `gradient diagnostics ${rejection}\n\n` : '\n');
-      out.write(formatLeaderboard(results.study, results.trials, { format: 'table', top: 10 }) + '\n\n');
-      const storageFlag = results.storage === DEFAULTS.storage ? '' : ` --storage ${results.storage}`;
-      out.write(`study "${results.study.name}" is stored in ${results.storage}. Look at it with:\n`);
-      out.write(`  npx gradtune report --study ${results.study.name}${storageFlag}\n`);
-      out.write(`  npx gradtune best --study ${results.study.name}${storageFlag}\n`);
-      if (results.best) out.write(`  npx gradtune export --study ${results.study.name}${storageFlag} --out models   # the best model, for gradtune predict\n`);
-      if (results.interrupted) throw new ExitCode(INTERRUPTED_EXIT);
+      // After the reader of stdout left, nothing is printed: no one is there to read it.
+      writeStdout(searchSummary(results));
+      const cause = stopper.cause();
+      if (cause) throw new ExitCode(STOP_EXIT[cause]);
     });
+}
+
+/** What `search` prints at its end: why it stopped, the top 10, where the study is and what to run next. */
+function searchSummary(results: SearchResults): string {
+  const lines: string[] = [`\n${results.stopReason}`];
+  const rejection = describeRejection(results.rejection);
+  lines.push(rejection ? `gradient diagnostics ${rejection}\n` : '');
+  lines.push(formatLeaderboard(results.study, results.trials, { format: 'table', top: 10, width: terminalColumns() }) + '\n');
+  const storageFlag = results.storage === DEFAULTS.storage ? '' : ` --storage ${results.storage}`;
+  lines.push(`study "${results.study.name}" is stored in ${results.storage}. Look at it with:`);
+  lines.push(`  npx gradtune report --study ${results.study.name}${storageFlag}`);
+  lines.push(`  npx gradtune best --study ${results.study.name}${storageFlag}`);
+  if (results.best) lines.push(`  npx gradtune export --study ${results.study.name}${storageFlag} --out models   # the best model, for gradtune predict`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Ctrl-C, SIGTERM (kill, systemd, Docker, CI) and a closed stdout (`| head -3`) all end a
+ * search the same way: the running trials are stopped and given back to the store (a
+ * resume re-runs them first), the leaderboard so far is printed (when stdout is still
+ * open) and the exit code says what stopped it (130, 143, 141). A second signal exits at
+ * once; a resume still works, since a trial whose process is gone is re-run.
+ */
+function stopOnSignalOrClosedOutput(tuner: Tuner, progress: { stop(): void }): { cause(): StopCause | undefined; dispose(): void } {
+  let cause: StopCause | undefined;
+  const stop = (why: StopCause) => {
+    if (cause) return;
+    cause = why;
+    progress.stop();
+    // Both signals exit at once the second time, whichever came first.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeListener(signal, handlers[signal]);
+      process.once(signal, () => process.exit(STOP_EXIT[why]));
+    }
+    const what = why === 'output closed' ? 'the output was closed' : `${why === 'SIGINT' ? 'interrupted' : 'terminated'}`;
+    const again = why === 'output closed' ? '' : ` (${why === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to exit at once)`;
+    writeStderr(`\n${what}: stopping the running trials; they run again when the same command is run${again}\n`);
+    tuner.interrupt();
+  };
+  const handlers = { SIGINT: () => stop('SIGINT'), SIGTERM: () => stop('SIGTERM') };
+  process.once('SIGINT', handlers.SIGINT);
+  process.once('SIGTERM', handlers.SIGTERM);
+  const unwatch = onOutputClosed((why) => {
+    // A failure to write (a full disk) stops the search too; main names it.
+    if (isReaderGone(why) || why.stream === 'stdout') stop('output closed');
+  });
+  return {
+    cause: () => cause,
+    dispose() {
+      process.removeListener('SIGINT', handlers.SIGINT);
+      process.removeListener('SIGTERM', handlers.SIGTERM);
+      unwatch();
+    },
+  };
 }
