@@ -28,7 +28,8 @@ function commandPath(cmd: Command): string {
  * and where to look for the right spelling.
  */
 function commanderErrorLine(cmd: Command, text: string): string {
-  const message = text.trim().replace(/^error: /, '');
+  // One line: commander puts its "(Did you mean search?)" on a second one.
+  const message = text.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   // A list of allowed values already says how to fix it; the others point at the help.
   const hint = /Allowed choices are/.test(message) ? '' : `; see ${commandPath(cmd)} --help`;
   return `gradtune: error: ${message}${hint}\n`;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { DEFAULTS, OBJECTIVE_METRICS } from '../tuner-options.js';
 import { formatLeaderboard } from '../report/leaderboard.js';
@@ -9,6 +10,8 @@ import { describeRejection } from '../report/rejection.js';
 import { ExitCode, STOP_EXIT, type StopCause } from './exit-code.js';
 import { onOutputClosed, isReaderGone, terminalColumns, writeStderr, writeStdout } from './output.js';
 import type { SearchResults, Tuner } from '../tuner.js';
+import type { StudyRecord } from '../store/store.js';
+import { openExistingStore } from './open-existing.js';
 
 export function searchCommand(): Command {
   return new Command('search')
@@ -58,9 +61,20 @@ export function searchCommand(): Command {
       if (opts.target !== undefined && opts.data === undefined) {
         throw new GradtuneError('--target applies to --data <file.csv>; built-in datasets have their target set');
       }
+      const workers = capWorkers(opts.workers);
       // Loaded here, not at startup: it brings tfjs, which the other commands do not need.
       const { Tuner } = await import('../tuner.js');
-      const progress = progressReporter();
+      const reporter = progressReporter();
+      // The study this process runs, once the Tuner has opened it: if it then disappears
+      // (deleted by --overwrite in another process), that is what the error must say.
+      let running: StudyRecord | undefined;
+      const progress: typeof reporter = {
+        ...reporter,
+        onStart(info) {
+          running = info.study;
+          reporter.onStart?.(info);
+        },
+      };
       const tuner = new Tuner(
         {
           space: opts.space,
@@ -74,7 +88,7 @@ export function searchCommand(): Command {
           maxTrials: opts.maxTrials,
           gridPoints: opts.gridPoints,
           maxEpochs: opts.maxEpochs,
-          workers: opts.workers,
+          workers,
           seed: opts.seed,
           objective: opts.objective,
           direction: opts.direction,
@@ -107,6 +121,14 @@ export function searchCommand(): Command {
       let results;
       try {
         results = await tuner.search();
+      } catch (err) {
+        if (running && !(err instanceof ExitCode) && studyWasDeleted(opts.storage, running)) {
+          throw new GradtuneError(
+            `study "${running.name}" was deleted while this search ran (gradtune search --overwrite, run by another process?); ` +
+              'this process stopped without writing anything more: run the command again to continue the study that replaced it, or use another --study',
+          );
+        }
+        throw err;
       } finally {
         stopper.dispose();
         progress.stop();
@@ -170,4 +192,38 @@ function stopOnSignalOrClosedOutput(tuner: Tuner, progress: { stop(): void }): {
       unwatch();
     },
   };
+}
+
+/**
+ * `--workers` above the number of cores is capped at it, with a warning. Each worker is a
+ * thread with its own tfjs, backend and copy of the data (64 of them on 2 cores: minutes
+ * of start-up and gigabytes), and training is bound by the CPU, so threads beyond the
+ * cores only share the same cores. Results do not depend on the number of workers.
+ * Anything else (not a whole number >= 1) is left to the Tuner's check.
+ */
+function capWorkers(requested: number | undefined): number | undefined {
+  const cores = availableParallelism();
+  if (requested === undefined || !Number.isInteger(requested) || requested <= cores) return requested;
+  writeStderr(
+    `gradtune: warning: --workers ${requested} is more than the ${cores} core${cores === 1 ? '' : 's'} of this machine; using ${cores} ` +
+      '(each worker holds its own tfjs and copy of the data, and more threads than cores only share the same cores)\n',
+  );
+  return cores;
+}
+
+/**
+ * Whether the study this search ran is gone from the store: deleted, or deleted and
+ * created again (a new id; ids are never reused). Unknown (the store unreadable) is no.
+ */
+function studyWasDeleted(storage: string, study: StudyRecord): boolean {
+  try {
+    const store = openExistingStore(storage);
+    try {
+      return store.getStudy(study.name)?.id !== study.id;
+    } finally {
+      store.close();
+    }
+  } catch {
+    return false;
+  }
 }

@@ -533,7 +533,7 @@
         t.scoreText ? metric + ' ' + t.scoreText + (t.bestEpoch !== null ? ' at epoch ' + t.bestEpoch : '') : null,
         epochsFact(t),
         t.seconds !== null ? t.seconds.toFixed(1) + ' s' : null,
-        t.parent !== null ? 'continues trial ' + t.parent + ' after its epoch ' + t.fromEpoch : null,
+        t.parent !== null ? 'continues trial ' + t.parent + ' from epoch ' + t.fromEpoch : null,
         // The algorithm's slot, read from its fields (Hyperband: iteration, bracket, round).
         t.slot ? Object.keys(t.slot).map((k) => k + ' ' + t.slot[k]).join(', ') : null,
         'gradients: ' + t.verdictText,
