@@ -10,8 +10,7 @@ import { describeRejection } from '../report/rejection.js';
 import { ExitCode, STOP_EXIT, type StopCause } from './exit-code.js';
 import { onOutputClosed, isReaderGone, terminalColumns, writeStderr, writeStdout } from './output.js';
 import type { SearchResults, Tuner } from '../tuner.js';
-import type { StudyRecord } from '../store/store.js';
-import { openExistingStore } from './open-existing.js';
+import { StudyWatch } from './study-watch.js';
 
 export function searchCommand(): Command {
   return new Command('search')
@@ -65,17 +64,20 @@ export function searchCommand(): Command {
       // Loaded here, not at startup: it brings tfjs, which the other commands do not need.
       const { Tuner } = await import('../tuner.js');
       const reporter = progressReporter();
-      // The study this process runs, once the Tuner has opened it: if it then disappears
-      // (deleted by --overwrite in another process), that is what the error must say.
-      let running: StudyRecord | undefined;
+      // The study deleted under this search (--overwrite elsewhere) ends it with one line.
+      let tuner: Tuner | undefined;
+      const watch = new StudyWatch(opts.storage, () => {
+        reporter.stop();
+        tuner?.interrupt();
+      });
       const progress: typeof reporter = {
         ...reporter,
         onStart(info) {
-          running = info.study;
+          watch.started(info.study);
           reporter.onStart?.(info);
         },
       };
-      const tuner = new Tuner(
+      tuner = new Tuner(
         {
           space: opts.space,
           data: opts.data ?? opts.dataset,
@@ -122,17 +124,15 @@ export function searchCommand(): Command {
       try {
         results = await tuner.search();
       } catch (err) {
-        if (running && !(err instanceof ExitCode) && studyWasDeleted(opts.storage, running)) {
-          throw new GradtuneError(
-            `study "${running.name}" was deleted while this search ran (gradtune search --overwrite, run by another process?); ` +
-              'this process stopped without writing anything more: run the command again to continue the study that replaced it, or use another --study',
-          );
-        }
+        // The store refused a write for a study that is gone: say what happened, not how.
+        if (!(err instanceof ExitCode) && (await watch.check())) throw watch.error();
         throw err;
       } finally {
         stopper.dispose();
+        watch.dispose();
         progress.stop();
       }
+      if (watch.deleted()) throw watch.error();
       // After the reader of stdout left, nothing is printed: no one is there to read it.
       writeStdout(searchSummary(results));
       const cause = stopper.cause();
@@ -209,21 +209,4 @@ function capWorkers(requested: number | undefined): number | undefined {
       '(each worker holds its own tfjs and copy of the data, and more threads than cores only share the same cores)\n',
   );
   return cores;
-}
-
-/**
- * Whether the study this search ran is gone from the store: deleted, or deleted and
- * created again (a new id; ids are never reused). Unknown (the store unreadable) is no.
- */
-function studyWasDeleted(storage: string, study: StudyRecord): boolean {
-  try {
-    const store = openExistingStore(storage);
-    try {
-      return store.getStudy(study.name)?.id !== study.id;
-    } finally {
-      store.close();
-    }
-  } catch {
-    return false;
-  }
 }
