@@ -231,6 +231,18 @@ describe('gradtune search on your own data and spaces', () => {
     for (const t of ok) expect(t.status, t.error ?? '').toBe('completed');
   });
 
+  it('a custom model with the wrong output units fails its trial, its shape written [batch, 7]; the leaderboard shows the first line', { timeout: 60_000 }, async () => {
+    const cwd = tempDir();
+    await runOk(['search', '--dataset', 'iris', '--space', fixture('wrong-output-space.ts'), '--max-trials', '1', '--workers', '1'], { cwd });
+    const report = await jsonReport(cwd, 'wrong-output-space-iris');
+    const [t] = report.trials;
+    expect(t.status).toBe('failed');
+    expect(t.error!.split('\n')[0]).toMatch(/the custom model outputs shape \[batch, 7\] but the data needs 3 output units: end the model with a dense layer of units: shapes\.outputUnits$/);
+    const table = await runOk(['report', '--study', 'wrong-output-space-iris'], { cwd });
+    expect(table.stdout).toContain('outputs shape [batch, 7] but the data needs 3 output units');
+    expect(table.stdout).not.toMatch(/^\s+at /m);
+  });
+
   // KNOWN BUG (see the report): a space's build(hp) that throws for some sampled value
   // throws inside the oracle, in the main process, and the whole search exits 1 with
   // "internal error" instead of recording that trial as failed. Remove `.fails` when fixed.
