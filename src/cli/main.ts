@@ -2,7 +2,7 @@
 // and exit with code 2; anything else is a bug: the stack is printed and the code is 1.
 import { Command, CommanderError } from 'commander';
 import { isGradtuneError } from '../errors.js';
-import { ExitCode } from './exit-code.js';
+import { CLOSED_OUTPUT_EXIT, ExitCode } from './exit-code.js';
 import { isReaderGone, onOutputClosed, outputClosed, watchOutput, writeStderr, type OutputClosed } from './output.js';
 import { searchCommand } from './search.js';
 import { reportCommand } from './report.js';
@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   // sets the exit code; one noticed before is returned below.
   let returned = false;
   onOutputClosed((why) => {
-    if (returned && !isReaderGone(why)) {
+    if (returned && !isReaderGone(why) && process.exitCode !== USAGE_ERROR) {
       writeStderr(outputFailureLine(why));
       process.exitCode = USAGE_ERROR;
     }
@@ -70,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
   const code = await run(argv);
   returned = true;
   const closed = outputClosed();
-  if (closed && !isReaderGone(closed) && code === 0) {
+  // A search stopped by its stdout failing exits 141 when the reader left; a full disk is named.
+  if (closed && !isReaderGone(closed) && (code === 0 || code === CLOSED_OUTPUT_EXIT)) {
     writeStderr(outputFailureLine(closed));
     return USAGE_ERROR;
   }

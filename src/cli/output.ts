@@ -32,32 +32,30 @@ export function watchOutput(): void {
     if (marked.gradtuneWatched) continue;
     marked.gradtuneWatched = true;
     stream.on('error', (err: NodeJS.ErrnoException) => {
+      // A stream's first failure says why; later writes to it only repeat it.
+      if (failed.has(name)) return;
       failed.add(name);
-      // The first failure says why; later writes to the destroyed stream only repeat it.
-      if (closed) return;
-      closed = { stream: name, code: err.code ?? 'EIO', message: err.message };
-      for (const listener of [...listeners]) listener(closed);
+      const why = { stream: name, code: err.code ?? 'EIO', message: err.message };
+      closed ??= why;
+      for (const listener of [...listeners]) listener(why);
     });
   }
 }
 
-/** Undefined while output can be written; why it closed afterwards. */
+/** Undefined while stdout and stderr can be written; why the first of them failed afterwards. */
 export function outputClosed(): OutputClosed | undefined {
   return closed;
 }
 
-/** Calls `listener` once when output closes (at once if it already has); returns the unsubscribe. */
+/** Whether `stream` has failed: nothing more can be written to it. */
+export function streamClosed(stream: 'stdout' | 'stderr'): boolean {
+  return failed.has(stream);
+}
+
+/** Calls `listener` when stdout or stderr fails, once per stream; returns the unsubscribe. */
 export function onOutputClosed(listener: (why: OutputClosed) => void): () => void {
-  if (closed) {
-    listener(closed);
-    return () => {};
-  }
-  const once = (why: OutputClosed) => {
-    listeners.delete(once);
-    listener(why);
-  };
-  listeners.add(once);
-  return () => listeners.delete(once);
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 /** Writes to stdout unless it has closed: after the reader left, there is no one to tell. */

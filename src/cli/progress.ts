@@ -7,7 +7,7 @@ import { formatGridSize } from '../space/grid.js';
 import { describeVerdict } from '../train/diagnostics.js';
 import type { TunerEvents } from '../tuner.js';
 import type { TrialRecord } from '../store/store.js';
-import { outputClosed } from './output.js';
+import { streamClosed } from './output.js';
 
 /** How often the bar is redrawn between trial ends: the running count, elapsed time and ETA move. */
 export const REDRAW_MS = 1000;
@@ -55,8 +55,9 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
       remaining: end === undefined ? '-' : formatDuration(end - now),
     };
   };
+  const closed = () => out === process.stdout && streamClosed('stdout');
   const write = (text: string) => {
-    if (!outputClosed()) out.write(text);
+    if (!closed()) out.write(text);
   };
   return {
     onStart({ study, dataset, backend, total: target, existing, workers, resumed, gridSize }) {
@@ -69,7 +70,7 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
       write(`data: ${dataset.name}: ${dataset.nTrain + dataset.nVal} rows, ${dataset.nFeatures} features, ${dataset.task}, ${dataset.nTrain} train / ${dataset.nVal} val\n`);
       const grid = gridSize ? ` | grid: ${formatGridSize(gridSize)}` : '';
       write(`workers: ${workers}${grid} | trials: up to ${target}\n`);
-      if (interactive && !outputClosed()) {
+      if (interactive && !closed()) {
         bar = new cliProgress.SingleBar(
           {
             // The same stream whose isTTY chose the bar (cli-progress would pick stderr).
@@ -116,7 +117,7 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
     stop() {
       clearInterval(timer);
       timer = undefined;
-      if (!outputClosed()) bar?.stop();
+      if (!closed()) bar?.stop();
       bar = undefined;
     },
   };

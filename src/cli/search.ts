@@ -8,7 +8,7 @@ import { GradtuneError } from '../errors.js';
 import { DEFAULT_DIAGNOSTICS } from '../train/diagnostics-settings.js';
 import { describeRejection } from '../report/rejection.js';
 import { ExitCode, STOP_EXIT, type StopCause } from './exit-code.js';
-import { onOutputClosed, isReaderGone, terminalColumns, writeStderr, writeStdout } from './output.js';
+import { onOutputClosed, streamClosed, terminalColumns, writeStderr, writeStdout } from './output.js';
 import type { SearchResults, Tuner } from '../tuner.js';
 import { StudyWatch } from './study-watch.js';
 
@@ -180,9 +180,11 @@ function stopOnSignalOrClosedOutput(tuner: Tuner, progress: { stop(): void }): {
   const handlers = { SIGINT: () => stop('SIGINT'), SIGTERM: () => stop('SIGTERM') };
   process.once('SIGINT', handlers.SIGINT);
   process.once('SIGTERM', handlers.SIGTERM);
+  // stdout only: the leaderboard and the progress go there. A stderr whose reader left
+  // costs nothing but the warnings. A full disk under stdout stops it too; main names it.
+  if (streamClosed('stdout')) stop('output closed');
   const unwatch = onOutputClosed((why) => {
-    // A failure to write (a full disk) stops the search too; main names it.
-    if (isReaderGone(why) || why.stream === 'stdout') stop('output closed');
+    if (why.stream === 'stdout') stop('output closed');
   });
   return {
     cause: () => cause,
