@@ -167,10 +167,10 @@ function stopOnSignalOrClosedOutput(tuner: Tuner, progress: { stop(): void }): {
     if (cause) return;
     cause = why;
     progress.stop();
-    // Both signals exit at once the second time, whichever came first.
+    // A second signal (either) exits at once, with its own code.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.removeListener(signal, handlers[signal]);
-      process.once(signal, () => process.exit(STOP_EXIT[why]));
+      process.once(signal, () => process.exit(STOP_EXIT[signal]));
     }
     const what = why === 'output closed' ? 'the output was closed' : `${why === 'SIGINT' ? 'interrupted' : 'terminated'}`;
     const again = why === 'output closed' ? '' : ` (${why === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to exit at once)`;

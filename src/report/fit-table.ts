@@ -13,6 +13,8 @@ export interface FittedTable {
   /** Headers of the columns left out, and of those whose text was shortened. */
   leftOut: string[];
   shortened: string[];
+  /** The table drawn whole, reused as is when nothing had to change. */
+  whole: string;
 }
 
 /** The width of each column of a drawn table, padding included, read from its top border. */
@@ -33,7 +35,8 @@ export function tableWidth(widths: readonly number[]): number {
  * narrower than those is drawn anyway: rank, trial and score are the leaderboard).
  */
 export function fitTable(columns: readonly Column[], grid: Grid, width: number): FittedTable {
-  const natural = drawnWidths(textTable(grid));
+  const whole = textTable(grid);
+  const natural = drawnWidths(whole);
   const widths = [...natural];
   const kept = columns.map(() => true);
   const current = () => tableWidth(widths.filter((_, i) => kept[i]));
@@ -71,6 +74,7 @@ export function fitTable(columns: readonly Column[], grid: Grid, width: number):
     widths: keptIndexes.map((i) => widths[i]),
     leftOut: columns.filter((_, i) => !kept[i]).map((c) => c.header),
     shortened: keptIndexes.filter((i) => widths[i] < natural[i]).map((i) => columns[i].header),
+    whole,
   };
 }
 

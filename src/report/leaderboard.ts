@@ -104,6 +104,7 @@ function renderTable(cols: readonly Column[], rows: RankedTrial[], width: number
     return { table: withGroupLine(cols, table, drawnWidths(table)) };
   }
   const fitted = fitTable(cols, full, width);
+  if (fitted.leftOut.length === 0 && fitted.shortened.length === 0) return { table: withGroupLine(cols, fitted.whole, fitted.widths) };
   const kept = grid(fitted.columns, rows, (c) => c.header);
   const table = withGroupLine(fitted.columns, textTable(kept, fitted.widths), fitted.widths);
   const said: string[] = [];
