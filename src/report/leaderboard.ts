@@ -110,7 +110,6 @@ function renderTable(cols: readonly Column[], rows: RankedTrial[], width: number
   const said: string[] = [];
   if (fitted.leftOut.length > 0) said.push(`left out ${fitted.leftOut.join(', ')}`);
   if (fitted.shortened.length > 0) said.push(`shortened ${fitted.shortened.join(', ')}`);
-  if (said.length === 0) return { table };
   return { table, footer: `fitted to ${width} columns: ${said.join('; ')} (--columns all shows every column)` };
 }
 
