@@ -56,7 +56,7 @@ describe('SIGTERM', () => {
   it('is handled as Ctrl-C: trials given back, leaderboard printed, exit 143; the same command resumes', async () => {
     const cwd = tempDir();
     const file = join(cwd, 'study.db');
-    const cli = startCli(SLOW, { cwd });
+    const cli = startCli(SLOW, { cwd, timeoutMs: 150_000 });
     const running = (await waitForRunning(file, cli)).filter((r) => r.status === 'running');
     cli.child.kill('SIGTERM');
     const result = await cli.done;
@@ -108,7 +108,7 @@ describe('--overwrite while another process runs the study', () => {
   it('the running process ends with one line and exit 2 within seconds, writing nothing into the new study', async () => {
     const cwd = tempDir();
     const file = join(cwd, 'study.db');
-    const first = startCli([...SLOW, '--study', 'shared'], { cwd });
+    const first = startCli([...SLOW, '--study', 'shared'], { cwd, timeoutMs: 150_000 });
     const before = await waitForRunning(file, first);
     // The other process starts the study afresh, with short trials; the first one's trial
     // would run for minutes, yet it notices the deletion and stops.
