@@ -510,6 +510,14 @@
     });
   }
 
+  // Epochs are numbered across a chain of promotions: a promoted trial trains, say, 10–27.
+  function epochsFact(t) {
+    const from = t.fromEpoch || 0;
+    if (from === 0) return t.epochs + ' epoch' + (t.epochs === 1 ? '' : 's');
+    if (t.epochs === 0) return 'no epoch after epoch ' + from;
+    return t.epochs === 1 ? 'epoch ' + (from + 1) : 'epochs ' + (from + 1) + '–' + (from + t.epochs);
+  }
+
   function pickedCard() {
     const card = document.getElementById('picked-card');
     if (!card) return;
@@ -523,9 +531,11 @@
       const facts = [
         t.status + (t.rank !== null ? ', rank ' + t.rank : ''),
         t.scoreText ? metric + ' ' + t.scoreText + (t.bestEpoch !== null ? ' at epoch ' + t.bestEpoch : '') : null,
-        t.epochs + ' epoch' + (t.epochs === 1 ? '' : 's'),
+        epochsFact(t),
         t.seconds !== null ? t.seconds.toFixed(1) + ' s' : null,
         t.parent !== null ? 'continues trial ' + t.parent + ' from epoch ' + t.fromEpoch : null,
+        // The algorithm's slot, read from its fields (Hyperband: iteration, bracket, round).
+        t.slot ? Object.keys(t.slot).map((k) => k + ' ' + t.slot[k]).join(', ') : null,
         'gradients: ' + t.verdictText,
       ].filter((x) => x !== null);
       card.append(h('div', { class: 'title' }, ['Picked trial ' + t.n + ': ', h('span', { text: facts.join(' · ') })]));
