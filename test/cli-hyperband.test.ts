@@ -9,6 +9,7 @@ import { openSqliteStore } from '../src/store/sqlite.js';
 import { hyperbandSchedule } from '../src/oracle/hyperband-schedule.js';
 import { paramsKey } from '../src/space/params.js';
 import type { TrialRecord } from '../src/store/store.js';
+import type { HyperbandSlot } from '../src/oracle/oracle.js';
 
 const ARGS = ['search', '--algo', 'hyperband', '--space', 'quick', '--dataset', 'iris', '--max-epochs', '9', '--factor', '3', '--seed', '3'];
 
@@ -21,7 +22,10 @@ async function storedTrials(cwd: string): Promise<TrialRecord[]> {
   }
 }
 
-const slot = (t: TrialRecord) => `${t.slot!.iteration}:${t.slot!.bracket}:${t.slot!.round}`;
+const slot = (t: TrialRecord) => {
+  const s = t.slot as HyperbandSlot;
+  return `${s.iteration}:${s.bracket}:${s.round}`;
+};
 
 describe('gradtune search --algo hyperband', () => {
   it('is the default algorithm of gradtune search, and --max-trials caps its schedule', { timeout: 60_000 }, async () => {

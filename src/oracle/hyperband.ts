@@ -20,7 +20,7 @@ import { randomDecider } from '../space/sample.js';
 import { hyperbandSchedule } from './hyperband-schedule.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
 import type { StudyRecord, TrialSummary } from '../store/store.js';
-import type { Decision, ScheduleSlot, SyncOracle } from './oracle.js';
+import { isHyperbandSlot, type Decision, type HyperbandSlot, type SyncOracle } from './oracle.js';
 
 export interface HyperbandOptions {
   maxEpochs: number;
@@ -30,7 +30,7 @@ export interface HyperbandOptions {
   maxCollisions?: number;
 }
 
-const slotKey = (s: ScheduleSlot) => `${s.iteration}:${s.bracket}:${s.round}`;
+const slotKey = (s: HyperbandSlot) => `${s.iteration}:${s.bracket}:${s.round}`;
 
 /** A trial whose result a promotion can use: completed, with a finite score. */
 function succeeded(t: TrialSummary): boolean {
@@ -54,7 +54,7 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
     next(study: StudyRecord, trials: readonly TrialSummary[]): Decision {
       const bySlot = new Map<string, TrialSummary[]>();
       for (const t of trials) {
-        if (!t.slot || !holdsSlot(t)) continue;
+        if (!isHyperbandSlot(t.slot) || !holdsSlot(t)) continue;
         const key = slotKey(t.slot);
         bySlot.set(key, [...(bySlot.get(key) ?? []), t]);
       }
@@ -69,7 +69,7 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
         // successes to promote. Without it a short round would keep the next one waiting.
         let previousSize = 0;
         for (const [r, round] of bracket.rounds.entries()) {
-          const slot: ScheduleSlot = { iteration: bracket.iteration, bracket: bracket.bracket, round: r };
+          const slot: HyperbandSlot = { iteration: bracket.iteration, bracket: bracket.bracket, round: r };
           const here = bySlot.get(slotKey(slot)) ?? [];
           if (r === 0) {
             if (here.length < round.trials) {
@@ -109,7 +109,7 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
  * only; a configuration already tried is drawn again. Undefined when the space seems
  * exhausted (the slot stays empty; the rest of the schedule goes on).
  */
-function drawFresh(space: SearchSpaceDefinition, seed: number, slot: ScheduleSlot, index: number, tried: Set<string>, maxCollisions: number) {
+function drawFresh(space: SearchSpaceDefinition, seed: number, slot: HyperbandSlot, index: number, tried: Set<string>, maxCollisions: number) {
   for (let attempt = 0; attempt < maxCollisions; attempt++) {
     const rng = seedrandom(`${seed}:hyperband:${slot.iteration}:${slot.bracket}:${index}:${attempt}`);
     const params = sampleParams(space, randomDecider(rng));
