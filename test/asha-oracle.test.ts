@@ -185,7 +185,7 @@ describe('ASHA oracle', () => {
       expect(trials.some((t) => rung(t) === rungs.length - 1)).toBe(true);
       if (workers > 1) {
         // Promotions made while trials of the same rung were still running: nothing waited for it to fill.
-        const early = steps.filter((st) => st.decision.kind === 'run' && st.decision.parent !== undefined && st.seen.some((t) => t.status === 'running' && rung(t) === rung(st.seen[st.decision.parent!])));
+        const early = steps.filter(({ decision: d, seen }) => d.kind === 'run' && d.parent !== undefined && seen.some((t) => t.status === 'running' && rung(t) === rung(seen[d.parent!])));
         expect(early.length).toBeGreaterThan(0);
       }
     });

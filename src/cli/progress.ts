@@ -6,6 +6,7 @@ import { formatGridSize } from '../space/grid.js';
 import { describeVerdict } from '../train/diagnostics.js';
 import type { TunerEvents } from '../tuner.js';
 import type { TrialSummary } from '../store/store.js';
+import { RunningTrialsView } from './running-trials.js';
 
 export function progressReporter(out: NodeJS.WriteStream = process.stdout): TunerEvents & { stop(): void } {
   const interactive = Boolean(out.isTTY);
@@ -13,6 +14,7 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
   let total = 0;
   let before = 0;
   let metric = '';
+  let live: RunningTrialsView | undefined;
   const bestText = (best: TrialSummary | undefined) => (best ? `${formatScore(best.score)} (#${best.number})` : '-');
   return {
     onStart({ study, dataset, backend, total: target, existing, workers, resumed, gridSize }) {
@@ -30,6 +32,9 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
           cliProgress.Presets.shades_classic,
         );
         bar.start(target, Math.min(existing, target), { running: 0, best: '-' });
+        // Under the bar: each running trial's epoch and last score.
+        live = new RunningTrialsView(out, metric, study.maxEpochs);
+        live.attach(bar);
       }
     },
     onTrialStart(trial, rerun) {
@@ -39,7 +44,11 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
       // On a terminal the bar owns the line; a re-run shows in its counts instead.
       if (!bar) out.write(line);
     },
+    onEpoch(trial, record) {
+      live?.epoch(trial, record);
+    },
     onTrialEnd(trial, progress) {
+      live?.end(trial.number);
       if (bar) {
         bar.increment(1, { running: progress.running, best: bestText(progress.best) });
         return;
@@ -48,9 +57,11 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
       const time = trial.durationMs === null ? '' : ` ${(trial.durationMs / 1000).toFixed(1)}s`;
       const error = trial.error ? ` error: ${trial.error.split('\n')[0]}` : '';
       const verdict = trial.diagnostics && trial.diagnostics.verdict.kind !== 'healthy' ? ` | ${describeVerdict(trial.diagnostics.verdict)}` : '';
-      out.write(`trial ${trial.number} ${trial.status} ${metric}=${score} epochs=${trial.epochsRun}${time} | ${before + progress.finished}/${total} | best ${bestText(progress.best)}${verdict}${error}\n`);
+      const pruned = trial.pruned ? ` | pruned at epoch ${trial.pruned.epoch}: ${trial.pruned.rule}` : '';
+      out.write(`trial ${trial.number} ${trial.status} ${metric}=${score} epochs=${trial.epochsRun}${time} | ${before + progress.finished}/${total} | best ${bestText(progress.best)}${verdict}${pruned}${error}\n`);
     },
     stop() {
+      live?.clear();
       bar?.stop();
     },
   };

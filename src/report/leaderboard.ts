@@ -33,7 +33,8 @@ function columns(study: StudyRecord, trials: readonly TrialRecord[]): Column[] {
   const fixed: Column[] = [
     { header: 'rank', align: 'right', text: (r) => (r.rank === null ? '-' : String(r.rank)), raw: (r) => r.rank },
     { header: 'trial', align: 'right', text: (r) => String(r.trial.number), raw: (r) => r.trial.number },
-    { header: 'status', align: 'left', text: (r) => r.trial.status, raw: (r) => r.trial.status },
+    // A pruned trial says at which epoch (the rule is in `report --trial` and the JSON).
+    { header: 'status', align: 'left', text: (r) => (r.trial.pruned ? `pruned at ${r.trial.pruned.epoch}` : r.trial.status), raw: (r) => r.trial.status },
     {
       header: study.objective.metric,
       align: 'right',

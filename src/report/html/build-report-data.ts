@@ -57,6 +57,8 @@ export interface TrialView {
   fromEpoch: number | null;
   toEpoch: number | null;
   slot: ScheduleSlot | null;
+  /** A pruned trial: the epoch it stopped at and the rule that stopped it. */
+  pruned: { epoch: number; rule: string } | null;
   history: HistoryView | null;
   gradients: GradientView | null;
 }
@@ -190,6 +192,7 @@ function trialView(trial: TrialRecord, rank: number | null): TrialView {
     fromEpoch: trial.fromEpoch,
     toEpoch: trial.toEpoch,
     slot: trial.slot,
+    pruned: trial.pruned,
     history: historyView(trial.history),
     gradients: gradientView(trial.diagnostics),
   };
