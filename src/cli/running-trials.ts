@@ -79,7 +79,7 @@ export class RunningTrialsView {
   /** Below the bar's line: each line, what a longer earlier list left cleared, back up to the bar. */
   private draw(): void {
     if (!this.active || (this.trials.size === 0 && this.drawn === 0)) return;
-    const lines = runningTrialLines(this.trials.values(), this.metric, (this.out.columns ?? 80) - 1);
+    const lines = runningTrialLines(this.trials.values(), this.metric, (this.out.columns || 80) - 1);
     let text = '';
     for (const line of lines) text += `\n\r${line}${ESC}K`;
     // Clear below: from the line after the last one written (or after the bar).

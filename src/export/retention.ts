@@ -104,10 +104,14 @@ function ashaStillNeeded(study: StudyRecord, trials: readonly TrialSummary[], fi
   } catch {
     return candidates.map((t) => t.number); // settings that cannot be read: keep, to be safe
   }
-  // The search has reached its --max-trials: no promotion is left to make.
+  // Once the search has reached its --max-trials no new promotion comes; a continuation
+  // already handed out (running, or to be run again) still needs its parent's weights.
   const maxTrials = typeof settings.maxTrials === 'number' ? settings.maxTrials : Infinity;
-  if (trials.filter((t) => t.status !== 'stale').length >= maxTrials) return [];
-  return candidates.filter((t) => t.slot!.kind === 'asha' && t.slot!.rung < top && !finishedChild.has(t.number)).map((t) => t.number);
+  const ended = trials.filter((t) => t.status !== 'stale').length >= maxTrials;
+  const continued = new Set(trials.filter((c) => c.parent !== null).map((c) => c.parent!));
+  return candidates
+    .filter((t) => t.slot!.kind === 'asha' && t.slot!.rung < top && !finishedChild.has(t.number) && (!ended || continued.has(t.number)))
+    .map((t) => t.number);
 }
 
 /** How many leading rounds of the bracket are settled (see the top of this file). */
