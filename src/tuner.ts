@@ -60,6 +60,11 @@ export interface TunerConfig {
   defaults?: Partial<TunerOptions>;
   /** `gradtune worker`: join an existing study only, never create one. */
   join?: boolean;
+  /**
+   * false: trials send no per-epoch reports (nothing stored per epoch, no pruning, no
+   * onEpoch event). Only bench/epoch-channel.ts sets it, to measure what reports cost.
+   */
+  epochReports?: boolean;
 }
 
 export interface SearchResults {
@@ -614,7 +619,8 @@ export class Tuner {
       ? setTimeout(() => controller.abort('timeout' satisfies AbortReason), this.options.trialTimeout * 1000)
       : undefined;
     try {
-      const result = await pool.run(spec, { signal: controller.signal, onEpoch: (report) => this.onEpoch(store, study, trial, report) });
+      const reports = this.config.epochReports !== false || this.options.customObjective !== undefined;
+      const result = await pool.run(spec, { signal: controller.signal, onEpoch: reports ? (report) => this.onEpoch(store, study, trial, report) : undefined });
       // Its epochs are in the store before its result: a reader never sees the result first.
       await this.epochWrites.get(trial.number);
       return result;
