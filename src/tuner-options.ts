@@ -2,12 +2,15 @@
 // per mistake, before anything is written).
 import { availableParallelism } from 'node:os';
 import { GradtuneError } from './errors.js';
+import { isSamplerName, SAMPLER_NAMES } from './sampler/by-name.js';
+import type { Sampler } from './sampler/types.js';
+import type { Oracle } from './oracle/oracle.js';
 import { DEFAULT_SAMPLE_TIMEOUT } from './space/time-limit.js';
 import { storageFromEnv } from './store/open-store.js';
 import { BUILTIN_SPACES } from './space/load.js';
 import { checkGridPoints } from './space/grid-values.js';
 import { isBuiltinDataset } from './data/builtin.js';
-import type { Task } from './data/types.js';
+import type { DataSource, MissingPolicy, Task, TextEncoding } from './data/types.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
 import { HYPERBAND_DEFAULTS, hyperbandSchedule, resolveHyperbandSettings } from './oracle/hyperband-schedule.js';
 import { ASHA_DEFAULTS, ashaRungs } from './oracle/asha.js';
@@ -107,6 +110,39 @@ export interface TunerOptions {
   executionsPerTrial?: number;
   /** k-fold cross-validation on the training rows: each configuration trains once per fold, scored by the mean. */
   folds?: number;
+  /**
+   * How new configurations are drawn, for random search and Hyperband: `random`
+   * (default), `tpe`, `tpe-independent`, `gp`, or a Sampler object of your own.
+   */
+  sampler?: string | Sampler;
+  /** An oracle of your own (when trials run, with which configuration and epochs); replaces `algorithm`. */
+  oracle?: Oracle & { name?: string };
+
+  // Columns, encoding and missing values of the data (README "Your own data"); checked by loadDataset.
+  /** Only these columns are features. */
+  features?: string[];
+  /** Columns that are never features. */
+  ignore?: string[];
+  /** A row identifier: never a feature, copied into predictions. */
+  id?: string;
+  /** More columns copied into predictions, never features. */
+  passthrough?: string[];
+  /** Columns read as categories even when they hold numbers. */
+  categorical?: string[];
+  /** Most frequent categories a text column keeps (default 20); the rest share an "other" feature. */
+  maxCategories?: number;
+  /** Missing feature values: 'impute' (default: median / most frequent, plus an indicator) or 'error'. */
+  missing?: MissingPolicy;
+  /** How the CSV's bytes are decoded: utf8 (default), latin1, windows-1252. */
+  encoding?: TextEncoding;
+}
+
+/** The TunerOptions that shape the data's columns and features (they go into the study's DataSource). */
+export const DATA_SHAPE_KEYS = ['features', 'ignore', 'id', 'passthrough', 'categorical', 'maxCategories', 'missing', 'encoding'] as const;
+export type DataShape = Pick<DataSource, (typeof DATA_SHAPE_KEYS)[number]>;
+
+function dataShapeOf(o: TunerOptions): DataShape {
+  return Object.fromEntries(DATA_SHAPE_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as DataShape;
 }
 
 export interface ResolvedOptions {
@@ -159,6 +195,12 @@ export interface ResolvedOptions {
   executionsPerTrial: number;
   /** Undefined: no cross-validation. */
   folds?: number;
+  /** The sampler's name (built-in, or a user's `custom:<name>`) and the user's object when given. */
+  sampler: { name: string; instance?: Sampler };
+  /** The user's own oracle, when given: the study's algorithm is then `custom:<name>`. */
+  oracle?: Oracle & { name?: string };
+  /** Only the options given: a continued study keeps its own otherwise. */
+  dataShape: DataShape;
 }
 
 export const DEFAULTS = {
@@ -219,6 +261,27 @@ function wholeNumber(flag: string, value: number | undefined, fallback: number, 
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < min) throw new GradtuneError(`${flag} must be a whole number >= ${min}, got ${value}`);
   return v;
+}
+
+/** The sampler by name or object; grid search draws nothing, so a sampler there is a mistake. */
+function resolveSampler(sampler: string | Sampler | undefined, algorithm: string): { name: string; instance?: Sampler } {
+  if (sampler === undefined) return { name: 'random' };
+  if (algorithm === 'grid') throw new GradtuneError('--sampler applies to random search, Hyperband and ASHA; grid search tries every combination in order and draws nothing');
+  if (typeof sampler === 'string') {
+    if (!isSamplerName(sampler)) throw new GradtuneError(`unknown sampler "${sampler}": use one of ${SAMPLER_NAMES.join(', ')}`);
+    return { name: sampler };
+  }
+  if (typeof sampler !== 'object' || sampler === null || typeof sampler.sample !== 'function' || typeof sampler.name !== 'string' || sampler.name === '') {
+    throw new GradtuneError('a sampler is an object { name: string, sample(ctx) => params } (see the Sampler type), or one of ' + SAMPLER_NAMES.join(', '));
+  }
+  return { name: isSamplerName(sampler.name) ? sampler.name : `custom:${sampler.name}`, instance: sampler };
+}
+
+function checkOracle(oracle: (Oracle & { name?: string }) | undefined): (Oracle & { name?: string }) | undefined {
+  if (oracle !== undefined && (typeof oracle !== 'object' || oracle === null || typeof oracle.next !== 'function')) {
+    throw new GradtuneError('an oracle is an object { name?: string, next(study, trials, queued) => decision } (see the Oracle type)');
+  }
+  return oracle;
 }
 
 /** A name without a path separator or extension is a built-in; anything else is a file. */
@@ -320,9 +383,9 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     // A grid or a Hyperband schedule has a natural end; --max-trials only caps it.
     // ASHA has no end of its own: by default it runs as many trials as a Hyperband sweep with the same settings.
     maxTrials:
-      algorithm === 'asha' && o.maxTrials === undefined
+      algorithm === 'asha' && o.maxTrials === undefined && o.oracle === undefined
         ? hyperbandSchedule({ maxEpochs, factor: asha!.factor, iterations: 1 }).totalTrials
-        : algorithm !== 'random' && o.maxTrials === undefined
+        : (algorithm !== 'random' || o.oracle !== undefined) && o.maxTrials === undefined
           ? Infinity
           : wholeNumber('--max-trials', o.maxTrials, DEFAULTS.maxTrials, 1),
     gridPoints: o.gridPoints,
@@ -352,6 +415,9 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     sampleTimeout: positiveSeconds('--sample-timeout', o.sampleTimeout, DEFAULT_SAMPLE_TIMEOUT),
     executionsPerTrial: wholeNumber('--executions-per-trial', o.executionsPerTrial, 1, 1),
     folds: o.folds === undefined ? undefined : wholeNumber('--folds', o.folds, 0, 2),
+    sampler: resolveSampler(o.sampler, o.oracle ? 'custom' : algorithm),
+    oracle: checkOracle(o.oracle),
+    dataShape: dataShapeOf(o),
   };
 }
 

@@ -108,6 +108,7 @@ function settingsOf(o: ResolvedOptions): StudySettings {
     ...(Number.isFinite(o.keepCheckpoints) ? { keepCheckpoints: o.keepCheckpoints } : {}),
     ...(o.executionsPerTrial > 1 ? { executionsPerTrial: o.executionsPerTrial } : {}),
     ...(o.folds !== undefined ? { folds: o.folds } : {}),
+    ...(o.sampler.name !== 'random' ? { sampler: { name: o.sampler.name } } : {}),
   };
 }
 
@@ -282,7 +283,7 @@ export class Tuner {
         throw err;
       }
       const spaceHash = spaceFingerprint(o.space);
-      const dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed };
+      const dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed, ...o.dataShape };
       const dataset = loadDataset(dataSource);
       this.dataset = dataset;
       const objective = defaultObjective(dataset, o);
@@ -347,7 +348,7 @@ export class Tuner {
         datasetFingerprint: dataset.fingerprint,
         data,
         objective,
-        algorithm: o.algorithm,
+        algorithm: o.oracle ? `custom:${o.oracle.name ?? 'oracle'}` : o.algorithm,
         settings: { ...settingsOf(o) },
         seed: o.seed,
         maxEpochs: o.maxEpochs,
@@ -366,7 +367,11 @@ export class Tuner {
   private async run(store: Store, study: StudyRecord, resumed: boolean, space: SearchSpace, dataset: Dataset, pool: TrialPool): Promise<SearchResults> {
     const o = this.options;
     // A grid is counted here, by building its combinations: user code, bounded in time too.
-    const { oracle, total, gridSize } = withTimeLimit(() => buildOracle(study, space), Math.max(o.sampleTimeout, 300), `counting the grid of search space ${o.space.label}`);
+    const { oracle, total, gridSize } = withTimeLimit(
+      () => buildOracle(study, space, { sampler: o.sampler.instance, oracle: o.oracle }),
+      Math.max(o.sampleTimeout, 300),
+      `counting the grid of search space ${o.space.label}`,
+    );
     // The study's pruner, whatever this run's flags (a pruner of the user's comes with the run).
     const pruner = buildPruner(studySettings(study).pruner, o.customPruner, study.name);
     this.pruner = pruner.name === 'none' ? undefined : pruner;

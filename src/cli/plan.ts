@@ -5,15 +5,17 @@ import Table from 'cli-table3';
 import { HYPERBAND_DEFAULTS, hyperbandSchedule, type HyperbandSchedule } from '../oracle/hyperband-schedule.js';
 import { ASHA_DEFAULTS, ashaRungs } from '../oracle/asha.js';
 import { GradtuneError } from '../errors.js';
-import { intFlag, numberFlag } from './flags.js';
+import { numberFlag } from './flags.js';
+import { describeSampler, SAMPLER_NAMES } from '../sampler/by-name.js';
 
 interface PlanOptions {
-  algo: 'hyperband' | 'asha';
+  algo: 'hyperband' | 'random' | 'asha';
+  sampler?: string;
+  maxTrials?: number;
   maxEpochs: number;
   factor: number;
-  hyperbandIterations: number;
+  hyperbandIterations?: number;
   minEpochs?: number;
-  maxTrials?: number;
   json?: boolean;
 }
 
@@ -67,7 +69,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function planTable(schedule: HyperbandSchedule, o: PlanOptions): string {
+function planTable(schedule: HyperbandSchedule, o: PlanOptions & { hyperbandIterations: number }): string {
   const several = o.hyperbandIterations > 1;
   const head = [...(several ? ['iteration'] : []), 'bracket', 'round', 'trials', 'from epoch', 'to epoch', 'epochs trained'];
   const table = new Table({ head, colAligns: head.map(() => 'right' as const), style: { head: [], border: [], compact: true } });
@@ -91,14 +93,16 @@ function planTable(schedule: HyperbandSchedule, o: PlanOptions): string {
 export function planCommand(): Command {
   return new Command('plan')
     .description("print a search algorithm's schedule (Hyperband: trials and epochs per bracket and round; ASHA: its rungs) without running anything")
-    .addOption(new Option('--algo <algorithm>', 'search algorithm').choices(['hyperband', 'asha']).default('hyperband'))
+    .addOption(new Option('--algo <algorithm>', 'search algorithm').choices(['hyperband', 'random', 'asha']).default('hyperband'))
+    .addOption(new Option('--sampler <name>', 'how new configurations are drawn: explained after the schedule').choices([...SAMPLER_NAMES]))
+    .option('--max-trials <n>', 'random search: trials of the study (default: 20); asha: the trials of the search (default: as many as a Hyperband sweep)', numberFlag('--max-trials'))
     .option('--max-epochs <n>', 'epochs of a trial that runs to the end', numberFlag('--max-epochs'), HYPERBAND_DEFAULTS.maxEpochs)
     .option('--factor <n>', 'trials shrink and epochs grow by this factor per round (a whole number >= 2)', numberFlag('--factor'), HYPERBAND_DEFAULTS.factor)
     .option('--hyperband-iterations <n>', 'full sweeps over the brackets', numberFlag('--hyperband-iterations'))
-    .option('--min-epochs <n>', 'asha: epochs of the first rung (default: 1)', intFlag('--min-epochs'))
-    .option('--max-trials <n>', 'asha: the trials of the search (default: as many as a Hyperband sweep)', intFlag('--max-trials'))
+    .option('--min-epochs <n>', 'asha: epochs of the first rung (default: 1)', numberFlag('--min-epochs'))
     .option('--json', 'machine-readable output')
     .action((opts: PlanOptions) => {
+      const sampler = opts.sampler ?? 'random';
       if (opts.algo === 'asha') {
         if (opts.hyperbandIterations !== undefined) throw new GradtuneError('--hyperband-iterations applies to --algo hyperband, not --algo asha');
         const minEpochs = opts.minEpochs ?? ASHA_DEFAULTS.minEpochs;
@@ -108,15 +112,23 @@ export function planCommand(): Command {
         if (!Number.isInteger(maxTrials) || maxTrials < 1) throw new GradtuneError(`--max-trials must be a whole number >= 1, got ${maxTrials}`);
         const o = { ...opts, minEpochs, maxTrials };
         const out = opts.json
-          ? JSON.stringify({ algorithm: 'asha', maxEpochs: o.maxEpochs, factor: o.factor, minEpochs, ...ashaPlan(o) }, null, 2)
-          : ashaTable(o, defaultTrials);
+          ? JSON.stringify({ algorithm: 'asha', maxEpochs: o.maxEpochs, factor: o.factor, minEpochs, ...ashaPlan(o), ...(opts.sampler ? { sampler } : {}) }, null, 2)
+          : ashaTable(o, defaultTrials) + (opts.sampler ? `\nrung 0 draws its new configurations with the ${describeSampler(sampler)} Promotions keep their parent's configuration.` : '');
         process.stdout.write(out + '\n');
         return;
       }
-      if (opts.minEpochs !== undefined || opts.maxTrials !== undefined) throw new GradtuneError('--min-epochs and --max-trials apply to --algo asha; Hyperband\'s schedule fixes its trials');
-      opts.hyperbandIterations ??= HYPERBAND_DEFAULTS.iterations;
-      const schedule = hyperbandSchedule({ maxEpochs: opts.maxEpochs, factor: opts.factor, iterations: opts.hyperbandIterations });
-      const out = opts.json ? JSON.stringify(planJson(schedule, opts.hyperbandIterations), null, 2) : planTable(schedule, opts);
+      if (opts.algo === 'random') {
+        const trials = opts.maxTrials ?? 20;
+        const text = `random search: ${plural(trials, 'trial')}, each trained for up to --max-epochs (30 by default; the space's epochs and early stopping may end it sooner), each configuration drawn anew.\n${describeSampler(sampler)}`;
+        process.stdout.write((opts.json ? JSON.stringify({ algorithm: 'random', trials, sampler }, null, 2) : text) + '\n');
+        return;
+      }
+      if (opts.minEpochs !== undefined || opts.maxTrials !== undefined) throw new GradtuneError(`--min-epochs and --max-trials apply to --algo asha${opts.minEpochs === undefined ? ' and random' : ''}; Hyperband's schedule fixes its trials`);
+      const iterations = opts.hyperbandIterations ?? HYPERBAND_DEFAULTS.iterations;
+      const schedule = hyperbandSchedule({ maxEpochs: opts.maxEpochs, factor: opts.factor, iterations });
+      const out = opts.json
+        ? JSON.stringify({ ...planJson(schedule, iterations), ...(opts.sampler ? { sampler } : {}) }, null, 2)
+        : planTable(schedule, { ...opts, hyperbandIterations: iterations }) + (opts.sampler ? `\nround 0 of each bracket draws its fresh configurations with the ${describeSampler(sampler)} Promotions keep their parent's configuration.` : '');
       process.stdout.write(out + '\n');
     });
 }

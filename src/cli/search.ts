@@ -9,6 +9,7 @@ import { DEFAULT_DIAGNOSTICS } from '../train/diagnostics-settings.js';
 import { describeRejection } from '../report/rejection.js';
 import { ExitCode, INTERRUPTED_EXIT } from './exit-code.js';
 import { DEFAULT_STORAGE } from '../store/open-store.js';
+import { SAMPLER_NAMES } from '../sampler/by-name.js';
 
 /** The flags a search and a worker share: how this process runs. */
 function addRunFlags(cmd: Command): Command {
@@ -34,6 +35,7 @@ export function searchCommand(): Command {
     .addOption(new Option('--task <task>', 'override the inferred task').choices(['classification', 'regression']))
     .option('--val-split <fraction>', 'fraction of rows held out for validation (default: 0.2)', numberFlag('--val-split'))
     .addOption(new Option('--algo <algorithm>', 'search algorithm (default: hyperband)').choices(['random', 'grid', 'hyperband', 'asha']))
+    .addOption(new Option('--sampler <name>', 'how new configurations are drawn, for random, hyperband and asha (default: random)').choices([...SAMPLER_NAMES]))
     // No default: for grid and Hyperband, leaving --max-trials out means the whole grid or schedule.
     .option('--max-trials <n>', 'total trials in the study (default: random 20; grid and hyperband: all of it)', intFlag('--max-trials'))
     .option('--grid-points <n>', 'grid: points a float without a step is tried at (min and max included)', intFlag('--grid-points'))
@@ -70,7 +72,16 @@ export function searchCommand(): Command {
     .option('--max-retries <n>', 'runs of a failed trial again, same params, before it stays failed (default: 0)', intFlag('--max-retries'))
     .option('--executions-per-trial <n>', 'train each configuration n times with different seeds and score the mean (default: 1)', intFlag('--executions-per-trial'))
     .option('--folds <k>', 'k-fold cross-validation on the training rows: score each configuration by the mean over k folds', intFlag('--folds'))
-    .option('--sample-timeout <seconds>', "how long the space's build(hp) may take to draw one configuration (default: 60)", numberFlag('--sample-timeout'));
+    .option('--sample-timeout <seconds>', "how long the space's build(hp) may take to draw one configuration (default: 60)", numberFlag('--sample-timeout'))
+    // Columns, encoding and missing values of the data (README "Your own data").
+    .option('--features <columns>', 'only these comma-separated columns are features (default: all but the target, --id and --passthrough)', columnList)
+    .option('--ignore <columns>', 'comma-separated columns that are never features', columnList)
+    .option('--id <column>', 'a row identifier: never a feature, copied into the output of gradtune predict')
+    .option('--passthrough <columns>', 'comma-separated columns copied into the output of gradtune predict, never features', columnList)
+    .option('--categorical <columns>', 'comma-separated columns read as categories (one-hot) even when they hold numbers', columnList)
+    .option('--max-categories <n>', 'most frequent categories a text column keeps; the rest share an "other" feature (default: 20)', intFlag('--max-categories'))
+    .addOption(new Option('--missing <policy>', 'missing feature values: impute (median / most frequent, plus a missing indicator) or error (default: impute)').choices(['impute', 'error']))
+    .addOption(new Option('--encoding <encoding>', "the CSV's text encoding (default: utf8; invalid UTF-8 is an error naming the line)").choices(['utf8', 'latin1', 'windows-1252']));
   return addRunFlags(cmd).action(async (opts) => {
     if (opts.dataset !== undefined && opts.data !== undefined) {
       throw new GradtuneError('give --dataset <built-in> or --data <file.csv>, not both');
@@ -118,6 +129,7 @@ function searchOptions(opts: Record<string, any>): TunerOptions {
     task: opts.task,
     valSplit: opts.valSplit,
     algorithm: opts.algo,
+    sampler: opts.sampler,
     factor: opts.factor,
     hyperbandIterations: opts.hyperbandIterations,
     minEpochs: opts.minEpochs,
@@ -142,6 +154,14 @@ function searchOptions(opts: Record<string, any>): TunerOptions {
     sampleTimeout: opts.sampleTimeout,
     executionsPerTrial: opts.executionsPerTrial,
     folds: opts.folds,
+    features: opts.features,
+    ignore: opts.ignore,
+    id: opts.id,
+    passthrough: opts.passthrough,
+    categorical: opts.categorical,
+    maxCategories: opts.maxCategories,
+    missing: opts.missing,
+    encoding: opts.encoding,
     diagnostics: {
       diagEvery: opts.diagEvery,
       preflightSteps: opts.preflightSteps,
@@ -161,6 +181,12 @@ async function runSearch(options: TunerOptions, config: TunerConfig): Promise<vo
   // Loaded here, not at startup: it brings tfjs, which the other commands do not need.
   const { Tuner } = await import('../tuner.js');
   const progress = progressReporter();
+  // The data's warnings (src/data/warnings.ts), one line each on stderr, before the first trial.
+  const onStart = progress.onStart!.bind(progress);
+  progress.onStart = (info) => {
+    for (const warning of info.dataset.warnings ?? []) process.stderr.write(`gradtune: warning: ${warning}\n`);
+    onStart(info);
+  };
   const tuner = new Tuner(options, progress, config);
   // Ctrl-C: stop the running trials, give them back to the store (a resume re-runs
   // them), print what we have and exit 130. A second Ctrl-C exits at once; a resume
@@ -190,4 +216,9 @@ async function runSearch(options: TunerOptions, config: TunerConfig): Promise<vo
   out.write(`  npx gradtune best --study ${results.study.name}${storageFlag}\n`);
   if (results.best) out.write(`  npx gradtune export --study ${results.study.name}${storageFlag} --out models   # the best model, for gradtune predict\n`);
   if (results.interrupted) throw new ExitCode(INTERRUPTED_EXIT);
+}
+
+/** "a, b,c" -> ["a", "b", "c"]; an empty name is kept, for loadDataset to refuse with the flag's name. */
+function columnList(value: string): string[] {
+  return value.split(',').map((name) => name.trim());
 }

@@ -24,6 +24,6 @@ export function customMetricInputs(dataset: Dataset, predictions: Float32Array):
 
 /** A regression value as the model sees it, back in the target's own units. */
 function toTargetUnits(dataset: Dataset, value: number): number {
-  const scaling = (dataset as Dataset & { targetScaling?: { mean: number; std: number } }).targetScaling;
+  const scaling = dataset.targetScaling;
   return scaling ? value * scaling.std + scaling.mean : value;
 }

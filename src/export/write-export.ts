@@ -18,6 +18,7 @@ import { EXPORT_FILES, exportMetrics, type RetrainedInfo } from './artifacts.js'
 import { isDirectory, layersModelFiles } from './io-handlers.js';
 import { preprocessingOf, type Preprocessing } from './preprocessing.js';
 import { modelFromCheckpoint } from './rebuild.js';
+import { withTargetRescale } from './rescale.js';
 import { retrainOnAllRows } from './retrain.js';
 import { selectTrials, type ExportableTrial, type Selection } from './select.js';
 import { loadStudyContext } from './study-context.js';
@@ -120,6 +121,8 @@ async function prepare(study: StudyRecord, trial: ExportableTrial, ctx: Awaited<
   }
   let artifacts: TF.io.ModelArtifacts | undefined;
   try {
+    // Regression: the saved model outputs the target's own units (the wrapper shares, and on dispose frees, the model's layers).
+    if (preprocessing.targetScaling) model = withTargetRescale(model, preprocessing.targetScaling);
     await model.save(
       tf.io.withSaveHandler(async (a) => {
         artifacts = a;

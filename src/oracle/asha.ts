@@ -10,14 +10,15 @@
 // the trials finished so far. A promotion that a later result would not have made is the
 // price of that (the paper's "mispromotions"); the results grow in quality as rungs fill.
 //
-// Fresh configurations are drawn from (seed, index of the configuration), never from the
-// trial number or which worker asked, so with one worker a seed gives one search, and the
-// n-th configuration is the same whatever the number of workers.
-import seedrandom from 'seedrandom';
+// New configurations come from the study's sampler, with an rng drawn from (seed, index of
+// the configuration), never from the trial number or which worker asked: with the random
+// sampler the n-th configuration is the same whatever the number of workers, and with one
+// worker a seed gives one search (a model-based sampler also reads the history).
 import { GradtuneError } from '../errors.js';
-import { sampleParams } from '../space/define.js';
 import { paramsKey } from '../space/params.js';
-import { randomDecider } from '../space/sample.js';
+import { drawUntried } from '../sampler/draw.js';
+import { randomSampler } from '../sampler/random.js';
+import type { Sampler } from '../sampler/types.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
 import type { StudyRecord, TrialSummary } from '../store/store.js';
 import type { AshaSlot, Decision, SyncOracle } from './oracle.js';
@@ -31,6 +32,11 @@ export interface AshaOptions {
   minEpochs?: number;
   /** Redraws of an already tried configuration before the space counts as exhausted. */
   maxCollisions?: number;
+  /**
+   * How rung 0's new configurations are drawn (the study's sampler). Default: random. A
+   * model-based sampler reads every trial with its budget (toEpoch).
+   */
+  sampler?: Sampler;
 }
 
 export const ASHA_DEFAULTS = { maxEpochs: 27, factor: 3, minEpochs: 1 } as const;
@@ -63,6 +69,7 @@ function rungOf(t: TrialSummary): number | undefined {
 export function ashaOracle(space: SearchSpaceDefinition, opts: AshaOptions): SyncOracle {
   const rungs = ashaRungs(opts);
   const maxCollisions = opts.maxCollisions ?? 50;
+  const sampler = opts.sampler ?? randomSampler();
   const top = rungs.length - 1;
 
   return {
@@ -92,21 +99,20 @@ export function ashaOracle(space: SearchSpaceDefinition, opts: AshaOptions): Syn
       }
 
       const tried = new Set(byRung[0].map((t) => paramsKey(t.params)));
-      const params = drawFresh(space, study.seed, byRung[0].length, tried, maxCollisions);
+      const index = byRung[0].length;
+      const params = drawUntried({
+        space,
+        sampler,
+        direction: study.objective.direction,
+        trials,
+        tried,
+        maxCollisions,
+        rngSeed: (attempt) => `${study.seed}:asha:${index}:${attempt}`,
+      });
       if (params) return { kind: 'run', params, fromEpoch: 0, toEpoch: rungs[0], slot: { kind: 'asha', rung: 0 } };
       // Nothing new to try: what is running may still earn a promotion.
       if (trials.some((t) => t.status === 'running')) return { kind: 'wait' };
       return { kind: 'done', reason: `the search space is exhausted: ${maxCollisions} draws in a row repeated one of the ${tried.size} configurations already tried` };
     },
   };
-}
-
-/** The index-th fresh configuration, from (seed, index) only; a configuration already tried is drawn again. */
-function drawFresh(space: SearchSpaceDefinition, seed: number, index: number, tried: Set<string>, maxCollisions: number) {
-  for (let attempt = 0; attempt < maxCollisions; attempt++) {
-    const rng = seedrandom(`${seed}:asha:${index}:${attempt}`);
-    const params = sampleParams(space, randomDecider(rng));
-    if (!tried.has(paramsKey(params))) return params;
-  }
-  return undefined;
 }

@@ -14,6 +14,22 @@ import { hyperbandSchedule } from './hyperband-schedule.js';
 import type { Oracle } from './oracle.js';
 import { withQueue } from './queue.js';
 import { randomOracle } from './random.js';
+import { samplerByName } from '../sampler/by-name.js';
+import type { Sampler } from '../sampler/types.js';
+
+/** The study's sampler: a built-in by its stored name, or the user's object, which must be the one the study was made with. */
+function studySampler(study: StudyRecord, name: string, given: Sampler | undefined): Sampler {
+  if (!name.startsWith('custom:')) {
+    if (given && given.name !== name) {
+      throw new GradtuneError(`study "${study.name}" draws its configurations with the sampler "${name}", not "${given.name}"; give the same sampler, or start another study`);
+    }
+    return given ?? samplerByName(name);
+  }
+  if (!given || `custom:${given.name}` !== name) {
+    throw new GradtuneError(`study "${study.name}" draws its configurations with the sampler "${name.slice(7)}", defined in code; continue it through the API with the same sampler: new Tuner({ study: '${study.name}', sampler })`);
+  }
+  return given;
+}
 
 export interface StudyOracle {
   oracle: Oracle;
@@ -34,9 +50,22 @@ export function capTrials(oracle: Oracle, maxTrials: number): Oracle {
   };
 }
 
-export function buildOracle(study: StudyRecord, space: SearchSpaceDefinition): StudyOracle {
+/** What only code can give: a user's sampler or oracle object (the study stores their names). */
+export interface CodeParts {
+  sampler?: Sampler;
+  oracle?: Oracle & { name?: string };
+}
+
+export function buildOracle(study: StudyRecord, space: SearchSpaceDefinition, code: CodeParts = {}): StudyOracle {
   const settings = studySettings(study);
   const { maxTrials } = settings;
+  if (study.algorithm.startsWith('custom:')) {
+    if (!code.oracle) {
+      throw new GradtuneError(`study "${study.name}" runs the oracle "${study.algorithm.slice(7)}", defined in code; continue it through the API with the same oracle: new Tuner({ study: '${study.name}', oracle })`);
+    }
+    return { oracle: withQueue(capTrials(code.oracle, maxTrials), space), total: maxTrials };
+  }
+  const sampler = studySampler(study, settings.sampler?.name ?? 'random', code.sampler);
   switch (study.algorithm) {
     case 'grid': {
       // Counted before anything runs: a float without a step or a grid too large to run
@@ -48,15 +77,15 @@ export function buildOracle(study: StudyRecord, space: SearchSpaceDefinition): S
       const hb = settings.hyperband ?? { factor: 3, iterations: 1 };
       const options = { maxEpochs: study.maxEpochs, factor: hb.factor, iterations: hb.iterations };
       const total = Math.min(maxTrials, hyperbandSchedule(options).totalTrials);
-      return { oracle: withQueue(capTrials(hyperbandOracle(space, options), maxTrials), space), total };
+      return { oracle: withQueue(capTrials(hyperbandOracle(space, { ...options, sampler }), maxTrials), space), total };
     }
     case 'asha': {
       const asha = settings.asha ?? { factor: 3, minEpochs: 1 };
-      const oracle = ashaOracle(space, { maxEpochs: study.maxEpochs, factor: asha.factor, minEpochs: asha.minEpochs });
+      const oracle = ashaOracle(space, { maxEpochs: study.maxEpochs, factor: asha.factor, minEpochs: asha.minEpochs, sampler });
       return { oracle: withQueue(capTrials(oracle, maxTrials), space), total: maxTrials };
     }
     case 'random':
-      return { oracle: withQueue(randomOracle(space, { maxTrials: Number.isFinite(maxTrials) ? maxTrials : 20 }), space), total: Number.isFinite(maxTrials) ? maxTrials : 20 };
+      return { oracle: withQueue(randomOracle(space, { maxTrials: Number.isFinite(maxTrials) ? maxTrials : 20, sampler }), space), total: Number.isFinite(maxTrials) ? maxTrials : 20 };
     default:
       throw new GradtuneError(`study "${study.name}" uses the algorithm "${study.algorithm}", which this gradtune does not know; upgrade gradtune`);
   }

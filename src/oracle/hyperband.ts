@@ -4,7 +4,8 @@
 //
 // - Round 0 of a bracket starts fresh configurations, drawn from (seed, iteration,
 //   bracket, slot) — not from the trial number — so the same seed gives the same
-//   configurations whatever the number of workers.
+//   configurations whatever the number of workers (with the random sampler; a
+//   model-based one also reads the history, BOHB-style).
 // - Round r > 0 promotes the best of round r - 1: a promoted trial is a new trial whose
 //   parent is the one it continues, from the parent's best-epoch checkpoint, training
 //   from the previous round's epoch count to this round's. A trial is promoted as soon as
@@ -13,10 +14,10 @@
 // - Brackets run from the most exploratory to the least; when nothing in one bracket can
 //   run (its round waits for results), the next bracket starts rather than leaving
 //   workers idle.
-import seedrandom from 'seedrandom';
-import { sampleParams } from '../space/define.js';
 import { paramsKey } from '../space/params.js';
-import { randomDecider } from '../space/sample.js';
+import { drawUntried } from '../sampler/draw.js';
+import { randomSampler } from '../sampler/random.js';
+import type { Sampler } from '../sampler/types.js';
 import { hyperbandSchedule } from './hyperband-schedule.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
 import type { StudyRecord, TrialSummary } from '../store/store.js';
@@ -28,6 +29,12 @@ export interface HyperbandOptions {
   iterations?: number;
   /** Redraws of an already tried configuration before a round-0 slot gives up. */
   maxCollisions?: number;
+  /**
+   * How round 0's fresh configurations are drawn. Default: random. A model-based sampler
+   * reads every trial with its budget (toEpoch) and models the highest budget with
+   * enough results, as BOHB does.
+   */
+  sampler?: Sampler;
 }
 
 const slotKey = (s: HyperbandSlot) => `${s.iteration}:${s.bracket}:${s.round}`;
@@ -49,6 +56,7 @@ function holdsSlot(t: TrialSummary): boolean {
 export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOptions): SyncOracle {
   const schedule = hyperbandSchedule({ maxEpochs: opts.maxEpochs, factor: opts.factor, iterations: opts.iterations ?? 1 });
   const maxCollisions = opts.maxCollisions ?? 50;
+  const sampler = opts.sampler ?? randomSampler();
 
   return {
     next(study: StudyRecord, trials: readonly TrialSummary[]): Decision {
@@ -73,7 +81,17 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
           const here = bySlot.get(slotKey(slot)) ?? [];
           if (r === 0) {
             if (here.length < round.trials) {
-              const params = drawFresh(space, study.seed, slot, here.length, tried, maxCollisions);
+              const params = drawUntried({
+                space,
+                sampler,
+                direction: study.objective.direction,
+                trials,
+                tried,
+                maxCollisions,
+                // From (seed, slot, index) only, never the trial number: with the random
+                // sampler the same seed gives the same configurations whatever the workers.
+                rngSeed: (attempt) => `${study.seed}:hyperband:${slot.iteration}:${slot.bracket}:${here.length}:${attempt}`,
+              });
               if (params) return { kind: 'run', params, fromEpoch: 0, toEpoch: round.toEpoch, slot };
             }
             previousSize = Math.min(round.trials, here.length);
@@ -102,18 +120,4 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
       return { kind: 'done', reason: `the Hyperband schedule is complete (${schedule.brackets.length} brackets, max ${opts.maxEpochs} epochs, factor ${opts.factor})` };
     },
   };
-}
-
-/**
- * A fresh configuration for round-0 slot `index` of a bracket, from (seed, slot, index)
- * only; a configuration already tried is drawn again. Undefined when the space seems
- * exhausted (the slot stays empty; the rest of the schedule goes on).
- */
-function drawFresh(space: SearchSpaceDefinition, seed: number, slot: HyperbandSlot, index: number, tried: Set<string>, maxCollisions: number) {
-  for (let attempt = 0; attempt < maxCollisions; attempt++) {
-    const rng = seedrandom(`${seed}:hyperband:${slot.iteration}:${slot.bracket}:${index}:${attempt}`);
-    const params = sampleParams(space, randomDecider(rng));
-    if (!tried.has(paramsKey(params))) return params;
-  }
-  return undefined;
 }

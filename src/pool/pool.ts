@@ -1,8 +1,10 @@
-// The worker pool: piscina threads, each running src/pool/worker.ts through worker-entry.mjs.
+// The worker pool: piscina threads, each running worker.ts (worker.js in dist/) through
+// worker-entry.mjs.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { FROM_SOURCE } from '../package-files.js';
 import type { BackendPreference, TrialResult, TrialSpec } from '../train/types.js';
 import { serveEpochs, type EpochAnswer, type EpochReport } from './epoch-channel.js';
 
@@ -14,12 +16,13 @@ export interface RunOptions {
 }
 
 /**
- * Workers load TypeScript (our worker and the user's space module) through tsx's
- * loader, resolved from this package so it works wherever gradtune is installed and
- * whether or not the main process itself runs under tsx.
+ * Running from source, workers load our TypeScript through tsx's loader, resolved from
+ * this package so it works whether or not the main process itself runs under tsx (vitest
+ * does not). The build's workers are JavaScript and start without tsx.
  */
-function tsxLoaderUrl(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+function workerExecArgv(): string[] {
+  if (!FROM_SOURCE) return [];
+  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 }
 
 export class TrialPool {
@@ -36,9 +39,9 @@ export class TrialPool {
       // One trial per thread at a time: training is CPU-bound.
       concurrentTasksPerWorker: 1,
       idleTimeout: Infinity,
-      execArgv: ['--import', tsxLoaderUrl()],
+      execArgv: workerExecArgv(),
       // Threads start (and load their backend) now, not at the first trial.
-      workerData: { backend },
+      workerData: { backend, fromSource: FROM_SOURCE },
     });
   }
 

@@ -26,7 +26,8 @@ export function optionsFromStudy(study: StudyRecord): TunerOptions {
     ...dataOptions,
     valSplit,
     seed: study.seed ?? seed,
-    algorithm: study.algorithm as TunerOptions['algorithm'],
+    // An oracle defined in code has no built-in name: the run gives the object (buildOracle checks).
+    algorithm: study.algorithm.startsWith('custom:') ? undefined : (study.algorithm as TunerOptions['algorithm']),
     maxTrials: Number.isFinite(settings.maxTrials) ? settings.maxTrials : undefined,
     gridPoints: settings.gridPoints,
     factor: settings.hyperband?.factor ?? settings.asha?.factor ?? (pruner?.name === 'asha' ? pruner.factor : undefined),
@@ -49,6 +50,8 @@ export function optionsFromStudy(study: StudyRecord): TunerOptions {
     keepCheckpoints: settings.keepCheckpoints,
     executionsPerTrial: settings.executionsPerTrial ?? 1,
     folds: settings.folds,
+    // A sampler defined in code comes from this run (buildOracle checks it is the same one).
+    ...(settings.sampler && !settings.sampler.name.startsWith('custom:') ? { sampler: settings.sampler.name } : {}),
   };
 }
 
@@ -100,6 +103,11 @@ export function resumeOptions(study: StudyRecord, given: TunerOptions): TunerOpt
   if (given.data !== undefined && !sameSource(given.data, stored.data!, isBuiltinDataset)) {
     throw new GradtuneError(`study "${study.name}" was created on data "${study.datasetName}", not "${given.data}": ${fix}`);
   }
+  // A sampler or an oracle given in code is checked against the study by buildOracle.
+  const codeSampler = typeof given.sampler === 'object' ? given.sampler : undefined;
+  if (typeof given.sampler === 'string' && given.sampler !== (stored.sampler ?? 'random')) {
+    throw differs('--sampler', stored.sampler ?? 'random', given.sampler);
+  }
   // A custom objective is compared by its name; its function is this run's to give.
   const custom = typeof given.objective === 'object' ? given.objective : undefined;
   if (!custom && !(OBJECTIVE_METRICS as readonly string[]).includes(study.objective.metric)) {
@@ -146,7 +154,14 @@ export function resumeOptions(study: StudyRecord, given: TunerOptions): TunerOpt
   // Free per run: how this process runs, and how long; the study's cap and retention may move.
   const { space: _space, data: _data, ...rest } = given;
   const free = Object.fromEntries(Object.entries(rest).filter(([key, v]) => v !== undefined && !SHAPING.some(([k]) => k === key) && key !== 'diagnostics' && key !== 'pruner'));
-  return { ...stored, ...free, ...(custom ? { objective: custom, direction: undefined } : {}), ...(customPruner ? { pruner: customPruner } : {}) };
+  return {
+    ...stored,
+    ...free,
+    ...(custom ? { objective: custom, direction: undefined } : {}),
+    ...(codeSampler ? { sampler: codeSampler } : {}),
+    ...(given.oracle ? { oracle: given.oracle } : {}),
+    ...(customPruner ? { pruner: customPruner } : {}),
+  };
 }
 
 /** The same space or data: the same built-in name, or paths to the same file. */

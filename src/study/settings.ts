@@ -28,6 +28,8 @@ export interface StudySettings {
   executionsPerTrial?: number;
   /** k-fold cross-validation on the training rows (absent: none). */
   folds?: number;
+  /** How new configurations are drawn (absent: random): a built-in sampler, or `custom:<name>` given in code. */
+  sampler?: { name: string };
 }
 
 /**
@@ -54,5 +56,6 @@ export function studySettings(study: StudyRecord): StudySettings {
     ...(typeof s.keepCheckpoints === 'number' && Number.isFinite(s.keepCheckpoints) ? { keepCheckpoints: s.keepCheckpoints } : {}),
     ...(typeof s.executionsPerTrial === 'number' && s.executionsPerTrial > 1 ? { executionsPerTrial: s.executionsPerTrial } : {}),
     ...(typeof s.folds === 'number' ? { folds: s.folds } : {}),
+    ...(s.sampler && typeof s.sampler.name === 'string' && s.sampler.name !== 'random' ? { sampler: { name: s.sampler.name } } : {}),
   };
 }

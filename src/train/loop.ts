@@ -216,12 +216,14 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       const [lossSum, trainMetricSum, valLoss, valMetricSum] = values;
       recorder?.consumeEpoch(epoch, values, 4);
 
+      // Regression trains on the standardised target: its MSE and MAE go back to the target's units.
+      const unit = ds.targetScaling?.std ?? 1;
       const record: EpochRecord = {
         epoch,
-        loss: lossSum / ds.nTrain,
-        val_loss: valLoss,
-        [metricName]: trainMetricSum / ds.nTrain,
-        [`val_${metricName}`]: valMetricSum / ds.nVal,
+        loss: (lossSum / ds.nTrain) * unit ** 2,
+        val_loss: valLoss * unit ** 2,
+        [metricName]: (trainMetricSum / ds.nTrain) * (classification ? 1 : unit),
+        [`val_${metricName}`]: (valMetricSum / ds.nVal) * (classification ? 1 : unit),
         learningRate: currentRate,
       };
       const answer = await opts.onEpoch?.(record, opts.wantPredictions ? values.slice(values.length - ds.nVal * ds.nOutputs) : undefined);

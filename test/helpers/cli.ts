@@ -52,7 +52,9 @@ export function startCli(args: readonly string[], opts: RunOptions): RunningCli 
   // Most tests are about random search (trials counted by --max-trials); the CLI's default
   // algorithm is Hyperband, so a search without --algo says random here. Tests of the
   // default call the CLI with --algo hyperband or check the default explicitly.
-  const argv = args[0] === 'search' && !args.includes('--algo') ? [...args, '--algo', 'random'] : [...args];
+  // A search continued by its name alone (no space or data given) keeps its own algorithm.
+  const describesSearch = ['--space', '--dataset', '--data'].some((flag) => args.includes(flag));
+  const argv = args[0] === 'search' && describesSearch && !args.includes('--algo') ? [...args, '--algo', 'random'] : [...args];
   const child = spawn(process.execPath, [CLI, ...argv], {
     cwd: opts.cwd,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
