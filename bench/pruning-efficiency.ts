@@ -6,8 +6,8 @@
 //
 // For each seed, with B = the epochs of Hyperband's schedule (--max-epochs, --factor):
 //   prune (at the first --workers): random search; random search with the median pruner;
-//          random search with the successive-halving pruner (--pruner asha; TPE was not on
-//          this branch, so the sampler is random) — each runs until it has trained B epochs;
+//          TPE with the successive-halving pruner (--sampler tpe --pruner asha) — each runs
+//          until it has trained B epochs;
 //   asha (at each --workers): Hyperband's whole schedule (B epochs) and --algo asha until it
 //          has trained B epochs.
 // Printed per run: the best validation score, the epochs trained (in the order trials
@@ -130,7 +130,7 @@ try {
     const runs: Run[] = [random];
     if (parts.has('prune')) {
       runs.push(await run(`random+median w${w0} s${seed}`, { ...base, algorithm: 'random', maxTrials: 100_000, workers: w0, pruner: 'median' }, true, dir));
-      runs.push(await run(`random+asha-pruner w${w0} s${seed}`, { ...base, algorithm: 'random', maxTrials: 100_000, workers: w0, pruner: 'asha', factor }, true, dir));
+      runs.push(await run(`tpe+asha-pruner w${w0} s${seed}`, { ...base, algorithm: 'random', sampler: 'tpe', maxTrials: 100_000, workers: w0, pruner: 'asha', factor }, true, dir));
     }
     if (parts.has('asha')) {
       for (const w of workerCounts) {
