@@ -371,12 +371,14 @@ export class SqlStore implements Store {
       // PostgreSQL a sequence alone does not): a reader's "since" cursor never skips a row.
       await this.db.lockStudy(s, studyId);
       // Only for the attempt that is running: an earlier attempt's worker, still alive
-      // after its trial was handed out again, does not write into the new run's curve.
+      // after its trial was handed out again, does not write into the new run's curve (the
+      // attempt only changes under the same lock). Nor into a study deleted meanwhile.
+      const current = await s.get<{ n: number }>('SELECT number AS n FROM trials WHERE study_id = ? AND number = ? AND attempt = ?', [studyId, epoch.number, epoch.attempt]);
+      if (!current) return;
       await s.run(
-        `INSERT INTO trial_epochs (study_id, number, attempt, run, epoch, value, record_json)
-         SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM trials WHERE study_id = ? AND number = ? AND attempt = ?)
+        `INSERT INTO trial_epochs (study_id, number, attempt, run, epoch, value, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
-        [studyId, epoch.number, epoch.attempt, epoch.run, epoch.epoch, value, encodeLenient(epoch.record), studyId, epoch.number, epoch.attempt],
+        [studyId, epoch.number, epoch.attempt, epoch.run, epoch.epoch, value, encodeLenient(epoch.record)],
       );
     });
   }
