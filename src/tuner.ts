@@ -36,6 +36,8 @@ import type { Oracle } from './oracle/oracle.js';
 import { failedResult, type BackendName, type EpochRecord, type Objective, type TrialResult, type TrialSpec, type WorkerMemory } from './train/types.js';
 import type { EpochAnswer, EpochReport } from './pool/epoch-channel.js';
 import { customMetricInputs } from './data/validation-rows.js';
+import { buildPruner } from './pruner/settings.js';
+import { verdictRule, type Pruner } from './pruner/types.js';
 import { foldDataset, foldOf } from './data/folds.js';
 
 export type { TunerOptions } from './tuner-options.js';
@@ -58,6 +60,11 @@ export interface TunerConfig {
   defaults?: Partial<TunerOptions>;
   /** `gradtune worker`: join an existing study only, never create one. */
   join?: boolean;
+  /**
+   * false: trials send no per-epoch reports (nothing stored per epoch, no pruning, no
+   * onEpoch event). Only bench/epoch-channel.ts sets it, to measure what reports cost.
+   */
+  epochReports?: boolean;
 }
 
 export interface SearchResults {
@@ -94,6 +101,8 @@ function settingsOf(o: ResolvedOptions): StudySettings {
     maxTrials: o.maxTrials,
     ...(o.gridPoints !== undefined ? { gridPoints: o.gridPoints } : {}),
     ...(o.hyperband ? { hyperband: o.hyperband } : {}),
+    ...(o.asha ? { asha: o.asha } : {}),
+    ...(o.pruner ? { pruner: o.pruner } : {}),
     diagnostics: o.diagnostics,
     maxRetries: o.maxRetries,
     ...(Number.isFinite(o.keepCheckpoints) ? { keepCheckpoints: o.keepCheckpoints } : {}),
@@ -137,6 +146,10 @@ export class Tuner {
   private readonly pendingQueue: Params[] = [];
   /** The study's data as loaded in this process: a custom objective is computed against its validation rows. */
   private dataset: Dataset | undefined;
+  /** The study's pruner (built from its settings when the search starts); undefined: none. */
+  private pruner: Pruner | undefined;
+  /** Per running trial, its epochs still being written to the store (when no pruner waits for them). */
+  private readonly epochWrites = new Map<number, Promise<void>>();
 
   constructor(
     private readonly given: TunerOptions = {},
@@ -359,6 +372,9 @@ export class Tuner {
       Math.max(o.sampleTimeout, 300),
       `counting the grid of search space ${o.space.label}`,
     );
+    // The study's pruner, whatever this run's flags (a pruner of the user's comes with the run).
+    const pruner = buildPruner(studySettings(study).pruner, o.customPruner, study.name);
+    this.pruner = pruner.name === 'none' ? undefined : pruner;
     // Finished trials; running and stale ones are (re-)run by this search or another process.
     const existing = (await store.summaries(study.id)).filter((t) => t.status !== 'running' && t.status !== 'stale').length;
     this.events.onStart?.({ study, dataset, backend: this.backend, total, existing, workers: o.workers, resumed, gridSize });
@@ -488,7 +504,9 @@ export class Tuner {
         error: result.error ?? null,
         diagnostics: result.diagnostics ?? null,
         plannedEpochs: result.plannedEpochs ?? null,
-        checkpoint: result.status === 'completed' ? (result.checkpoint ?? null) : null,
+        // A pruned trial keeps its best epoch's weights too: it can be exported.
+        checkpoint: result.status === 'completed' || result.status === 'pruned' ? (result.checkpoint ?? null) : null,
+        pruned: result.status === 'pruned' ? (result.pruned ?? null) : null,
         runs: result.runs ?? null,
         scoreStd: result.scoreStd ?? null,
         attempt: trial.attempt,
@@ -505,8 +523,12 @@ export class Tuner {
     return undefined;
   }
 
-  /** After each epoch of a running trial: a custom objective is computed here, and listeners told. */
-  private onEpoch(trial: TrialSummary, report: EpochReport): EpochAnswer {
+  /**
+   * After each epoch of a running trial: a custom objective is computed here, the epoch is
+   * stored (other processes and reports see the running trial's curve), the pruner judges
+   * it, and listeners are told. Without a pruner the trial does not wait for the store.
+   */
+  private async onEpoch(store: Store, study: StudyRecord, trial: TrialSummary, report: EpochReport): Promise<EpochAnswer> {
     const answer: EpochAnswer = {};
     const custom = this.options.customObjective;
     if (custom && report.predictions && this.dataset) {
@@ -517,6 +539,23 @@ export class Tuner {
       if (typeof value !== 'number') throw new Error(`the custom objective ${custom.name} returned ${typeof value}, not a number`);
       answer.metrics = { [custom.name]: value };
       report.record[custom.name] = value;
+    }
+    const value = report.record[study.objective.metric];
+    const executions = runsOf(study).executions ?? 1;
+    const run = report.run ? (report.run.fold ?? 0) * executions + report.run.execution : 0;
+    const epoch = { number: trial.number, attempt: trial.attempt, run, epoch: report.record.epoch, value: typeof value === 'number' && Number.isFinite(value) ? value : null, record: report.record };
+    // A trial that trains several runs is judged by its first run (src/store/epoch-values.ts).
+    if (this.pruner && run === 0) {
+      await store.reportEpoch(study.id, epoch);
+      const values = await store.epochValues(study.id);
+      const trials = await store.summaries(study.id);
+      const rule = verdictRule(this.pruner, await this.pruner.prune({ study, trial, epoch: epoch.epoch, values, trials }));
+      if (rule !== undefined) answer.stop = rule;
+    } else {
+      const previous = this.epochWrites.get(trial.number) ?? Promise.resolve();
+      // In order, off the trial's path; the trial's result waits for them (runInPool). A
+      // failed write loses one point of a live curve: the trial's own history is told at its end.
+      this.epochWrites.set(trial.number, previous.then(() => store.reportEpoch(study.id, epoch)).catch(() => undefined));
     }
     this.events.onEpoch?.(trial, report.record);
     return answer;
@@ -585,7 +624,11 @@ export class Tuner {
       ? setTimeout(() => controller.abort('timeout' satisfies AbortReason), this.options.trialTimeout * 1000)
       : undefined;
     try {
-      return await pool.run(spec, { signal: controller.signal, onEpoch: (report) => this.onEpoch(trial, report) });
+      const reports = this.config.epochReports !== false || this.options.customObjective !== undefined;
+      const result = await pool.run(spec, { signal: controller.signal, onEpoch: reports ? (report) => this.onEpoch(store, study, trial, report) : undefined });
+      // Its epochs are in the store before its result: a reader never sees the result first.
+      await this.epochWrites.get(trial.number);
+      return result;
     } catch (err) {
       const elapsed = performance.now() - started;
       if (controller.signal.aborted && controller.signal.reason === 'interrupt') return 'interrupted';
@@ -597,6 +640,7 @@ export class Tuner {
     } finally {
       clearTimeout(timeout);
       this.running.delete(controller);
+      this.epochWrites.delete(trial.number);
     }
   }
 }

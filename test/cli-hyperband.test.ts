@@ -10,6 +10,7 @@ import { openSqliteStore } from '../src/store/sqlite.js';
 import { hyperbandSchedule } from '../src/oracle/hyperband-schedule.js';
 import { paramsKey } from '../src/space/params.js';
 import type { TrialRecord } from '../src/store/store.js';
+import type { HyperbandSlot } from '../src/oracle/oracle.js';
 
 const ARGS = ['search', '--algo', 'hyperband', '--space', 'quick', '--dataset', 'iris', '--max-epochs', '9', '--factor', '3', '--seed', '3'];
 
@@ -22,7 +23,10 @@ async function storedTrials(cwd: string): Promise<TrialRecord[]> {
   }
 }
 
-const slot = (t: TrialRecord) => `${t.slot!.iteration}:${t.slot!.bracket}:${t.slot!.round}`;
+const slot = (t: TrialRecord) => {
+  const s = t.slot as HyperbandSlot;
+  return `${s.iteration}:${s.bracket}:${s.round}`;
+};
 
 describe('gradtune search --algo hyperband', () => {
   it('is the default algorithm of gradtune search, and --max-trials caps its schedule', { timeout: 60_000 }, async () => {
@@ -126,7 +130,7 @@ describe('lineage in the reports of a Hyperband study', () => {
     for (const t of promoted) {
       expect(cell(t, 'parent')).toBe(String(t.parent));
       expect(cell(t, 'epochs')).toBe(`${t.fromEpoch}→${t.fromEpoch! + t.epochsRun}`);
-      expect(cell(t, 'bracket/round')).toBe(`${t.slot!.bracket}/${t.slot!.round}`);
+      expect(cell(t, 'bracket/round')).toBe(`${(t.slot as HyperbandSlot).bracket}/${(t.slot as HyperbandSlot).round}`);
     }
     const withoutRank = body.map((r) => r.slice(1).join('|'));
     expect(new Set(body.map((r) => r.slice(2).join('|'))).size).toBe(body.length);
@@ -138,7 +142,7 @@ describe('lineage in the reports of a Hyperband study', () => {
     expect(Object.keys(records[0]).filter((k) => k === 'epochs')).toHaveLength(1);
     for (const t of promoted) {
       const r = records.find((x) => x.trial === String(t.number))!;
-      expect([r.parent, r.from_epoch, r.to_epoch, r['slot:round']]).toEqual([String(t.parent), String(t.fromEpoch), String(t.fromEpoch! + t.epochsRun), String(t.slot!.round)]);
+      expect([r.parent, r.from_epoch, r.to_epoch, r['slot:round']]).toEqual([String(t.parent), String(t.fromEpoch), String(t.fromEpoch! + t.epochsRun), String((t.slot as HyperbandSlot).round)]);
     }
 
     expect(md.stdout).toMatch(/^\| rank \| trial \| status \| val_accuracy \| epochs \| parent \| bracket\/round \|.*\| param:learning_rate \|/m);
@@ -165,6 +169,6 @@ describe('lineage in the reports of a Hyperband study', () => {
     expect(one.stdout).toContain(
       `  lineage             trial ${root.number} (0→${root.epochsRun}) → trial ${parent.number} (${parent.fromEpoch}→${parent.fromEpoch! + parent.epochsRun}) → trial ${grandchild.number} (${grandchild.fromEpoch}→${grandchild.fromEpoch! + grandchild.epochsRun})`,
     );
-    expect(one.stdout).toContain(`  schedule            bracket ${grandchild.slot!.bracket}, round ${grandchild.slot!.round}`);
+    expect(one.stdout).toContain(`  schedule            bracket ${(grandchild.slot as HyperbandSlot).bracket}, round ${(grandchild.slot as HyperbandSlot).round}`);
   });
 });

@@ -221,6 +221,7 @@ describe('formatLeaderboard', () => {
       history: ts[2].history,
       gradients: null,
       error: null,
+      pruned: null,
       attempt: 1,
       retries: 0,
     });

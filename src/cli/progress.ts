@@ -8,6 +8,7 @@ import { describeVerdict } from '../train/diagnostics.js';
 import type { TunerEvents } from '../tuner.js';
 import type { TrialSummary } from '../store/store.js';
 import { streamClosed } from './output.js';
+import { RunningTrialsView } from './running-trials.js';
 
 /** How often the bar is redrawn between trial ends: the running count, elapsed time and ETA move. */
 export const REDRAW_MS = 1000;
@@ -55,6 +56,7 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
       remaining: end === undefined ? '-' : formatDuration(end - now),
     };
   };
+  let live: RunningTrialsView | undefined;
   const closed = () => out === process.stdout && streamClosed('stdout');
   const write = (text: string) => {
     if (!closed()) out.write(text);
@@ -86,6 +88,9 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
         // Without it the bar would only move when a trial ends, minutes apart in a long search.
         timer = setInterval(() => bar?.update(payload()), REDRAW_MS);
         timer.unref();
+        // Under the bar: each running trial's epoch and last score.
+        live = new RunningTrialsView(out, metric, study.maxEpochs);
+        live.attach(bar);
       }
     },
     onTrialStart(trial, rerun) {
@@ -96,12 +101,16 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
       // On a terminal the bar owns the line; a re-run shows in its counts instead.
       if (!bar) write(`trial ${trial.number} runs again (${why}), same params\n`);
     },
+    onEpoch(trial, record) {
+      live?.epoch(trial, record);
+    },
     onTrialEnd(trial, progress) {
       running = progress.running;
       finished = progress.finished;
       best = progress.best;
       const now = Date.now();
       end = estimateEnd(startedAt, now, finished, total - before - finished);
+      live?.end(trial.number);
       if (bar) {
         bar.increment(1, payload());
         return;
@@ -112,9 +121,11 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
       const verdict = trial.diagnostics && trial.diagnostics.verdict.kind !== 'healthy' ? ` | ${describeVerdict(trial.diagnostics.verdict)}` : '';
       // A promotion's epochs as a range (numbered across its chain) and the trial it continues.
       const epochs = trial.parent === null && (trial.fromEpoch ?? 0) === 0 ? String(trial.epochsRun) : `${formatEpochRange(trial)}${trial.parent === null ? '' : ` (continues #${trial.parent})`}`;
-      write(`trial ${trial.number} ${trial.status} ${metric}=${score} epochs=${epochs}${time} | ${before + progress.finished}/${total} | best ${bestText(progress.best)}${verdict}${error}\n`);
+      const pruned = trial.pruned ? ` | pruned at epoch ${trial.pruned.epoch}: ${trial.pruned.rule}` : '';
+      write(`trial ${trial.number} ${trial.status} ${metric}=${score} epochs=${epochs}${time} | ${before + progress.finished}/${total} | best ${bestText(progress.best)}${verdict}${pruned}${error}\n`);
     },
     stop() {
+      if (!closed()) live?.clear();
       clearInterval(timer);
       timer = undefined;
       if (!closed()) bar?.stop();

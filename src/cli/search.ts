@@ -37,13 +37,23 @@ export function searchCommand(): Command {
     .option('--target <column>', 'target column of --data (default: the last column)')
     .addOption(new Option('--task <task>', 'override the inferred task').choices(['classification', 'regression']))
     .option('--val-split <fraction>', 'fraction of rows held out for validation (default: 0.2)', numberFlag('--val-split'))
-    .addOption(new Option('--algo <algorithm>', 'search algorithm (default: hyperband)').choices(['random', 'grid', 'hyperband']))
-    .addOption(new Option('--sampler <name>', 'how new configurations are drawn, for random and hyperband (default: random)').choices([...SAMPLER_NAMES]))
+    .addOption(new Option('--algo <algorithm>', 'search algorithm (default: hyperband)').choices(['random', 'grid', 'hyperband', 'asha']))
+    .addOption(new Option('--sampler <name>', 'how new configurations are drawn, for random, hyperband and asha (default: random)').choices([...SAMPLER_NAMES]))
     // No default: for grid and Hyperband, leaving --max-trials out means the whole grid or schedule.
     .option('--max-trials <n>', 'total trials in the study (default: random 20; grid and hyperband: all of it)', intFlag('--max-trials'))
     .option('--grid-points <n>', 'grid: points a float without a step is tried at (min and max included)', intFlag('--grid-points'))
-    .option('--factor <n>', 'hyperband: reduction factor between rounds (default: 3)', intFlag('--factor'))
+    .option('--factor <n>', 'hyperband, asha and --pruner asha: reduction factor between rounds or rungs (default: 3)', intFlag('--factor'))
     .option('--hyperband-iterations <n>', 'hyperband: sweeps over the brackets (default: 1)', intFlag('--hyperband-iterations'))
+    .option('--min-epochs <n>', 'asha: epochs of the first rung; rungs at min-epochs * factor^k up to --max-epochs (default: 1)', intFlag('--min-epochs'))
+    // Pruning (README: "Pruning and ASHA"); options named after Optuna's.
+    .addOption(new Option('--pruner <pruner>', 'stop running trials that do worse than others at the same epoch (random and grid; default: none)').choices(['none', 'median', 'asha']))
+    .option('--pruner-startup-trials <n>', 'median: no pruning until n trials have completed (default: 5)', intFlag('--pruner-startup-trials'))
+    .option('--pruner-warmup-epochs <n>', 'median: no pruning before epoch n (default: 0)', intFlag('--pruner-warmup-epochs'))
+    .option('--pruner-interval-epochs <n>', 'median: epochs between checks after the warm-up (default: 1)', intFlag('--pruner-interval-epochs'))
+    .option('--pruner-min-trials <n>', 'median: completed trials that must have reached an epoch to judge it (default: 1)', intFlag('--pruner-min-trials'))
+    .option('--pruner-min-epochs <n>', 'asha pruner: epochs of the first rung; rungs at n * factor^k (default: 1)', intFlag('--pruner-min-epochs'))
+    .option('--pruner-min-early-stopping-rate <n>', 'asha pruner: the first rung at min-epochs * factor^n (default: 0)', intFlag('--pruner-min-early-stopping-rate'))
+    .option('--pruner-bootstrap-count <n>', 'asha pruner: prune while no more than n trials reached a rung (default: 0)', intFlag('--pruner-bootstrap-count'))
     .option('--max-epochs <n>', "cap on each trial's epochs (default: 30; hyperband: its max_epochs, default 27)", intFlag('--max-epochs'))
     .option('--seed <n>', 'seed for configurations, split, weights and batches (default: 42)', intFlag('--seed'))
     .option('--objective <metric>', `metric to optimise: ${OBJECTIVE_METRICS.join(', ')}`)
@@ -125,6 +135,15 @@ function searchOptions(opts: Record<string, any>): TunerOptions {
     sampler: opts.sampler,
     factor: opts.factor,
     hyperbandIterations: opts.hyperbandIterations,
+    minEpochs: opts.minEpochs,
+    pruner: opts.pruner,
+    prunerStartupTrials: opts.prunerStartupTrials,
+    prunerWarmupEpochs: opts.prunerWarmupEpochs,
+    prunerIntervalEpochs: opts.prunerIntervalEpochs,
+    prunerMinTrials: opts.prunerMinTrials,
+    prunerMinEpochs: opts.prunerMinEpochs,
+    prunerMinEarlyStoppingRate: opts.prunerMinEarlyStoppingRate,
+    prunerBootstrapCount: opts.prunerBootstrapCount,
     maxTrials: opts.maxTrials,
     gridPoints: opts.gridPoints,
     maxEpochs: opts.maxEpochs,

@@ -21,7 +21,7 @@ import type { Sampler } from '../sampler/types.js';
 import { hyperbandSchedule } from './hyperband-schedule.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
 import type { StudyRecord, TrialSummary } from '../store/store.js';
-import type { Decision, ScheduleSlot, SyncOracle } from './oracle.js';
+import { isHyperbandSlot, type Decision, type HyperbandSlot, type SyncOracle } from './oracle.js';
 
 export interface HyperbandOptions {
   maxEpochs: number;
@@ -37,7 +37,7 @@ export interface HyperbandOptions {
   sampler?: Sampler;
 }
 
-const slotKey = (s: ScheduleSlot) => `${s.iteration}:${s.bracket}:${s.round}`;
+const slotKey = (s: HyperbandSlot) => `${s.iteration}:${s.bracket}:${s.round}`;
 
 /** A trial whose result a promotion can use: completed, with a finite score. */
 function succeeded(t: TrialSummary): boolean {
@@ -62,7 +62,7 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
     next(study: StudyRecord, trials: readonly TrialSummary[]): Decision {
       const bySlot = new Map<string, TrialSummary[]>();
       for (const t of trials) {
-        if (!t.slot || !holdsSlot(t)) continue;
+        if (!isHyperbandSlot(t.slot) || !holdsSlot(t)) continue;
         const key = slotKey(t.slot);
         bySlot.set(key, [...(bySlot.get(key) ?? []), t]);
       }
@@ -77,7 +77,7 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
         // successes to promote. Without it a short round would keep the next one waiting.
         let previousSize = 0;
         for (const [r, round] of bracket.rounds.entries()) {
-          const slot: ScheduleSlot = { iteration: bracket.iteration, bracket: bracket.bracket, round: r };
+          const slot: HyperbandSlot = { iteration: bracket.iteration, bracket: bracket.bracket, round: r };
           const here = bySlot.get(slotKey(slot)) ?? [];
           if (r === 0) {
             if (here.length < round.trials) {

@@ -33,6 +33,8 @@ export function trialJson(rank: number | null, trial: TrialRecord) {
     history: trial.history,
     gradients: trial.diagnostics,
     error: trial.error,
+    // A pruned trial: the epoch it stopped at and the rule that stopped it; else null.
+    pruned: trial.pruned,
     // Runs of the trial: > 1 when it lost its process or was retried after failing.
     attempt: trial.attempt,
     retries: trial.retries,

@@ -61,7 +61,8 @@ export function leaderboardColumns(study: StudyRecord, trials: readonly TrialRec
   const fixed: Column[] = [
     simple('rank', 'right', (r) => (r.rank === null ? '-' : String(r.rank)), (r) => r.rank),
     simple('trial', 'right', (r) => String(r.trial.number), (r) => r.trial.number),
-    { ...simple('status', 'left', (r) => r.trial.status, (r) => r.trial.status), dropOrder: drop.status },
+    // A pruned trial says at which epoch (the rule is in `report --trial` and the JSON).
+    { ...simple('status', 'left', (r) => (r.trial.pruned ? `pruned at ${r.trial.pruned.epoch}` : r.trial.status), (r) => r.trial.status), dropOrder: drop.status },
     {
       key: 'score',
       aliases: [metric],

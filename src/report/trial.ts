@@ -64,7 +64,8 @@ function overview(study: StudyRecord, trials: readonly TrialRecord[], trial: Tri
   const score =
     trial.score === null ? '-' : `${formatScore(trial.score)}${trial.bestEpoch === null ? '' : ` at epoch ${trial.bestEpoch}`}`;
   const pairs: Pairs = [
-    ['status', trial.status],
+    ['status', trial.status === 'running' ? `running (epoch ${(trial.fromEpoch ?? 0) + trial.epochsRun} so far)` : trial.status],
+    ...(trial.pruned ? [['pruned', `at epoch ${trial.pruned.epoch}: ${trial.pruned.rule}`] as const] : []),
     ['rank', rank === null ? `unranked (${ranked} ranked)` : `${rank} of ${ranked}`],
     [`${metric} (${direction})`, score],
     ['epochs', epochsPair(trial)],
@@ -72,6 +73,10 @@ function overview(study: StudyRecord, trials: readonly TrialRecord[], trial: Tri
     ['duration', trial.durationMs === null ? 'still running' : `${formatSeconds(trial.durationMs)} s`],
     ['backend', trial.backend ?? '-'],
   ];
+  if (trial.slot?.kind === 'asha') {
+    const continues = trial.parent === null ? 'a new configuration' : `continues trial ${trial.parent}`;
+    pairs.push(['ASHA rung', `${trial.slot.rung}: epochs ${trial.fromEpoch ?? 0}→${trial.toEpoch ?? study.maxEpochs}, ${continues}`]);
+  }
   // Handed out more than once: it lost its process, or failed and was retried (--max-retries).
   if (trial.attempt > 1) {
     const retried = trial.retries > 0 ? `, ${trial.retries} after failing (--max-retries)` : '';

@@ -12,18 +12,24 @@ import { GradtuneError } from '../errors.js';
 import type { Decision, RunDecision } from '../oracle/oracle.js';
 import { workSeed } from '../oracle/seed.js';
 import type { Params } from '../space/types.js';
-import { encodeLenient, encodeStrict } from './codec.js';
+import { decodeLenient, encodeLenient, encodeStrict } from './codec.js';
+import type { EpochRecord } from '../train/types.js';
 import { validateStudyName } from './names.js';
+import { EpochValuesIndex, type EpochValues } from './epoch-values.js';
 import {
+  EPOCH_COLUMNS,
   STUDY_COLUMNS,
   SUMMARY_COLUMNS,
   TRIAL_COLUMNS,
   toAttempt,
+  toEpochValue,
+  toStoredEpoch,
   toQueued,
   toStudy,
   toSummary,
   toTrial,
   type AttemptRow,
+  type EpochRow,
   type StudyRow,
   type SummaryRow,
   type TrialRow,
@@ -33,7 +39,9 @@ import type {
   AskOptions,
   AskResult,
   Decide,
+  NewEpoch,
   NewStudy,
+  StoredEpoch,
   QueuedParams,
   Store,
   StudyRecord,
@@ -60,7 +68,12 @@ interface CachedStudy {
   byNumber: Map<number, TrialSummary>;
   /** byNumber's values in trial order; rebuilt after a change. */
   list: TrialSummary[] | undefined;
+  /** Per-epoch objective values for pruners, once asked for (epochValues). */
+  epochs?: EpochValuesIndex;
 }
+
+/** Epochs returned by one epochsSince call when the caller gives no limit. */
+const EPOCHS_LIMIT = 10_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const num = (v: unknown) => (typeof v === 'number' ? v : Number(v));
@@ -141,7 +154,7 @@ export class SqlStore implements Store {
       const id = num(row.id);
       await this.db.lockStudy(s, id);
       // Children first, explicitly: correct even on a connection where foreign keys are off.
-      for (const table of ['queue', 'trial_attempts', 'trials']) await s.run(`DELETE FROM ${table} WHERE study_id = ?`, [id]);
+      for (const table of ['queue', 'trial_epochs', 'trial_attempts', 'trials']) await s.run(`DELETE FROM ${table} WHERE study_id = ?`, [id]);
       await s.run('DELETE FROM studies WHERE id = ?', [id]);
       this.cache.delete(id);
     });
@@ -191,9 +204,35 @@ export class SqlStore implements Store {
 
   async trials(studyId: number, numbers?: readonly number[]): Promise<TrialRecord[]> {
     if (numbers !== undefined && numbers.length === 0) return [];
-    const where = numbers === undefined ? '' : ` AND number IN (${numbers.map(() => '?').join(', ')})`;
-    const rows = await this.db.all<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ?${where} ORDER BY number`, [studyId, ...(numbers ?? [])]);
-    return rows.map(toTrial);
+    const where = (column: string) => (numbers === undefined ? '' : ` AND ${column} IN (${numbers.map(() => '?').join(', ')})`);
+    return this.db.transaction('read', async (s) => {
+      const rows = await s.all<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ?${where('number')} ORDER BY number`, [studyId, ...(numbers ?? [])]);
+      const trials = rows.map(toTrial);
+      if (!trials.some((t) => t.status === 'running')) return trials;
+      // A running trial's history so far: the epochs its current attempt has reported.
+      const epochs = await s.all<{ number: number; run: number; record_json: string }>(
+        `SELECT e.number, e.run, e.record_json FROM trial_epochs e
+           JOIN trials t ON t.study_id = e.study_id AND t.number = e.number AND t.attempt = e.attempt
+          WHERE e.study_id = ? AND t.status = 'running'${where('e.number')} ORDER BY e.number, e.run, e.epoch`,
+        [studyId, ...(numbers ?? [])],
+      );
+      const histories = new Map<number, { run: number; history: EpochRecord[] }>();
+      for (const row of epochs) {
+        const number = num(row.number);
+        const run = num(row.run);
+        const current = histories.get(number);
+        // Of a trial that trains several runs, the latest run's curve: the one growing.
+        if (!current || run > current.run) histories.set(number, { run, history: [] });
+        histories.get(number)!.history.push(decodeLenient<EpochRecord>(row.record_json));
+      }
+      for (const t of trials) {
+        const h = t.status === 'running' ? histories.get(t.number) : undefined;
+        if (!h) continue;
+        t.history = h.history;
+        t.epochsRun = h.history.length;
+      }
+      return trials;
+    });
   }
 
   async trial(studyId: number, number: number): Promise<TrialRecord | undefined> {
@@ -278,7 +317,7 @@ export class SqlStore implements Store {
       await s.run(
         `UPDATE trials SET status = ?, score = ?, best_epoch = ?, epochs_run = ?, history_json = ?, backend = ?, duration_ms = ?,
            error = ?, diagnostics_json = ?, planned_epochs = ?, checkpoint = ?, finished_at = ?, best_val_loss = ?,
-           runs_json = ?, score_std = ?, seq = ?
+           runs_json = ?, score_std = ?, pruned_epoch = ?, pruned_rule = ?, seq = ?
          WHERE study_id = ? AND number = ?`,
         [
           outcome.status,
@@ -297,6 +336,8 @@ export class SqlStore implements Store {
           bestValLoss(outcome),
           outcome.runs ? encodeLenient(outcome.runs) : null,
           outcome.scoreStd !== undefined && outcome.scoreStd !== null && Number.isFinite(outcome.scoreStd) ? outcome.scoreStd : null,
+          outcome.status === 'pruned' && outcome.pruned ? outcome.pruned.epoch : null,
+          outcome.status === 'pruned' && outcome.pruned ? outcome.pruned.rule : null,
           seq,
           studyId,
           trialNumber,
@@ -321,6 +362,50 @@ export class SqlStore implements Store {
     // No seq: a heartbeat changes no decision, and it comes every few seconds.
     const now = (await this.db.now(this.db)).toISOString();
     await this.db.run(`UPDATE trials SET heartbeat_at = ? WHERE study_id = ? AND number = ? AND status = 'running'`, [now, studyId, trialNumber]);
+  }
+
+  async reportEpoch(studyId: number, epoch: NewEpoch): Promise<void> {
+    const value = epoch.value !== null && Number.isFinite(epoch.value) ? epoch.value : null;
+    await this.db.transaction('write', async (s) => {
+      // Under the study's lock, so that ids grow in commit order within a study (on
+      // PostgreSQL a sequence alone does not): a reader's "since" cursor never skips a row.
+      await this.db.lockStudy(s, studyId);
+      // Only for the attempt that is running: an earlier attempt's worker, still alive
+      // after its trial was handed out again, does not write into the new run's curve (the
+      // attempt only changes under the same lock). Nor into a study deleted meanwhile.
+      const current = await s.get<{ n: number }>('SELECT number AS n FROM trials WHERE study_id = ? AND number = ? AND attempt = ?', [studyId, epoch.number, epoch.attempt]);
+      if (!current) return;
+      await s.run(
+        `INSERT INTO trial_epochs (study_id, number, attempt, run, epoch, value, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+        [studyId, epoch.number, epoch.attempt, epoch.run, epoch.epoch, value, encodeLenient(epoch.record)],
+      );
+    });
+  }
+
+  async epochsSince(studyId: number, cursor: number, limit = EPOCHS_LIMIT): Promise<{ epochs: StoredEpoch[]; cursor: number }> {
+    const rows = await this.db.all<EpochRow>(
+      `SELECT ${EPOCH_COLUMNS}, record_json FROM trial_epochs WHERE study_id = ? AND id > ? ORDER BY id LIMIT ?`,
+      [studyId, cursor, Math.max(1, Math.floor(limit))],
+    );
+    const epochs = rows.map(toStoredEpoch);
+    return { epochs, cursor: epochs.length > 0 ? epochs[epochs.length - 1].id : cursor };
+  }
+
+  async epochValues(studyId: number): Promise<EpochValues> {
+    return this.db.transaction('read', async (s) => {
+      await this.refresh(s, studyId);
+      const entry = this.cache.get(studyId)!;
+      if (!entry.epochs) {
+        // First use in this process: every trial's status, then every epoch stored so far.
+        entry.epochs = new EpochValuesIndex();
+        for (const t of entry.byNumber.values()) entry.epochs.updateTrial(t);
+      }
+      const index = entry.epochs;
+      const rows = await s.all<Omit<EpochRow, 'record_json'>>(`SELECT ${EPOCH_COLUMNS} FROM trial_epochs WHERE study_id = ? AND id > ? ORDER BY id`, [studyId, index.cursor]);
+      index.addRows(rows.map(toEpochValue));
+      return index;
+    });
   }
 
   async checkpoint(studyId: number, trialNumber: number): Promise<Uint8Array | null> {
@@ -388,6 +473,7 @@ export class SqlStore implements Store {
       for (const r of rows) {
         const summary = toSummary(r);
         entry.byNumber.set(summary.number, summary);
+        entry.epochs?.updateTrial(summary);
       }
       entry.seq = seq;
       entry.list = undefined;
@@ -442,7 +528,7 @@ export class SqlStore implements Store {
       `UPDATE trials SET status = 'running', owner = ?, attempt = attempt + 1, retries = retries + ?,
          started_at = ?, heartbeat_at = ?, finished_at = NULL, score = NULL, best_epoch = NULL, epochs_run = 0,
          history_json = '[]', duration_ms = NULL, diagnostics_json = NULL, planned_epochs = NULL, checkpoint = NULL,
-         error = NULL, best_val_loss = NULL, runs_json = NULL, score_std = NULL, seq = ?
+         error = NULL, best_val_loss = NULL, runs_json = NULL, score_std = NULL, pruned_epoch = NULL, pruned_rule = NULL, seq = ?
        WHERE study_id = ? AND number = ?`,
       [this.opts.owner, retry ? 1 : 0, now, now, seq, studyId, number],
     );

@@ -81,6 +81,10 @@
     return tip('trial ' + t.n, lines.concat(extra || []));
   }
 
+  function prunedText(t) {
+    return 'pruned at epoch ' + t.pruned.epoch + ' (' + t.pruned.rule.split(':')[0] + ')';
+  }
+
   function firstLine(text) {
     const line = String(text).split('\n')[0];
     return line.length > 160 ? line.slice(0, 157) + '…' : line;
@@ -205,13 +209,20 @@
       {
         key: 'gradients',
         label: 'gradients',
-        value: (t) => (t.error ? 'error: ' + t.error : t.verdictText),
+        value: (t) => (t.error ? 'error: ' + t.error : t.pruned ? prunedText(t) : t.verdictText),
         cell: (t) => {
-          const text = t.error ? firstLine(t.error) : t.verdictText;
-          return h('td', { class: 'verdict ' + (t.error ? 'error' : t.verdict || ''), title: t.error || t.verdictText, text });
+          // A pruned trial says where and why it stopped; its gradients were healthy to that point.
+          const text = t.error ? firstLine(t.error) : t.pruned ? prunedText(t) : t.verdictText;
+          return h('td', { class: 'verdict ' + (t.error ? 'error' : t.pruned ? 'pruned' : t.verdict || ''), title: t.error || (t.pruned ? t.pruned.rule : t.verdictText), text });
         },
       },
     ];
+    if (data.trials.some((t) => t.slot && t.slot.kind === 'asha')) {
+      columns.push(
+        { key: 'continues', label: 'continues', num: true, value: (t) => t.parent, text: (t) => (t.parent === null ? '' : '#' + t.parent) },
+        { key: 'rung', label: 'rung', num: true, value: (t) => (t.slot && t.slot.kind === 'asha' ? t.slot.rung : null), text: (t) => (t.slot && t.slot.kind === 'asha' ? String(t.slot.rung) : '') },
+      );
+    }
     if (hyperband) {
       columns.push(
         { key: 'continues', label: 'continues', num: true, value: (t) => t.parent, text: (t) => (t.parent === null ? '' : '#' + t.parent) },
@@ -542,6 +553,7 @@
       const params = h('div', { class: 'params' });
       for (const [name, value] of Object.entries(t.params)) params.append(h('span', {}, [h('span', { class: 'k', text: name + ' ' }), String(value)]));
       card.append(params);
+      if (t.pruned) card.append(h('div', { class: 'pruned', text: 'pruned at epoch ' + t.pruned.epoch + ': ' + t.pruned.rule }));
       if (t.error) card.append(h('pre', { text: t.error }));
     }
     pickListeners.push(render);
