@@ -120,10 +120,10 @@ function chanceOf(name: string): CollectedDataset {
 }
 
 /** Runs (or continues) every planned study; `scale` multiplies the random searches' trials. */
-export async function collect(opts: { scale: number; workers: number; backend: BackendPreference }): Promise<string> {
+export async function collect(opts: { scale: number; workers: number; backend: BackendPreference; only?: readonly string[] }): Promise<string> {
   mkdirSync(OUTPUT, { recursive: true });
   let backend = '';
-  for (const p of PLAN) {
+  for (const p of PLAN.filter((q) => !opts.only || opts.only.includes(q.study))) {
     const t0 = performance.now();
     const results = await new Tuner({
       space: p.space,
@@ -147,14 +147,14 @@ export async function collect(opts: { scale: number; workers: number; backend: B
 
 /** Reads every planned study back from the store and writes the JSON cache. */
 export async function writeCache(backend: string): Promise<Collection> {
-  const store = openSqliteStore(STORE, { readOnly: true });
+  const store = await openSqliteStore(STORE, { readOnly: true });
   const trials: CollectedTrial[] = [];
   try {
     for (const p of PLAN) {
-      const study = store.getStudy(p.study);
+      const study = await store.getStudy(p.study);
       if (!study) continue;
       const space = await loadSpace(p.space.endsWith('.ts') ? { path: p.space } : { builtin: p.space });
-      for (const t of store.trials(study.id)) {
+      for (const t of await store.trials(study.id)) {
         if (t.status !== 'completed' && t.status !== 'rejected') continue;
         trials.push({
           study: p.study,
@@ -175,7 +175,7 @@ export async function writeCache(backend: string): Promise<Collection> {
       }
     }
   } finally {
-    store.close();
+    await store.close();
   }
   const collection: Collection = {
     collectedAt: new Date().toISOString(),

@@ -5,6 +5,7 @@
 //   npm run bench:diagnostics-accuracy -- --collect     # run (or continue) the searches, rewrite the JSON, analyse
 //   npm run bench:diagnostics-accuracy -- --cache-only  # rewrite the JSON from the store as it is, analyse
 //   npm run bench:diagnostics-accuracy -- --from f.json # analyse another collection's JSON
+//   npm run bench:diagnostics-accuracy -- --collect --only hyperband-digits   # collect some studies only
 //
 // The trials (bench/diagnostics-accuracy-collect.ts): a broad random sample of the `mlp`
 // space on digits, breast-cancer and iris, the issue's own default Hyperband study (mlp on
@@ -57,6 +58,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     list: { type: 'boolean', default: false },
     from: { type: 'string' },
+    only: { type: 'string' },
     set: { type: 'string', multiple: true, default: [] },
   },
 });
@@ -201,7 +203,7 @@ if (values['cache-only']) {
 } else if (values.from) {
   collection = decodeLenient<Collection>(readFileSync(values.from, 'utf8'));
 } else if (values.collect || !existsSync(CACHE)) {
-  const backend = await collect({ scale: Number(values.scale), workers: Number(values.workers), backend: 'auto' });
+  const backend = await collect({ scale: Number(values.scale), workers: Number(values.workers), backend: 'auto', ...(values.only ? { only: values.only.split(',') } : {}) });
   collection = await writeCache(backend);
 } else {
   collection = decodeLenient<Collection>(readFileSync(CACHE, 'utf8'));

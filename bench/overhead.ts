@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { Tuner, trialSeed } from '../src/tuner.js';
+import { Tuner } from '../src/tuner.js';
+import { seedOf } from '../src/oracle/seed.js';
 import { initBackend } from '../src/train/backend.js';
 import { loadSpace } from '../src/space/load.js';
 import type { BareFitJob } from './bare-fit.js';
@@ -57,7 +58,7 @@ try {
     const gradtuneCpu = cpuSeconds(c0);
 
     // --- bare tfjs: model.fit on the same configurations, in a fresh thread ---------
-    const jobs = results.trials.map((trial) => ({ config: space.configFor(trial.params), seed: trialSeed(seed, trial.number) }));
+    const jobs = results.trials.map((trial) => ({ config: space.configFor(trial.params), seed: seedOf(seed, trial) }));
     const t1 = performance.now();
     const c1 = process.cpuUsage();
     const bareScores = await runBareFit({ configs: jobs, data: results.study.data, backend: backendPref });

@@ -5,13 +5,13 @@
 // a repaired combination, and in Hyperband a repair takes the rejected trial's slot.
 import { describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
-import { repairOracle, type RepairOptions } from '../src/oracle/repair.js';
+import { repairOracle, repairRemedies, type RepairOptions } from '../src/oracle/repair.js';
 import { randomOracle } from '../src/oracle/random.js';
 import { gridOracle } from '../src/oracle/grid.js';
 import { hyperbandOracle } from '../src/oracle/hyperband.js';
 import { hyperbandSchedule } from '../src/oracle/hyperband-schedule.js';
 import { defineSearchSpace } from '../src/space/define.js';
-import type { Oracle } from '../src/oracle/oracle.js';
+import type { HyperbandSlot, Oracle } from '../src/oracle/oracle.js';
 import type { Params } from '../src/space/types.js';
 import type { StudyRecord, TrialRecord } from '../src/store/store.js';
 import type { Remedy, TrialDiagnostics } from '../src/train/diagnostics-types.js';
@@ -50,6 +50,8 @@ function trainer(healthyFrom: number) {
     if (width < healthyFrom) {
       t.status = 'rejected';
       t.diagnostics = rejectedDiagnostics(width);
+      // As the tuner tells the store: the oracle reads a rejected trial's remedies from its summary.
+      t.remedies = repairRemedies(t.diagnostics);
     } else {
       t.status = 'completed';
       t.score = 1 - Math.abs((t.params.x as number) - 0.7) + width / 1000 + 0.01 * (t.toEpoch ?? 0);
@@ -58,14 +60,14 @@ function trainer(healthyFrom: number) {
 }
 
 /** Runs the oracle until done or `cap` trials, `workers` at a time, finishing them in an order drawn from `orderSeed`. */
-function simulate(oracle: Oracle, s: StudyRecord, finish: (t: TrialRecord) => void, opts: { workers?: number; cap?: number; orderSeed?: string } = {}): TrialRecord[] {
+async function simulate(oracle: Oracle, s: StudyRecord, finish: (t: TrialRecord) => void, opts: { workers?: number; cap?: number; orderSeed?: string } = {}): Promise<TrialRecord[]> {
   const { workers = 1, cap = Infinity, orderSeed = 'order' } = opts;
   const trials: TrialRecord[] = [];
   const rng = seedrandom(orderSeed);
   for (let guard = 0; guard < 10_000; guard++) {
     const running = trials.filter((t) => t.status === 'running');
     if (running.length < workers && trials.length < cap) {
-      const d = oracle.next(s, trials);
+      const d = await oracle.next(s, trials);
       if (d.kind === 'run') {
         trials.push(makeTrial(trials.length, d.params, 'running', { parent: d.parent ?? null, fromEpoch: d.fromEpoch ?? null, toEpoch: d.toEpoch ?? null, slot: d.slot ?? null, repairOf: d.repairOf ?? null, score: null }));
         continue;
@@ -88,8 +90,8 @@ function changed(a: Params, b: Params): string[] {
 }
 
 describe('repair oracle', () => {
-  it('repairs a rejected trial next, with its first remedy, linked to it and differing only in that remedy', () => {
-    const trials = simulate(repairOracle(randomOracle(space, { maxTrials: 100 }), REPAIR), study(), trainer(16), { cap: 30 });
+  it('repairs a rejected trial next, with its first remedy, linked to it and differing only in that remedy', async () => {
+    const trials = await simulate(repairOracle(randomOracle(space, { maxTrials: 100 }), REPAIR), study(), trainer(16), { cap: 30 });
     const repairs = trials.filter((t) => t.repairOf !== null);
     expect(repairs.length).toBeGreaterThan(3);
     for (const r of repairs) {
@@ -104,42 +106,46 @@ describe('repair oracle', () => {
     expect(trials.filter((t) => t.status === 'rejected').every((t) => repairs.some((r) => r.repairOf === t.number))).toBe(true);
   });
 
-  it('does not change the fresh configurations random search draws', () => {
-    const plain = simulate(randomOracle(space, { maxTrials: 12 }), study(), trainer(16));
-    const repaired = simulate(repairOracle(randomOracle(space, { maxTrials: 12 }), REPAIR), study(), trainer(16));
+  it('does not change the fresh configurations random search draws', async () => {
+    const plain = await simulate(randomOracle(space, { maxTrials: 12 }), study(), trainer(16));
+    const repaired = await simulate(repairOracle(randomOracle(space, { maxTrials: 12 }), REPAIR), study(), trainer(16));
     expect(repaired.filter((t) => t.repairOf === null).map((t) => t.params)).toEqual(plain.map((t) => t.params));
   });
 
-  it('skips a remedy tried already, gives a repair rejected again the next one, and stops at --max-repairs', () => {
+  it('skips a remedy tried already, gives a repair rejected again the next one, and stops at --max-repairs', async () => {
     const s = study();
     const oracle = repairOracle(randomOracle(space, { maxTrials: 100 }), { maxRepairs: 2 });
-    const rejected = (n: number, params: Params, repairOf: number | null = null) => makeTrial(n, params, 'rejected', { diagnostics: rejectedDiagnostics(params.width as number), repairOf });
+    const rejected = (n: number, params: Params, repairOf: number | null = null) => {
+      const diagnostics = rejectedDiagnostics(params.width as number);
+      return makeTrial(n, params, 'rejected', { diagnostics, remedies: repairRemedies(diagnostics), repairOf });
+    };
     // Width 16 from x=0.5 was tried (and completed) already: the repair goes to 32.
     const history = [makeTrial(0, { x: 0.5, width: 16 }), rejected(1, { x: 0.5, width: 8 })];
-    expect(oracle.next(s, history)).toEqual({ kind: 'run', params: { x: 0.5, width: 32 }, repairOf: 1 });
+    expect(await oracle.next(s, history)).toEqual({ kind: 'run', params: { x: 0.5, width: 32 }, repairOf: 1 });
     // That repair rejected too: the second repair of the chain, with the repair's own first remedy.
     history.push(rejected(2, { x: 0.5, width: 32 }, 1));
-    expect(oracle.next(s, history)).toEqual({ kind: 'run', params: { x: 0.5, width: 64 }, repairOf: 2 });
+    expect(await oracle.next(s, history)).toEqual({ kind: 'run', params: { x: 0.5, width: 64 }, repairOf: 2 });
     // Rejected again: two repairs in a row is the limit, so the search goes on with a fresh draw.
     history.push(rejected(3, { x: 0.5, width: 64 }, 2));
-    const next = oracle.next(s, history);
+    const next = await oracle.next(s, history);
     expect(next.kind).toBe('run');
     expect(next.kind === 'run' && next.repairOf).toBeUndefined();
     // Pure: the same history, the same decision.
-    expect(oracle.next(s, history)).toEqual(next);
+    expect(await oracle.next(s, history)).toEqual(next);
   });
 
-  it('repairs neither completed, failed nor promoted trials', () => {
+  it('repairs neither completed, failed nor promoted trials', async () => {
     const s = study();
     const oracle = repairOracle(randomOracle(space, { maxTrials: 100 }), REPAIR);
     const sick = rejectedDiagnostics(8);
-    for (const t of [makeTrial(0, { x: 0.1, width: 8 }, 'failed', { diagnostics: sick }), makeTrial(0, { x: 0.1, width: 8 }, 'completed', { diagnostics: sick }), makeTrial(0, { x: 0.1, width: 8 }, 'rejected', { diagnostics: sick, parent: 5 })]) {
-      const d = oracle.next(s, [t]);
+    const remedies = repairRemedies(sick);
+    for (const t of [makeTrial(0, { x: 0.1, width: 8 }, 'failed', { diagnostics: sick, remedies }), makeTrial(0, { x: 0.1, width: 8 }, 'completed', { diagnostics: sick, remedies }), makeTrial(0, { x: 0.1, width: 8 }, 'rejected', { diagnostics: sick, remedies, parent: 5 })]) {
+      const d = await oracle.next(s, [t]);
       expect(d.kind === 'run' && d.repairOf).toBeUndefined();
     }
   });
 
-  it('grid search never runs a repaired combination again', () => {
+  it('grid search never runs a repaired combination again', async () => {
     const grid = defineSearchSpace({
       name: 'grid-widths',
       description: 'four widths',
@@ -148,10 +154,10 @@ describe('repair oracle', () => {
         return { model: { kind: 'mlp', hidden: [{ units: 8, activation: 'relu', initializer: 'heNormal' }] }, training: { optimizer: 'adam', learningRate: 0.01, batchSize: 32 } };
       },
     });
-    const trials = simulate(repairOracle(gridOracle(grid), REPAIR), study(), (t) => {
+    const trials = await simulate(repairOracle(gridOracle(grid), REPAIR), study(), (t) => {
       // Only width 8 is sick; its repair (16) is also a grid combination, so the grid's own
       // trial of 16 is the one a repair cannot repeat.
-      if (t.params.width === 8) Object.assign(t, { status: 'rejected', diagnostics: rejectedDiagnostics(8) });
+      if (t.params.width === 8) Object.assign(t, { status: 'rejected', diagnostics: rejectedDiagnostics(8), remedies: repairRemedies(rejectedDiagnostics(8)) });
       else Object.assign(t, { status: 'completed', score: 0.5 });
     });
     expect(trials.map((t) => [t.params.width, t.repairOf])).toEqual([
@@ -162,12 +168,12 @@ describe('repair oracle', () => {
     ]);
   });
 
-  it('Hyperband: a repair takes the rejected trial\'s slot, and promoting the chain continues the repair', () => {
+  it('Hyperband: a repair takes the rejected trial\'s slot, and promoting the chain continues the repair', async () => {
     const settings = { maxEpochs: 9, factor: 3 };
     const schedule = hyperbandSchedule(settings);
     const s = study({ algorithm: 'hyperband', maxEpochs: 9 });
     for (const [workers, orderSeed] of [[1, 'a'], [3, 'b'], [4, 'c']] as const) {
-      const trials = simulate(repairOracle(hyperbandOracle(space, settings), REPAIR), s, trainer(16), { workers, orderSeed });
+      const trials = await simulate(repairOracle(hyperbandOracle(space, settings), REPAIR), s, trainer(16), { workers, orderSeed });
       const repairs = trials.filter((t) => t.repairOf !== null);
       expect(repairs.length).toBeGreaterThan(0);
       for (const r of repairs) {
@@ -178,7 +184,7 @@ describe('repair oracle', () => {
       // Each round holds as many chains (an original and its repairs) as the schedule says.
       for (const bracket of schedule.brackets) {
         bracket.rounds.forEach((round, r) => {
-          const here = trials.filter((t) => t.slot!.bracket === bracket.bracket && t.slot!.round === r && t.repairOf === null);
+          const here = trials.filter((t) => (t.slot as HyperbandSlot).bracket === bracket.bracket && (t.slot as HyperbandSlot).round === r && t.repairOf === null);
           expect(here.length, `workers ${workers}, bracket ${bracket.bracket} round ${r}`).toBe(round.trials);
         });
       }

@@ -5,7 +5,7 @@ import { formatGridSize, gridCombinations, gridSize, type GridSize } from '../sp
 import { checkGridPoints } from '../space/grid-values.js';
 import { paramsKey } from '../space/params.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
-import type { Oracle } from './oracle.js';
+import type { SyncOracle } from './oracle.js';
 
 export interface GridOracleOptions {
   /** Trials to run; stale trials (lost their worker) do not count. Undefined or Infinity: the whole grid. */
@@ -24,7 +24,7 @@ export interface GridOracleOptions {
  * number), and a stale one (its process was lost) is re-run by the store before the
  * oracle is asked.
  */
-export function gridOracle(space: SearchSpaceDefinition, opts: GridOracleOptions = {}): Oracle {
+export function gridOracle(space: SearchSpaceDefinition, opts: GridOracleOptions = {}): SyncOracle {
   const maxTrials = checkMaxTrials(opts.maxTrials);
   const { gridPoints } = opts;
   checkGridPoints(gridPoints);

@@ -14,7 +14,8 @@
 // repaired; a rejected promotion continued weights of another configuration.
 import { paramsKey } from '../space/params.js';
 import { applyRemedy } from '../remedy/apply.js';
-import type { StudyRecord, TrialRecord } from '../store/store.js';
+import type { QueuedParams, StudyRecord, TrialSummary } from '../store/store.js';
+import type { Remedy, TrialDiagnostics } from '../train/diagnostics-types.js';
 import type { Decision, Oracle, RunDecision } from './oracle.js';
 
 export interface RepairOptions {
@@ -28,15 +29,15 @@ export const DEFAULT_MAX_REPAIRS = 3;
 interface Chains {
   root: Map<number, number>;
   depth: Map<number, number>;
-  latest: Map<number, TrialRecord>;
+  latest: Map<number, TrialSummary>;
   repaired: Set<number>;
 }
 
-function chainsOf(trials: readonly TrialRecord[]): Chains {
+function chainsOf(trials: readonly TrialSummary[]): Chains {
   const byNumber = new Map(trials.map((t) => [t.number, t]));
   const root = new Map<number, number>();
   const depth = new Map<number, number>();
-  const find = (t: TrialRecord): [number, number] => {
+  const find = (t: TrialSummary): [number, number] => {
     const known = root.get(t.number);
     if (known !== undefined) return [known, depth.get(t.number)!];
     const of = t.repairOf === null ? undefined : byNumber.get(t.repairOf);
@@ -45,7 +46,7 @@ function chainsOf(trials: readonly TrialRecord[]): Chains {
     depth.set(t.number, d);
     return [r, d];
   };
-  const latest = new Map<number, TrialRecord>();
+  const latest = new Map<number, TrialSummary>();
   const repaired = new Set<number>();
   for (const t of trials) {
     const [r, d] = find(t);
@@ -56,9 +57,12 @@ function chainsOf(trials: readonly TrialRecord[]): Chains {
   return { root, depth, latest, repaired };
 }
 
-/** The remedies of a rejected trial, in the order to try them: the rejecting finding's first. */
-function remediesOf(t: TrialRecord) {
-  const d = t.diagnostics;
+/**
+ * A rejected trial's remedies, in the order to try them: the rejecting finding's first.
+ * Stored with the trial when it is told (`remedies`), so the oracle reads them from the
+ * light trial summaries.
+ */
+export function repairRemedies(d: TrialDiagnostics | null | undefined): Remedy[] {
   const findings = d?.findings ?? [];
   const first = d?.rejectedBy ?? (d?.verdict.kind !== 'healthy' ? d?.verdict.kind : undefined);
   const ordered = [...findings.filter((f) => f.kind === first), ...findings.filter((f) => f.kind !== first)];
@@ -66,12 +70,12 @@ function remediesOf(t: TrialRecord) {
 }
 
 /** The repair to run now, if a rejected trial has an untried remedy left. */
-export function nextRepair(trials: readonly TrialRecord[], opts: RepairOptions, chains = chainsOf(trials)): RunDecision | undefined {
+export function nextRepair(trials: readonly TrialSummary[], opts: RepairOptions, chains = chainsOf(trials)): RunDecision | undefined {
   const tried = new Set(trials.map((t) => paramsKey(t.params)));
   for (const t of trials) {
     if (t.status !== 'rejected' || t.parent !== null || chains.repaired.has(t.number)) continue;
     if (chains.depth.get(t.number)! >= opts.maxRepairs) continue;
-    for (const remedy of remediesOf(t)) {
+    for (const remedy of t.remedies ?? []) {
       const params = applyRemedy(t.params, remedy);
       if (tried.has(paramsKey(params))) continue;
       return {
@@ -91,32 +95,21 @@ export function nextRepair(trials: readonly TrialRecord[], opts: RepairOptions, 
  * What the wrapped oracle sees: one trial per chain, under the original's number, params
  * and slot, with the latest member's outcome; parents point to originals.
  */
-export function chainView(trials: readonly TrialRecord[], chains = chainsOf(trials)): TrialRecord[] {
+export function chainView(trials: readonly TrialSummary[], chains = chainsOf(trials)): TrialSummary[] {
   return trials
     .filter((t) => t.repairOf === null)
     .map((t) => {
       const last = chains.latest.get(t.number)!;
       const parent = t.parent === null ? null : (chains.root.get(t.parent) ?? t.parent);
       if (last === t) return parent === t.parent ? t : { ...t, parent };
-      return {
-        ...t,
-        parent,
-        status: last.status,
-        score: last.score,
-        bestEpoch: last.bestEpoch,
-        epochsRun: last.epochsRun,
-        history: last.history,
-        diagnostics: last.diagnostics,
-        plannedEpochs: last.plannedEpochs,
-        finishedAt: last.finishedAt,
-        error: last.error,
-      };
+      // The latest member's outcome under the original's identity and place in the schedule.
+      return { ...last, number: t.number, params: t.params, parent, fromEpoch: t.fromEpoch, toEpoch: t.toEpoch, slot: t.slot, seed: t.seed, repairOf: null };
     });
 }
 
 /** A configuration shown to the wrapped oracle as tried: a stand-in trial, never stored. */
-function seen(like: TrialRecord, number: number, d: RunDecision): TrialRecord {
-  return { ...like, number, status: 'completed', params: d.params, score: null, bestEpoch: null, history: [], diagnostics: null, parent: null, slot: d.slot ?? null, repairOf: null };
+function seen(like: TrialSummary, number: number, d: RunDecision): TrialSummary {
+  return { ...like, number, status: 'completed', params: d.params, score: null, bestEpoch: null, parent: null, slot: d.slot ?? null, repairOf: null, remedies: null, pruned: null };
 }
 
 /** Fresh configurations the wrapped oracle may propose that a repair ran already, redrawn at most this often. */
@@ -124,19 +117,19 @@ const MAX_REDRAWS = 50;
 
 export function repairOracle(inner: Oracle, opts: RepairOptions): Oracle {
   return {
-    next(study: StudyRecord, trials: readonly TrialRecord[]): Decision {
+    async next(study: StudyRecord, trials: readonly TrialSummary[], queued?: readonly QueuedParams[]): Promise<Decision> {
       const chains = chainsOf(trials);
       const repair = nextRepair(trials, opts, chains);
       if (repair) return repair;
       const tried = new Set(trials.map((t) => paramsKey(t.params)));
       let view = chainView(trials, chains);
-      let decision = inner.next(study, view);
+      let decision = await inner.next(study, view, queued);
       // The view hides repairs, so the wrapped oracle may propose a configuration a repair
       // ran (in a grid, every repair is another combination): it is shown that one as
       // tried, for this ask only, and asked again.
       for (let redraw = 1; redraw <= MAX_REDRAWS && decision.kind === 'run' && decision.parent === undefined && tried.has(paramsKey(decision.params)); redraw++) {
         view = [...view, seen(trials[0], -redraw, decision)];
-        decision = inner.next(study, view);
+        decision = await inner.next(study, view, queued);
       }
       // A promotion of a chain continues its latest member: the repair that completed.
       if (decision.kind === 'run' && decision.parent !== undefined) {

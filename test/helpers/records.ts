@@ -67,6 +67,13 @@ export function makeTrial(number: number, params: Params, status: TrialStatus = 
     attempt: 1,
     retries: 0,
     repairOf: null,
+    remedies: null,
+    seed: null,
+    bestValLoss: null,
+    scoreStd: null,
+    runs: null,
+    hasCheckpoint: false,
+    pruned: null,
     ...over,
   };
 }
