@@ -158,12 +158,12 @@ describe('formatLeaderboard', () => {
     const out = formatLeaderboard(study(), trials(), { format: 'csv' });
     const rows: string[][] = parse(out);
     expect(rows[0]).toEqual([
-      'rank', 'trial', 'status', 'val_accuracy', 'best_epoch', 'epochs', 'from_epoch', 'to_epoch', 'parent',
+      'rank', 'trial', 'status', 'val_accuracy', 'best_epoch', 'epochs', 'from_epoch', 'to_epoch', 'parent', 'repair_of',
       'time (s)', 'gradients', 'error', 'param:learning_rate', 'param:units',
     ]);
     expect(rows).toHaveLength(1 + trials().length);
     // No diagnostics: an empty gradients cell, like any value a trial does not have.
-    expect(rows[1]).toEqual(['1', '2', 'completed', '0.95', '2', '3', '0', '3', '', '5.25', '', '', '0.003', '48']);
+    expect(rows[1]).toEqual(['1', '2', 'completed', '0.95', '2', '3', '0', '3', '', '', '5.25', '', '', '0.003', '48']);
     // Unranked trials have an empty rank.
     expect(rows.at(-1)?.slice(0, 3)).toEqual(['', '9', 'stale']);
   });
@@ -481,7 +481,7 @@ describe('lineage in every format', () => {
     const head = rows[0];
     expect(new Set(head).size).toBe(head.length);
     expect(head).toEqual([
-      'rank', 'trial', 'status', 'val_accuracy', 'best_epoch', 'epochs', 'from_epoch', 'to_epoch', 'parent',
+      'rank', 'trial', 'status', 'val_accuracy', 'best_epoch', 'epochs', 'from_epoch', 'to_epoch', 'parent', 'repair_of',
       'slot:iteration', 'slot:bracket', 'slot:round', 'time (s)', 'gradients', 'error', 'param:epochs', 'param:learning_rate', 'param:activation',
     ]);
     const promoted = Object.fromEntries(head.map((h, i) => [h, rows.find((r) => r[1] === '12')![i]]));
@@ -575,7 +575,7 @@ describe('fitting the table to the terminal, --columns', () => {
 
   it('--columns: an unknown name lists the known ones; json refuses it', () => {
     expect(() => formatLeaderboard(hbStudy(), chainTrials(), { format: 'table', columns: ['trial', 'sideways'] })).toThrow(
-      /--columns: this study has no column "sideways"; choose from rank, trial, status, score, epochs, parent, slot, time, gradients, error, param:epochs, param:learning_rate, param:activation/,
+      /--columns: this study has no column "sideways"; choose from rank, trial, status, score, epochs, parent, repair_of, slot, time, gradients, error, param:epochs, param:learning_rate, param:activation/,
     );
     expect(() => formatLeaderboard(hbStudy(), chainTrials(), { format: 'json', columns: ['trial'] })).toThrow(/json has every field/);
   });

@@ -242,7 +242,7 @@ describe('formatTrial (md, json, errors)', () => {
 });
 
 describe('gradtune report --trial', () => {
-  it('shows a real trial per epoch and layer; an unknown trial is a one-line error', { timeout: 60_000 }, async () => {
+  it('shows a real trial per epoch and layer; an unknown trial is a one-line error', { timeout: 240_000 }, async () => {
     const cwd = tempDir();
     await runOk(['search', '--dataset', 'iris', '--space', 'quick', '--max-trials', '2', '--workers', '1'], { cwd });
     const report = ['report', '--study', 'quick-iris'];
