@@ -309,6 +309,20 @@ function tableRows(out: string): string[][] {
 }
 
 describe('gradient diagnostics in the leaderboard', () => {
+  it('a trial stopped after it had learned ranks with its best epoch, and the summaries count it apart from the rejected', () => {
+    const stoppedDiagnostics = { ...diagnostics('exploding', gradEpochs(4, 1), EXPLODING), verdict: { kind: 'exploding' as const, evidence: EXPLODING, afterLearning: true }, stoppedBy: 'exploding' as const };
+    const ts = [...sickTrials().slice(0, 3), trial(6, { score: 0.85, bestEpoch: 3, epochsRun: 4, plannedEpochs: 10, diagnostics: stoppedDiagnostics })];
+    const summary = rejectionSummary(ts);
+    expect(summary).toMatchObject({ rejected: 2, stopped: 1 });
+    // Planned but not trained: 9 + 8 by the rejected trials, 6 by the stopped one.
+    expect(summary.epochsSaved).toBe(23);
+    expect(describeRejection(summary)).toBe('rejected 2 trials (1 vanishing, 1 exploding) and stopped 1 after it had learned (best epoch kept), saving 23 of 40 epochs (58%)');
+    const out = formatLeaderboard(study(), ts, { format: 'table' });
+    const rows = tableRows(out).slice(1);
+    expect(rows.find((r) => r[1] === '6')!.slice(0, 3)).toEqual(['2', '6', 'completed']);
+    expect(out.split('\n').at(-1)).toMatch(/; 1 trial stopped after learning, best epoch kept$/);
+  });
+
   it('table: a gradients column after time (s): healthy, the verdict with its evidence, or -', () => {
     const out = formatLeaderboard(study(), sickTrials(), { format: 'table' });
     const [header, ...rows] = tableRows(out);

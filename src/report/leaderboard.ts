@@ -51,7 +51,7 @@ function summary(study: StudyRecord, trials: readonly TrialRecord[], ranked: Ran
     top && top.rank !== null
       ? `best ${study.objective.metric} ${formatScore(top.trial.score)} (trial ${top.trial.number})`
       : 'no completed trial yet';
-  const stopped = rejection.stopped > 0 ? ` (${rejection.stopped} stopped after learning, best epoch kept)` : '';
+  const stopped = rejection.stopped > 0 ? `; ${rejection.stopped} trial${rejection.stopped === 1 ? '' : 's'} stopped after learning, best epoch kept` : '';
   const saved = rejection.rejected > 0 || rejection.stopped > 0 ? `; rejection saved ${describeSavedEpochs(rejection)}${stopped}` : '';
   const limited = shown < ranked.length ? `; showing ${shown}` : '';
   return `${head}; ${best}${saved}${limited}`;
