@@ -244,7 +244,7 @@ describe('formatTrial (md, json, errors)', () => {
 describe('gradtune report --trial', () => {
   it('shows a real trial per epoch and layer; an unknown trial is a one-line error', { timeout: 240_000 }, async () => {
     const cwd = tempDir();
-    await runOk(['search', '--dataset', 'iris', '--space', 'quick', '--max-trials', '2', '--workers', '1'], { cwd });
+    await runOk(['search', '--dataset', 'iris', '--space', 'quick', '--max-trials', '2', '--workers', '1'], { cwd, timeoutMs: 220_000 });
     const report = ['report', '--study', 'quick-iris'];
     const [table, json] = await Promise.all([
       runOk([...report, '--trial', '0'], { cwd }),
