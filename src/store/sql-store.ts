@@ -271,6 +271,9 @@ export class SqlStore implements Store {
       // A stale trial may still report (its worker was slow, not dead) and its result is
       // real; a finished one must not be overwritten.
       if (row.status !== 'running' && row.status !== 'stale') {
+        // The same attempt told twice: a tell whose commit was not acknowledged (the
+        // connection dropped while committing) and that the driver ran again. It counts once.
+        if (outcome.attempt !== undefined) return true;
         throw new Error(`trial ${trialNumber} of study ${studyId} already finished as ${row.status}; it cannot be told twice`);
       }
       const seq = await this.bump(s, studyId);
