@@ -131,6 +131,11 @@ export class PostgresDriver implements SqlDriver {
   private readonly retryTimeoutMs: number;
   private readonly statementNames = new Map<string, string>();
   private closed = false;
+  /**
+   * Set once the database stayed away past the retry timeout: what follows (giving running
+   * trials back on the way out) tries once instead of waiting the whole timeout again.
+   */
+  private lost = false;
 
   private constructor(
     url: string,
@@ -276,14 +281,19 @@ export class PostgresDriver implements SqlDriver {
    * every error leaves with the URL's secrets redacted.
    */
   private async retrying<T>(timeoutMs: number, phase: 'open' | 'run', fn: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + (this.lost ? 0 : timeoutMs);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn();
+        const result = await fn();
+        this.lost = false;
+        return result;
       } catch (err) {
         if (err instanceof GradtuneError) throw err;
         if (this.closed || !isRetryable(err)) throw this.explain(err, phase);
-        if (Date.now() >= deadline) throw this.unreachable(err, phase, timeoutMs);
+        if (Date.now() >= deadline) {
+          this.lost = true;
+          throw this.unreachable(err, phase, timeoutMs);
+        }
         await sleep(Math.min(2000, 50 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
       }
     }
