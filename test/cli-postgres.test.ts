@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, fixture, runCli, runOk, startCli, tempDir, type CliResult, type RunningCli } from './helpers/cli.js';
-import { POSTGRES_URL, freshSchema, privateServer, sql, warnIfNoPostgres, withSchema } from './helpers/postgres.js';
+import { POSTGRES_URL, freshSchema, privateServer, sql, warnIfNoPostgres, type PrivateServer } from './helpers/postgres.js';
 
 warnIfNoPostgres('test/cli-postgres.test.ts');
 
@@ -191,3 +191,122 @@ function startAs(prefix: string[], args: string[], cwd: string): RunningCli {
   });
   return { child, output: () => ({ stdout, stderr }), done };
 }
+
+describe.skipIf(!POSTGRES_URL)('PostgreSQL: the server restarted or gone mid-search', () => {
+  // A server of this file's own: stopping the shared one would take other files' away.
+  let server: PrivateServer | undefined;
+  beforeAll(async () => {
+    server = await privateServer();
+  }, 180_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const searchArgs = (storage: string, study: string) => [
+    'search', '--space', SLOW, '--dataset', 'iris', '--algo', 'random', '--max-trials', '6', '--max-epochs', '4', '--workers', '1', '--storage', storage, '--study', study,
+  ];
+  const runningAndFinished = (url: string, study: string) => async () => {
+    const trials = await rows(url, study);
+    return trials.some(isFinished) && trials.filter((t) => t.status === 'running');
+  };
+
+  it('restarted: the search goes on by itself and completes, no trial lost', async () => {
+    const cwd = tempDir();
+    const search = startCli(searchArgs(server!.url, 'restarted'), { cwd, timeoutMs: 300_000, env: ENV });
+    await waitFor('a finished trial and a running one', runningAndFinished(server!.url, 'restarted'), [search]);
+    await server!.ctl('restart');
+    const result = await search.done;
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toMatch(/reached --max-trials 6/);
+    expectWhole(await rows(server!.url, 'restarted'), 6, (t) => t.params_json);
+  }, 320_000);
+
+  it('gone past retry_timeout: one line and exit 2; the same command then continues, running trials re-run, none lost', async () => {
+    const cwd = tempDir();
+    const url = new URL(server!.url);
+    url.searchParams.set('retry_timeout', '3');
+    const args = searchArgs(url.toString(), 'gone');
+    const search = startCli(args, { cwd, timeoutMs: 300_000, env: ENV });
+    const running = await waitFor('a finished trial and a running one', runningAndFinished(server!.url, 'gone'), [search]);
+    await server!.ctl('stop');
+    let result: CliResult;
+    try {
+      result = await search.done;
+    } finally {
+      await server!.ctl('start');
+    }
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^gradtune: error: lost the PostgreSQL store postgresql:\/\/gradtune:\*\*\*@127\.0\.0\.1:\d+\/gradtune_test\?retry_timeout=3 and it did not come back within 3 s \(.+\); nothing is lost: run the same command again/,
+    );
+    const again = await runOk(args, { cwd, timeoutMs: 300_000, env: ENV });
+    const trials = await rows(server!.url, 'gone');
+    expectWhole(trials, 6, (t) => t.params_json);
+    // A trial that was running when the database went away ran again (unless it had been told just before).
+    for (const t of running) {
+      const now = trials[t.number];
+      expect(now.params_json).toBe(t.params_json);
+      if (now.attempt === t.attempt) expect(now.owner).toBe(t.owner);
+      else expect(again.stdout).toMatch(new RegExp(`trial ${t.number} runs again`));
+    }
+  }, 320_000);
+});
+
+/** Every file under `dir`. */
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+describe.skipIf(!POSTGRES_URL)('PostgreSQL: a password in the URL', () => {
+  it('appears in no output, error, stored row, report or export', async () => {
+    const { url, drop } = await freshSchema('cli_secret');
+    try {
+      const password = decodeURIComponent(new URL(url).password);
+      expect(password.length).toBeGreaterThan(8);
+      const cwd = tempDir();
+      const outputs: string[] = [];
+      const keep = (r: CliResult) => {
+        outputs.push(r.stdout, r.stderr);
+        return r;
+      };
+      keep(await runOk(['search', '--space', 'quick', '--dataset', 'iris', '--algo', 'random', '--max-trials', '2', '--max-epochs', '2', '--workers', '1', '--storage', url, '--study', 'secret'], { cwd, env: ENV, timeoutMs: 120_000 }));
+      // GRADTUNE_STORAGE sets the store of every command.
+      const env = { GRADTUNE_STORAGE: url };
+      keep(await runOk(['studies'], { cwd, env }));
+      keep(await runOk(['best', '--study', 'secret'], { cwd, env }));
+      keep(await runOk(['report', '--study', 'secret', '--format', 'json'], { cwd, env }));
+      keep(await runOk(['report', '--study', 'secret', '--format', 'html', '--out', 'report.html'], { cwd, env }));
+      keep(await runOk(['export', '--study', 'secret', '--out', 'models'], { cwd, env, timeoutMs: 120_000 }));
+      expect(fs.existsSync(path.join(cwd, 'models'))).toBe(true);
+
+      // Errors: an unknown study, a wrong password (which holds the right one), no server.
+      const unknown = keep(await runCli(['worker', '--study', 'nope'], { cwd, env }));
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/^gradtune: error: no study "nope" in postgresql:\/\/gradtune:\*\*\*@/);
+      const wrong = new URL(url);
+      wrong.password = `${password}x`;
+      const refused = keep(await runCli(['studies', '--storage', wrong.toString()], { cwd }));
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/^gradtune: error: the PostgreSQL server refused the login to postgresql:\/\/gradtune:\*\*\*@.*check the user and password in the URL\n$/);
+      const down = new URL(url);
+      down.port = '1';
+      down.searchParams.set('retry_timeout', '1');
+      const unreachable = keep(await runCli(['report', '--study', 'secret', '--storage', down.toString()], { cwd }));
+      expect(unreachable.code).toBe(2);
+      expect(unreachable.stderr).toMatch(/^gradtune: error: cannot reach the PostgreSQL store postgresql:\/\/gradtune:\*\*\*@127\.0\.0\.1:1\/.*\n$/);
+
+      expect(outputs.join('\n')).toContain('gradtune:***@');
+      for (const text of outputs) expect(text).not.toContain(password);
+      const written = filesUnder(cwd);
+      expect(written.some((f) => f.endsWith('model.json'))).toBe(true);
+      for (const file of written) expect(fs.readFileSync(file).includes(password), file).toBe(false);
+      for (const table of ['studies', 'trials', 'trial_attempts', 'queue', 'gradtune_schema']) {
+        expect(JSON.stringify(await sql(url, `SELECT * FROM ${table}`))).not.toContain(password);
+      }
+    } finally {
+      await drop();
+    }
+  }, 320_000);
+});
