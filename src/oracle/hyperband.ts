@@ -16,6 +16,7 @@
 import seedrandom from 'seedrandom';
 import { sampleParams } from '../space/define.js';
 import { paramsKey } from '../space/params.js';
+import { storedParamsKey } from './trial-keys.js';
 import { randomDecider } from '../space/sample.js';
 import { hyperbandSchedule } from './hyperband-schedule.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
@@ -56,10 +57,12 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
       for (const t of trials) {
         if (!t.slot || !holdsSlot(t)) continue;
         const key = slotKey(t.slot);
-        bySlot.set(key, [...(bySlot.get(key) ?? []), t]);
+        const here = bySlot.get(key);
+        if (here) here.push(t);
+        else bySlot.set(key, [t]);
       }
       // A stale trial gives its slot back, configuration included: it is drawn again.
-      const tried = new Set(trials.filter((t) => t.parent === null && holdsSlot(t)).map((t) => paramsKey(t.params)));
+      const tried = new Set(trials.filter((t) => t.parent === null && holdsSlot(t)).map((t) => storedParamsKey(t.params)));
       const better = (a: TrialSummary, b: TrialSummary) =>
         a.score !== b.score ? (study.objective.direction === 'max' ? b.score! - a.score! : a.score! - b.score!) : a.number - b.number;
 

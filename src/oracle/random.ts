@@ -3,6 +3,7 @@ import seedrandom from 'seedrandom';
 import { GradtuneError } from '../errors.js';
 import { sampleParams } from '../space/define.js';
 import { paramsKey } from '../space/params.js';
+import { TriedConfigurations } from './trial-keys.js';
 import { randomDecider } from '../space/sample.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
 import type { SyncOracle } from './oracle.js';
@@ -22,13 +23,14 @@ export function randomOracle(space: SearchSpaceDefinition, opts: RandomOracleOpt
   if (!Number.isInteger(maxCollisions) || maxCollisions < 1) {
     throw new GradtuneError(`maxCollisions must be a whole number >= 1, got ${maxCollisions}`);
   }
+  const configurations = new TriedConfigurations();
   return {
     next(study, trials) {
       const counted = trials.filter((t) => t.status !== 'stale').length;
       if (counted >= maxTrials) return { kind: 'done', reason: `reached --max-trials ${maxTrials}` };
       // The store hands a stale trial (it lost its process) out again itself, same number
       // and params, before asking the oracle; here it still counts as tried.
-      const tried = new Set(trials.map((t) => paramsKey(t.params)));
+      const tried = configurations.of(trials);
       // The rng depends only on (seed, trial number, attempt), never on which trials
       // finished or how many workers there are, so a seed always gives one sequence.
       const n = trials.length;

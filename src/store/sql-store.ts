@@ -223,34 +223,38 @@ export class SqlStore implements Store {
   async ask(studyId: number, decide: Decide, opts: AskOptions = {}): Promise<AskResult> {
     const maxRetries = opts.maxRetries ?? 0;
     for (let round = 0; ; round++) {
-      // Trials that lost their process (or failed with retries left) run again first,
-      // under their own number and params, so a resumed search reaches exactly its target.
-      const again = await this.db.transaction('write', async (s) => {
-        await this.db.lockStudy(s, studyId);
-        await this.requireStudy(s, studyId);
-        await this.markLost(s, studyId);
-        return this.handOutAgainIfAny(s, studyId, maxRetries);
-      });
-      if (again) return again;
-
-      const snapshot = await this.db.transaction('read', async (s) => {
-        const study = await this.requireStudy(s, studyId);
-        const { trials, seq } = await this.refresh(s, studyId);
+      // One locked transaction: trials that lost their process (or failed with retries
+      // left) run again first, under their own number and params, so a resumed search
+      // reaches exactly its target; otherwise the history the oracle decides from.
+      // (Few statements per ask: on a database server each is a round trip.)
+      const first = await this.db.transaction('write', async (s) => {
+        const { study, seq } = await this.lockedStudy(s, studyId);
+        const again = await this.handOutAgainIfAny(s, studyId, maxRetries);
+        if (again) return { again };
+        const { trials } = await this.refresh(s, studyId, seq);
         const queued = (await s.all<{ id: number; params_json: string }>('SELECT id, params_json FROM queue WHERE study_id = ? AND trial IS NULL ORDER BY id', [studyId])).map(toQueued);
-        return { study, trials, seq, queued };
+        return { snapshot: { study, trials, seq, queued } };
       });
+      if (first.again) return first.again;
+      const snapshot = first.snapshot!;
       const decision = checkDecision(await decide(snapshot.study, snapshot.trials, snapshot.queued));
       // Waiting is never wrong: the caller asks again shortly.
       if (decision.kind === 'wait') return { kind: 'wait' };
 
       const result = await this.db.transaction('write', async (s): Promise<AskResult | undefined> => {
-        await this.db.lockStudy(s, studyId);
-        const seq = await s.get<{ seq: number }>('SELECT seq FROM studies WHERE id = ?', [studyId]);
-        if (!seq) throw this.studyGone(studyId);
-        // Another process changed the study since the decision: decide again on the new history.
-        if (num(seq.seq) !== snapshot.seq) return undefined;
-        if (decision.kind === 'done') return { kind: 'done', reason: decision.reason };
-        return { kind: 'run', trial: await this.insertTrial(s, snapshot.study, decision) };
+        if (decision.kind === 'done') {
+          const row = await s.get<{ seq: number }>('SELECT seq FROM studies WHERE id = ?', [studyId]);
+          if (!row) throw this.studyGone(studyId);
+          return num(row.seq) === snapshot.seq ? { kind: 'done', reason: decision.reason } : undefined;
+        }
+        // Takes the study's lock and the next seq only if nothing changed since the decision.
+        const bumped = await s.get<{ seq: number }>('UPDATE studies SET seq = seq + 1 WHERE id = ? AND seq = ? RETURNING seq', [studyId, snapshot.seq]);
+        if (!bumped) {
+          if (!(await s.get('SELECT id FROM studies WHERE id = ?', [studyId]))) throw this.studyGone(studyId);
+          // Another process changed the study since the decision: decide again on the new history.
+          return undefined;
+        }
+        return { kind: 'run', trial: await this.insertTrial(s, snapshot.study, decision, num(bumped.seq)) };
       });
       if (result) return result;
       // Two processes deciding at once: back off a little, at random, so one gets through.
@@ -259,50 +263,53 @@ export class SqlStore implements Store {
   }
 
   async tell(studyId: number, trialNumber: number, outcome: TrialOutcomeUpdate): Promise<boolean> {
-    return this.db.transaction('write', async (s) => {
-      await this.db.lockStudy(s, studyId);
-      const row = await s.get<{ attempt: number; status: TrialStatus }>('SELECT attempt, status FROM trials WHERE study_id = ? AND number = ?', [studyId, trialNumber]);
-      if (!row) {
-        await this.requireStudy(s, studyId);
-        throw new Error(`trial ${trialNumber} of study ${studyId} does not exist`);
-      }
-      // Handed out again meanwhile (this attempt went stale): the newer run's result will count.
-      if (outcome.attempt !== undefined && num(row.attempt) !== outcome.attempt) return false;
-      // A stale trial may still report (its worker was slow, not dead) and its result is
-      // real; a finished one must not be overwritten.
-      if (row.status !== 'running' && row.status !== 'stale') {
-        // The same attempt told twice: a tell whose commit was not acknowledged (the
-        // connection dropped while committing) and that the driver ran again. It counts once.
-        if (outcome.attempt !== undefined) return true;
-        throw new Error(`trial ${trialNumber} of study ${studyId} already finished as ${row.status}; it cannot be told twice`);
-      }
-      const seq = await this.bump(s, studyId);
-      const now = (await this.db.now(s)).toISOString();
-      await s.run(
-        `UPDATE trials SET status = ?, score = ?, best_epoch = ?, epochs_run = ?, history_json = ?, backend = ?, duration_ms = ?,
-           error = ?, diagnostics_json = ?, planned_epochs = ?, checkpoint = ?, finished_at = ?, seq = ?
-         WHERE study_id = ? AND number = ?`,
-        [
-          outcome.status,
-          // "null when no epoch was finite": an Infinity would win every comparison for best.
-          outcome.score !== null && Number.isFinite(outcome.score) ? outcome.score : null,
-          outcome.bestEpoch,
-          outcome.epochsRun,
-          encodeLenient(outcome.history),
-          outcome.backend,
-          outcome.durationMs,
-          outcome.error ?? null,
-          outcome.diagnostics ? encodeLenient(outcome.diagnostics) : null,
-          outcome.plannedEpochs ?? null,
-          outcome.checkpoint ?? null,
-          now,
-          seq,
-          studyId,
-          trialNumber,
-        ],
-      );
-      return true;
-    });
+    try {
+      return await this.db.transaction('write', async (s) => {
+        // The study's lock and the seq of this change in one statement.
+        const seq = await this.bump(s, studyId);
+        const row = await s.get<{ attempt: number; status: TrialStatus }>('SELECT attempt, status FROM trials WHERE study_id = ? AND number = ?', [studyId, trialNumber]);
+        if (!row) throw new Error(`trial ${trialNumber} of study ${studyId} does not exist`);
+        // Handed out again meanwhile (this attempt went stale): the newer run's result will count.
+        if (outcome.attempt !== undefined && num(row.attempt) !== outcome.attempt) throw new Unchanged(false);
+        // A stale trial may still report (its worker was slow, not dead) and its result is
+        // real; a finished one must not be overwritten.
+        if (row.status !== 'running' && row.status !== 'stale') {
+          // The same attempt told twice: a tell whose commit was not acknowledged (the
+          // connection dropped while committing) and that the driver ran again. It counts once.
+          if (outcome.attempt !== undefined) throw new Unchanged(true);
+          throw new Error(`trial ${trialNumber} of study ${studyId} already finished as ${row.status}; it cannot be told twice`);
+        }
+        const now = (await this.db.now(s)).toISOString();
+        await s.run(
+          `UPDATE trials SET status = ?, score = ?, best_epoch = ?, epochs_run = ?, history_json = ?, backend = ?, duration_ms = ?,
+             error = ?, diagnostics_json = ?, planned_epochs = ?, checkpoint = ?, finished_at = ?, seq = ?
+           WHERE study_id = ? AND number = ?`,
+          [
+            outcome.status,
+            // "null when no epoch was finite": an Infinity would win every comparison for best.
+            outcome.score !== null && Number.isFinite(outcome.score) ? outcome.score : null,
+            outcome.bestEpoch,
+            outcome.epochsRun,
+            encodeLenient(outcome.history),
+            outcome.backend,
+            outcome.durationMs,
+            outcome.error ?? null,
+            outcome.diagnostics ? encodeLenient(outcome.diagnostics) : null,
+            outcome.plannedEpochs ?? null,
+            outcome.checkpoint ?? null,
+            now,
+            seq,
+            studyId,
+            trialNumber,
+          ],
+        );
+        return true;
+      });
+    } catch (err) {
+      // Nothing written (the transaction rolled back, seq included): the answer stands.
+      if (err instanceof Unchanged) return err.told;
+      throw err;
+    }
   }
 
   async release(studyId: number, trialNumber: number, attempt: number): Promise<void> {
@@ -370,26 +377,43 @@ export class SqlStore implements Store {
   }
 
   /** Brings this process's summaries of the study up to date: reads only trials changed since. */
-  private async refresh(s: SqlSession, studyId: number): Promise<{ trials: TrialSummary[]; seq: number }> {
-    const row = await s.get<{ seq: number }>('SELECT seq FROM studies WHERE id = ?', [studyId]);
-    if (!row) {
-      this.cache.delete(studyId);
-      throw this.studyGone(studyId);
+  private async refresh(s: SqlSession, studyId: number, knownSeq?: number): Promise<{ trials: TrialSummary[]; seq: number }> {
+    let seq = knownSeq;
+    if (seq === undefined) {
+      const row = await s.get<{ seq: number }>('SELECT seq FROM studies WHERE id = ?', [studyId]);
+      if (!row) {
+        this.cache.delete(studyId);
+        throw this.studyGone(studyId);
+      }
+      seq = num(row.seq);
     }
-    const seq = num(row.seq);
     let entry = this.cache.get(studyId);
     if (!entry) {
       entry = { seq: -1, byNumber: new Map(), list: undefined };
       this.cache.set(studyId, entry);
     }
     if (entry.seq !== seq) {
-      const rows = await s.all<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM trials WHERE study_id = ? AND seq > ?`, [studyId, entry.seq]);
+      const rows = await s.all<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM trials WHERE study_id = ? AND seq > ? ORDER BY number`, [studyId, entry.seq]);
+      // A new list (one handed out earlier may still be deciding), made in one copy: a
+      // changed trial takes its own place (numbers are dense: place = number), a new one
+      // goes at the end. No sort of 10,000 summaries per ask.
+      const list = entry.list?.slice();
+      let inOrder = list !== undefined;
       for (const r of rows) {
         const summary = toSummary(r);
+        const known = entry.byNumber.has(summary.number);
         entry.byNumber.set(summary.number, summary);
+        if (!list) continue;
+        if (known) {
+          if (list[summary.number]?.number === summary.number) list[summary.number] = summary;
+          else inOrder = false; // not where expected: rebuilt from byNumber below
+        } else {
+          inOrder &&= list.length === summary.number;
+          list.push(summary);
+        }
       }
       entry.seq = seq;
-      entry.list = undefined;
+      entry.list = inOrder ? list : undefined;
     }
     entry.list ??= [...entry.byNumber.values()].sort((a, b) => a.number - b.number);
     return { trials: entry.list, seq };
@@ -402,32 +426,35 @@ export class SqlStore implements Store {
     return num(row.seq);
   }
 
-  /** Running trials whose heartbeat is older than the grace period, or whose process is gone, become stale. */
-  private async markLost(s: SqlSession, studyId: number): Promise<void> {
-    const cutoff = new Date((await this.db.now(s)).getTime() - this.opts.staleAfterMs).toISOString();
-    const running = await s.all<{ number: number; owner: string | null; heartbeat_at: string | null }>(
-      `SELECT number, owner, heartbeat_at FROM trials WHERE study_id = ? AND status = 'running'`,
-      [studyId],
-    );
-    for (const t of running) {
-      const silent = t.heartbeat_at === null || t.heartbeat_at < cutoff;
-      const gone = t.owner !== null && t.owner !== this.opts.owner && this.opts.ownerAlive(t.owner) === false;
-      if (!silent && !gone) continue;
-      const seq = await this.bump(s, studyId);
-      await s.run(`UPDATE trials SET status = 'stale', seq = ? WHERE study_id = ? AND number = ? AND status = 'running'`, [seq, studyId, num(t.number)]);
-    }
-  }
-
-  /** The first stale trial, or failed one with retries left, handed out again; undefined if none. */
+  /**
+   * Running trials whose heartbeat is older than the grace period, or whose process is
+   * gone, become stale; then the first stale trial, or failed one with retries left, is
+   * handed out again. Undefined when there is none. One query finds them all, through the
+   * status index (an OR, or ORDER BY number, would walk every trial of the study).
+   */
   private async handOutAgainIfAny(s: SqlSession, studyId: number, maxRetries: number): Promise<AskResult | undefined> {
-    const row = await s.get<{ number: number; status: TrialStatus }>(
-      `SELECT number, status FROM trials WHERE study_id = ?
-         AND (status = 'stale' OR (status = 'failed' AND retries < ?)) ORDER BY number LIMIT 1`,
-      [studyId, maxRetries],
+    const candidates = await s.all<{ number: number; status: TrialStatus; owner: string | null; heartbeat_at: string | null; retries: number }>(
+      maxRetries > 0
+        ? `SELECT number, status, owner, heartbeat_at, retries FROM trials WHERE study_id = ? AND status IN ('running', 'stale', 'failed') AND (status <> 'failed' OR retries < ?)`
+        : `SELECT number, status, owner, heartbeat_at, retries FROM trials WHERE study_id = ? AND status IN ('running', 'stale')`,
+      maxRetries > 0 ? [studyId, maxRetries] : [studyId],
     );
-    if (!row) return undefined;
-    const number = num(row.number);
-    const retry = row.status === 'failed';
+    if (candidates.length === 0) return undefined;
+    const cutoff = new Date((await this.db.now(s)).getTime() - this.opts.staleAfterMs).toISOString();
+    const again: { number: number; retry: boolean }[] = [];
+    for (const t of candidates) {
+      const number = num(t.number);
+      if (t.status === 'running') {
+        const silent = t.heartbeat_at === null || t.heartbeat_at < cutoff;
+        const gone = t.owner !== null && t.owner !== this.opts.owner && this.opts.ownerAlive(t.owner) === false;
+        if (!silent && !gone) continue;
+        const seq = await this.bump(s, studyId);
+        await s.run(`UPDATE trials SET status = 'stale', seq = ? WHERE study_id = ? AND number = ? AND status = 'running'`, [seq, studyId, number]);
+      }
+      again.push({ number, retry: t.status === 'failed' });
+    }
+    if (again.length === 0) return undefined;
+    const { number, retry } = again.reduce((a, b) => (b.number < a.number ? b : a));
     // The earlier run stays on record; the trial starts again from nothing.
     await s.run(
       `INSERT INTO trial_attempts (study_id, number, attempt, status, owner, started_at, finished_at, score, epochs_run, error)
@@ -448,17 +475,16 @@ export class SqlStore implements Store {
     return { kind: 'run', trial: (await this.summaryByNumber(s, studyId, number))!, rerun: retry ? 'retry' : 'stale' };
   }
 
-  private async insertTrial(s: SqlSession, study: StudyRecord, decision: RunDecision): Promise<TrialSummary> {
-    const { next } = (await s.get<{ next: number }>('SELECT coalesce(max(number) + 1, 0) AS next FROM trials WHERE study_id = ?', [study.id]))!;
-    const number = num(next);
-    const seq = await this.bump(s, study.id);
+  /** Inserts the decided trial under the next number; `seq` is the change's, taken by the caller. */
+  private async insertTrial(s: SqlSession, study: StudyRecord, decision: RunDecision, seq: number): Promise<TrialSummary> {
     const now = (await this.db.now(s)).toISOString();
-    await s.run(
+    const row = await s.get<SummaryRow>(
       `INSERT INTO trials (study_id, number, status, params_json, started_at, heartbeat_at, parent, from_epoch, to_epoch, slot_json, owner, seed, seq)
-       VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, (SELECT coalesce(max(number) + 1, 0) FROM trials WHERE study_id = ?), 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       RETURNING ${SUMMARY_COLUMNS}`,
       [
         study.id,
-        number,
+        study.id,
         encodeStrict(decision.params, 'trial parameters'),
         now,
         now,
@@ -471,10 +497,11 @@ export class SqlStore implements Store {
         seq,
       ],
     );
+    const trial = toSummary(row!);
     if (decision.queued !== undefined) {
-      await s.run('UPDATE queue SET trial = ? WHERE id = ? AND study_id = ? AND trial IS NULL', [number, decision.queued, study.id]);
+      await s.run('UPDATE queue SET trial = ? WHERE id = ? AND study_id = ? AND trial IS NULL', [trial.number, decision.queued, study.id]);
     }
-    return (await this.summaryByNumber(s, study.id, number))!;
+    return trial;
   }
 
   private async summaryByNumber(s: SqlSession, studyId: number, number: number): Promise<TrialSummary | undefined> {
@@ -485,6 +512,13 @@ export class SqlStore implements Store {
   private async studyById(s: SqlSession, id: number): Promise<StudyRecord | undefined> {
     const row = await s.get<StudyRow>(`SELECT ${STUDY_COLUMNS} FROM studies WHERE id = ?`, [id]);
     return row && toStudy(row);
+  }
+
+  /** Inside a write transaction: the study, locked (lockStudy) and read in one statement, with its seq. */
+  private async lockedStudy(s: SqlSession, id: number): Promise<{ study: StudyRecord; seq: number }> {
+    const row = await s.get<StudyRow>(`SELECT ${STUDY_COLUMNS} FROM studies WHERE id = ?${this.db.forUpdate}`, [id]);
+    if (!row) throw this.studyGone(id);
+    return { study: toStudy(row), seq: num(row.seq) };
   }
 
   private async requireStudy(s: SqlSession, id: number): Promise<StudyRecord> {
@@ -504,6 +538,11 @@ export class SqlStore implements Store {
   private unknownStudy(which: string): GradtuneError {
     return new GradtuneError(`no study ${which} in ${this.location}; check the name against the list of studies (gradtune studies)`);
   }
+}
+
+/** Ends a transaction without writing anything (it rolls back), with the answer to give. */
+class Unchanged {
+  constructor(readonly told: boolean) {}
 }
 
 /** A decide that returns something else (a forgotten return, a wrong object) is a bug upstream. */
