@@ -14,7 +14,7 @@
 // Targets (issue 16): at 10,000 trials <= 10 ms on SQLite and <= 20 ms on PostgreSQL, and
 // no more than 1.5x the figure at 100 trials.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,29 +114,27 @@ const MAX_EPOCHS = 81; // Hyperband max-epochs 81, factor 3: 5 brackets, 143 tri
  * `n` finished trials as the study's oracle would have decided them (the real oracle, run
  * against the growing history in memory), each with a full outcome.
  */
-async function simulate(study: StudyRecord, n: number): Promise<{ summary: TrialSummary; out: TrialOutcomeUpdate }[]> {
+async function simulate(study: StudyRecord, n: number): Promise<TrialSummary[]> {
   const { oracle } = buildOracle(study, space);
-  const made: { summary: TrialSummary; out: TrialOutcomeUpdate }[] = [];
   const summaries: TrialSummary[] = [];
   const rng = seedrandom(`fill:${study.name}`);
   const start = Date.parse('2025-01-01T00:00:00Z');
-  while (made.length < n) {
+  while (summaries.length < n) {
     const decision = await oracle.next(study, summaries, []);
-    if (decision.kind !== 'run') throw new Error(`the oracle said ${decision.kind} after ${made.length} trials`);
-    const out = outcome(rng);
-    const at = new Date(start + made.length * 2000).toISOString();
+    if (decision.kind !== 'run') throw new Error(`the oracle said ${decision.kind} after ${summaries.length} trials`);
+    const at = new Date(start + summaries.length * 2000).toISOString();
     const summary: TrialSummary = {
       studyId: study.id,
-      number: made.length,
+      number: summaries.length,
       status: 'completed',
       params: decision.params,
-      score: out.score,
-      bestEpoch: out.bestEpoch,
-      epochsRun: out.epochsRun,
+      score: 0.6 + rng() * 0.35,
+      bestEpoch: EPOCHS - Math.floor(rng() * 5),
+      epochsRun: EPOCHS,
       backend: 'wasm',
       startedAt: at,
       finishedAt: at,
-      durationMs: out.durationMs,
+      durationMs: 1500 + Math.round(rng() * 500),
       heartbeatAt: at,
       plannedEpochs: EPOCHS,
       parent: decision.parent ?? null,
@@ -150,9 +148,8 @@ async function simulate(study: StudyRecord, n: number): Promise<{ summary: Trial
       hasCheckpoint: true,
     };
     summaries.push(summary);
-    made.push({ summary, out });
   }
-  return made;
+  return summaries;
 }
 
 const COLUMNS = [
@@ -160,7 +157,9 @@ const COLUMNS = [
   'heartbeat_at', 'parent', 'checkpoint', 'diagnostics_json', 'planned_epochs', 'from_epoch', 'to_epoch', 'slot_json', 'owner', 'attempt', 'retries', 'seq', 'seed',
 ];
 
-function row({ summary: t, out }: { summary: TrialSummary; out: TrialOutcomeUpdate }): unknown[] {
+/** A finished trial's row, its history, statistics and checkpoint made now (10,000 of them would not fit in memory at once). */
+function row(t: TrialSummary, rng: () => number): unknown[] {
+  const out = outcome(rng);
   return [
     t.studyId, t.number, t.status, encodeStrict(t.params, 'params'), t.score, t.bestEpoch, t.epochsRun, encodeLenient(out.history), t.backend, t.startedAt, t.finishedAt,
     t.durationMs, t.heartbeatAt, t.parent, Buffer.from(out.checkpoint!), encodeLenient(out.diagnostics), t.plannedEpochs, t.fromEpoch, t.toEpoch,
@@ -172,7 +171,7 @@ interface Target {
   kind: 'sqlite' | 'postgres';
   storage: string;
   /** Writes finished trials straight into the tables (what a search would have told), and sets the study's seq. */
-  fill(study: StudyRecord, trials: { summary: TrialSummary; out: TrialOutcomeUpdate }[]): Promise<void>;
+  fill(study: StudyRecord, trials: TrialSummary[]): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -185,8 +184,9 @@ function sqliteTarget(): Target {
     async fill(study, trials) {
       const db = new Database(file);
       const insert = db.prepare(`INSERT INTO trials (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+      const rng = seedrandom(`fill:${study.name}`);
       db.transaction(() => {
-        for (const t of trials) insert.run(...row(t));
+        for (const t of trials) insert.run(...row(t, rng));
         db.prepare('UPDATE studies SET seq = ? WHERE id = ?').run(trials.length, study.id);
       })();
       db.close();
@@ -212,11 +212,12 @@ async function postgresTarget(base: string): Promise<Target> {
       const client = new pg.Client({ connectionString: url.toString() });
       await client.connect();
       await client.query('BEGIN');
+      const rng = seedrandom(`fill:${study.name}`);
       for (let i = 0; i < trials.length; i += 200) {
         const batch = trials.slice(i, i + 200);
         const values: unknown[] = [];
         const tuples = batch.map((t) => {
-          const r = row(t);
+          const r = row(t, rng);
           const at = values.length;
           values.push(...r);
           return `(${r.map((_, k) => `$${at + k + 1}`).join(', ')})`;
@@ -236,6 +237,36 @@ async function postgresTarget(base: string): Promise<Target> {
     },
   };
 }
+
+/** The URL with these query parameters set. */
+function withParams(url: string, params: Record<string, string>): string {
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+/**
+ * Milliseconds of CPU the database backend serving `application` has used so far, read
+ * from /proc/<pid>/schedstat (nanoseconds): the server's share of an ask, apart from the
+ * time it waited for a CPU on a loaded machine. Undefined when the server is not local.
+ */
+async function backendClock(url: string, application: string): Promise<(() => number) | undefined> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const { rows } = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [application]);
+  await c.end();
+  const file = `/proc/${rows[0]?.pid}/schedstat`;
+  if (rows.length !== 1 || !existsSync(file)) return undefined;
+  return () => Number(readFileSync(file, 'utf8').split(' ')[0]) / 1e6;
+}
+
+/** Statements sent to PostgreSQL by this process so far (every pool connection is a pg.Client). */
+let statements = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+  statements++;
+  return (query as (...b: unknown[]) => unknown).apply(this, a);
+} as typeof query;
 
 const median = (xs: number[]) => quantile(xs, 0.5);
 function quantile(xs: number[], q: number): number {
@@ -327,21 +358,46 @@ async function benchStore(target: Target, algo: string, sizes: number[], rounds:
     const n = sizes[studies.indexOf(study)];
     const t0 = performance.now();
     const trials = await simulate(study, n);
+    const t1 = performance.now();
     await target.fill(study, trials);
-    process.stderr.write(`  ${target.kind} ${algo}: ${n} finished trials written in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(`  ${target.kind} ${algo}: ${n} finished trials decided by the oracle in ${((t1 - t0) / 1000).toFixed(1)} s, written in ${((performance.now() - t1) / 1000).toFixed(1)} s\n`);
   }
 
-  const store = await openStore(target.storage);
+  // One connection for the measurement, so that the database server's share of the work
+  // is one backend process whose CPU time can be read (below).
+  const measured = target.kind === 'postgres' ? withParams(target.storage, { pool_max: '1', application_name: 'gradtune-bench' }) : target.storage;
+  const store = await openStore(measured);
   const rng = seedrandom('bench');
   const oracles = studies.map((s) => buildOracle(s, space).oracle);
   const decide = (i: number) => (s: StudyRecord, t: readonly TrialSummary[], q: readonly { id: number; params: Record<string, unknown> }[]) => oracles[i].next(s, t, q as never);
   // The first ask of a process reads every summary once (then only what changed).
   const first = [];
   for (const [i, study] of studies.entries()) first.push((await askTell(store, study, decide(i), rng)).ask);
-  const times = studies.map(() => ({ ask: [] as number[], tell: [] as number[], both: [] as number[], decide: [] as number[] }));
+  const server = target.kind === 'postgres' ? await backendClock(target.storage, 'gradtune-bench') : undefined;
+  // The floor for a database server: as many bare round trips (SELECT 1) as the ask and
+  // tell made, on a connection of its own, timed in alternation with them.
+  const floorClient = target.kind === 'postgres' ? new pg.Client({ connectionString: target.storage }) : undefined;
+  await floorClient?.connect();
+  const floor: number[] = [];
+  const perAsk: number[] = [];
+  const times = studies.map(() => ({ ask: [] as number[], tell: [] as number[], both: [] as number[], decide: [] as number[], cpu: [] as number[], serverCpu: [] as number[] }));
   for (let r = 0; r < rounds; r++) {
     for (const [i, study] of studies.entries()) {
+      const cpu0 = process.cpuUsage();
+      const server0 = server?.();
+      const statements0 = statements;
       const { ask, tell, decide: decided } = await askTell(store, study, decide(i), rng);
+      const cpu = process.cpuUsage(cpu0);
+      const made = statements - statements0;
+      if (floorClient) {
+        const f0 = performance.now();
+        for (let k = 0; k < made; k++) await floorClient.query({ name: 'floor', text: 'SELECT $1::int AS k', values: [k] });
+        floor.push(performance.now() - f0);
+      }
+      perAsk.push(made);
+      const serverCpu = server ? server() - server0! : 0;
+      times[i].serverCpu.push(serverCpu);
+      times[i].cpu.push((cpu.user + cpu.system) / 1000 + serverCpu);
       times[i].decide.push(decided);
       times[i].ask.push(ask);
       times[i].tell.push(tell);
@@ -349,13 +405,19 @@ async function benchStore(target: Target, algo: string, sizes: number[], rounds:
     }
   }
   await store.close();
+  await floorClient?.end();
   const base = median(times[0].both);
-  console.log(`\n${target.kind}, ${algo} (${rounds} rounds, sizes in alternation; ms)`);
-  console.log('trials before | ask+tell median  p95 | ask median  p95 (oracle) | tell median  p95 | first ask (cold cache) | vs 100');
+  const baseCpu = median(times[0].cpu);
+  const who = server ? 'this process + its database backend' : 'this process';
+  console.log(`\n${target.kind}, ${algo} (${rounds} rounds, sizes in alternation; ms; CPU: ${who}, free of the machine's load)`);
+  console.log('trials before | ask+tell median  p95 | CPU median (server) | ask median  p95 (oracle) | tell median  p95 | first ask (cold cache) | vs 100: wall  CPU');
+  if (floorClient) {
+    console.log(`statements per ask + tell: ${median(perAsk)} (median); that many bare round trips (SELECT 1) take ${ms(median(floor))} ms median here (p95 ${ms(quantile(floor, 0.95))})`);
+  }
   for (const [i, n] of sizes.entries()) {
     const t = times[i];
     console.log(
-      `${String(n).padStart(13)} | ${ms(median(t.both)).padStart(15)} ${ms(quantile(t.both, 0.95)).padStart(5)} | ${ms(median(t.ask)).padStart(10)} ${ms(quantile(t.ask, 0.95)).padStart(4)} ${`(${ms(median(t.decide))})`.padStart(8)} | ${ms(median(t.tell)).padStart(11)} ${ms(quantile(t.tell, 0.95)).padStart(4)} | ${ms(first[i]).padStart(22)} | ${(median(t.both) / base).toFixed(2)}x`,
+      `${String(n).padStart(13)} | ${ms(median(t.both)).padStart(15)} ${ms(quantile(t.both, 0.95)).padStart(5)} | ${ms(median(t.cpu)).padStart(10)} ${`(${ms(median(t.serverCpu))})`.padStart(8)} | ${ms(median(t.ask)).padStart(10)} ${ms(quantile(t.ask, 0.95)).padStart(4)} ${`(${ms(median(t.decide))})`.padStart(8)} | ${ms(median(t.tell)).padStart(11)} ${ms(quantile(t.tell, 0.95)).padStart(4)} | ${ms(first[i]).padStart(22)} | ${`${(median(t.both) / base).toFixed(2)}x`.padStart(14)} ${(median(t.cpu) / baseCpu).toFixed(2)}x`,
     );
   }
   if (algo === 'random' && Number(args.askers) > 0) {

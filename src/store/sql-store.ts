@@ -228,11 +228,11 @@ export class SqlStore implements Store {
       // reaches exactly its target; otherwise the history the oracle decides from.
       // (Few statements per ask: on a database server each is a round trip.)
       const first = await this.db.transaction('write', async (s) => {
-        const { study, seq } = await this.lockedStudy(s, studyId);
+        const { study, seq, waiting } = await this.lockedStudy(s, studyId);
         const again = await this.handOutAgainIfAny(s, studyId, maxRetries);
         if (again) return { again };
         const { trials } = await this.refresh(s, studyId, seq);
-        const queued = (await s.all<{ id: number; params_json: string }>('SELECT id, params_json FROM queue WHERE study_id = ? AND trial IS NULL ORDER BY id', [studyId])).map(toQueued);
+        const queued = waiting === 0 ? [] : (await s.all<{ id: number; params_json: string }>('SELECT id, params_json FROM queue WHERE study_id = ? AND trial IS NULL ORDER BY id', [studyId])).map(toQueued);
         return { snapshot: { study, trials, seq, queued } };
       });
       if (first.again) return first.again;
@@ -267,23 +267,14 @@ export class SqlStore implements Store {
       return await this.db.transaction('write', async (s) => {
         // The study's lock and the seq of this change in one statement.
         const seq = await this.bump(s, studyId);
-        const row = await s.get<{ attempt: number; status: TrialStatus }>('SELECT attempt, status FROM trials WHERE study_id = ? AND number = ?', [studyId, trialNumber]);
-        if (!row) throw new Error(`trial ${trialNumber} of study ${studyId} does not exist`);
-        // Handed out again meanwhile (this attempt went stale): the newer run's result will count.
-        if (outcome.attempt !== undefined && num(row.attempt) !== outcome.attempt) throw new Unchanged(false);
-        // A stale trial may still report (its worker was slow, not dead) and its result is
-        // real; a finished one must not be overwritten.
-        if (row.status !== 'running' && row.status !== 'stale') {
-          // The same attempt told twice: a tell whose commit was not acknowledged (the
-          // connection dropped while committing) and that the driver ran again. It counts once.
-          if (outcome.attempt !== undefined) throw new Unchanged(true);
-          throw new Error(`trial ${trialNumber} of study ${studyId} already finished as ${row.status}; it cannot be told twice`);
-        }
         const now = (await this.db.now(s)).toISOString();
-        await s.run(
+        // Written only if the trial still runs this attempt (or went stale: its worker was
+        // slow, not dead, and its result is real); a finished trial is never overwritten.
+        const told = await s.get<{ number: number }>(
           `UPDATE trials SET status = ?, score = ?, best_epoch = ?, epochs_run = ?, history_json = ?, backend = ?, duration_ms = ?,
              error = ?, diagnostics_json = ?, planned_epochs = ?, checkpoint = ?, finished_at = ?, seq = ?
-           WHERE study_id = ? AND number = ?`,
+           WHERE study_id = ? AND number = ? AND status IN ('running', 'stale')${outcome.attempt === undefined ? '' : ' AND attempt = ?'}
+           RETURNING number`,
           [
             outcome.status,
             // "null when no epoch was finite": an Infinity would win every comparison for best.
@@ -301,9 +292,19 @@ export class SqlStore implements Store {
             seq,
             studyId,
             trialNumber,
+            ...(outcome.attempt === undefined ? [] : [outcome.attempt]),
           ],
         );
-        return true;
+        if (told) return true;
+        // Not written: say why (the seq taken above rolls back with the transaction).
+        const row = await s.get<{ attempt: number; status: TrialStatus }>('SELECT attempt, status FROM trials WHERE study_id = ? AND number = ?', [studyId, trialNumber]);
+        if (!row) throw new Error(`trial ${trialNumber} of study ${studyId} does not exist`);
+        // Handed out again meanwhile (this attempt went stale): the newer run's result will count.
+        if (outcome.attempt !== undefined && num(row.attempt) !== outcome.attempt) throw new Unchanged(false);
+        // The same attempt told twice: a tell whose commit was not acknowledged (the
+        // connection dropped while committing) and that the driver ran again. It counts once.
+        if (outcome.attempt !== undefined) throw new Unchanged(true);
+        throw new Error(`trial ${trialNumber} of study ${studyId} already finished as ${row.status}; it cannot be told twice`);
       });
     } catch (err) {
       // Nothing written (the transaction rolled back, seq included): the answer stands.
@@ -514,11 +515,18 @@ export class SqlStore implements Store {
     return row && toStudy(row);
   }
 
-  /** Inside a write transaction: the study, locked (lockStudy) and read in one statement, with its seq. */
-  private async lockedStudy(s: SqlSession, id: number): Promise<{ study: StudyRecord; seq: number }> {
-    const row = await s.get<StudyRow>(`SELECT ${STUDY_COLUMNS} FROM studies WHERE id = ?${this.db.forUpdate}`, [id]);
+  /**
+   * Inside a write transaction: the study, locked (lockStudy) and read in one statement,
+   * with its seq and the number of configurations waiting in its queue.
+   */
+  private async lockedStudy(s: SqlSession, id: number): Promise<{ study: StudyRecord; seq: number; waiting: number }> {
+    const row = await s.get<StudyRow & { waiting: number }>(
+      `SELECT ${STUDY_COLUMNS}, (SELECT count(*) FROM queue WHERE queue.study_id = studies.id AND queue.trial IS NULL) AS waiting
+         FROM studies WHERE id = ?${this.db.forUpdate}`,
+      [id],
+    );
     if (!row) throw this.studyGone(id);
-    return { study: toStudy(row), seq: num(row.seq) };
+    return { study: toStudy(row), seq: num(row.seq), waiting: num(row.waiting) };
   }
 
   private async requireStudy(s: SqlSession, id: number): Promise<StudyRecord> {
