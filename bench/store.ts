@@ -286,11 +286,13 @@ async function askTell(store: Store, study: StudyRecord, decide: (s: StudyRecord
       decided += performance.now() - d0;
     }
   };
+  // Made before the clock starts: what the trial reports is not the store's work.
+  const out = outcome(rng);
   const t0 = performance.now();
   const asked = await store.ask(study.id, timed as never);
   const t1 = performance.now();
   if (asked.kind !== 'run') throw new Error(`expected a trial, the study said ${asked.kind}`);
-  await store.tell(study.id, asked.trial.number, { ...outcome(rng), attempt: asked.trial.attempt });
+  await store.tell(study.id, asked.trial.number, { ...out, attempt: asked.trial.attempt });
   const t2 = performance.now();
   return { ask: t1 - t0, tell: t2 - t1, decide: decided };
 }
