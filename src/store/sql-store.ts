@@ -63,6 +63,8 @@ interface CachedStudy {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Optimistic decisions (outside the lock) an ask tries before it decides holding the lock. */
+const LOCKED_DECISION_AFTER = 3;
 const num = (v: unknown) => (typeof v === 'number' ? v : Number(v));
 
 function isUniqueViolation(err: unknown): boolean {
@@ -223,6 +225,9 @@ export class SqlStore implements Store {
   async ask(studyId: number, decide: Decide, opts: AskOptions = {}): Promise<AskResult> {
     const maxRetries = opts.maxRetries ?? 0;
     for (let round = 0; ; round++) {
+      // Many processes asking back to back keep changing the history under each other's
+      // decisions: after a few tries, decide holding the study's lock, so each ask ends.
+      if (round >= LOCKED_DECISION_AFTER) return this.askLocked(studyId, decide, maxRetries);
       // One locked transaction: trials that lost their process (or failed with retries
       // left) run again first, under their own number and params, so a resumed search
       // reaches exactly its target; otherwise the history the oracle decides from.
@@ -260,6 +265,20 @@ export class SqlStore implements Store {
       // Two processes deciding at once: back off a little, at random, so one gets through.
       await sleep(Math.random() * Math.min(200, 5 * 2 ** Math.min(round, 6)));
     }
+  }
+
+  /** An ask decided inside one transaction that holds the study's lock throughout. */
+  private async askLocked(studyId: number, decide: Decide, maxRetries: number): Promise<AskResult> {
+    return this.db.transaction('write', async (s): Promise<AskResult> => {
+      const { study, seq, waiting } = await this.lockedStudy(s, studyId);
+      const again = await this.handOutAgainIfAny(s, studyId, maxRetries);
+      if (again) return again;
+      const { trials } = await this.refresh(s, studyId, seq);
+      const queued = waiting === 0 ? [] : (await s.all<{ id: number; params_json: string }>('SELECT id, params_json FROM queue WHERE study_id = ? AND trial IS NULL ORDER BY id', [studyId])).map(toQueued);
+      const decision = checkDecision(await decide(study, trials, queued));
+      if (decision.kind !== 'run') return decision.kind === 'wait' ? { kind: 'wait' } : { kind: 'done', reason: decision.reason };
+      return { kind: 'run', trial: await this.insertTrial(s, study, decision, await this.bump(s, studyId)) };
+    });
   }
 
   async tell(studyId: number, trialNumber: number, outcome: TrialOutcomeUpdate): Promise<boolean> {
