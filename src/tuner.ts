@@ -141,6 +141,8 @@ export class Tuner {
   private consecutiveFailures = 0;
   /** One per running trial, so interrupt() can end them all. */
   private readonly running = new Set<AbortController>();
+  /** The numbers of the trials this process runs now. */
+  private readonly mine = new Set<number>();
   private backend: BackendName = 'cpu';
   /** Wakes the loops that wait for a trial to finish (one of ours ended, or the search stops). */
   private wake: () => void = () => {};
@@ -269,9 +271,9 @@ export class Tuner {
     try {
       let existing = store ? await store.getStudy(name) : undefined;
       if (this.config.join && !existing) {
-        throw new GradtuneError(`no study "${name}" in ${store?.location ?? this.options.storage}: a worker joins an existing study; start it with gradtune search --study ${name}`);
+        throw new GradtuneError(`no study "${name}" in ${store?.location ?? parseStorage(this.options.storage).display}: a worker joins an existing study; start it with gradtune search --study ${name}`);
       }
-      if (existing && !this.options.overwrite) this.options = resolveOptions(resumeOptions(existing, this.given));
+      if (existing && !this.options.overwrite) this.options = resolveOptions(this.continuing(existing));
       const o = this.options;
 
       // Check everything a user can get wrong before the store is written.
@@ -310,6 +312,17 @@ export class Tuner {
     }
   }
 
+  /**
+   * The options of a run that continues `study`. A worker (another machine) may find the
+   * study's space and data at other paths: where they are is its own, what they hold must
+   * be the study's (checked by fingerprint in checkSameWork).
+   */
+  private continuing(study: StudyRecord): TunerOptions {
+    if (!this.config.join) return resumeOptions(study, this.given);
+    const stored = resumeOptions(study, { ...this.given, space: undefined, data: undefined });
+    return { ...stored, space: this.given.space ?? stored.space, data: this.given.data ?? stored.data };
+  }
+
   /** The study's store if it can already hold the study: a SQLite file that exists, or a database. */
   private async openIfExists(): Promise<Store | undefined> {
     const location = parseStorage(this.options.storage);
@@ -319,6 +332,21 @@ export class Tuner {
 
   /** The study must be searched on the space and data it was created with. */
   private checkSameWork(study: StudyRecord, spaceHash: string, dataset: Dataset): void {
+    const o = this.options;
+    if (this.config.join) {
+      // A worker must train exactly what the study's other processes train.
+      if (study.spaceFingerprint && study.spaceFingerprint !== spaceHash) {
+        throw new GradtuneError(
+          `the space module ${o.space.label} is not the one study "${study.name}" was created with (${study.space}: its source differs); give this worker a copy of that file (--space <path>)`,
+        );
+      }
+      if (study.datasetFingerprint !== dataset.fingerprint) {
+        throw new GradtuneError(
+          `the data ${o.data.label} is not the data study "${study.name}" was created on (${study.datasetName}: other contents); give this worker a copy of that file (--data <file.csv>)`,
+        );
+      }
+      return;
+    }
     const fix = 'use --overwrite to start it afresh, or --study <another-name>';
     if (study.spaceFingerprint && study.spaceFingerprint !== spaceHash) {
       throw new GradtuneError(`the space module ${study.space} has changed since study "${study.name}" was created (its source no longer matches); restore it, or ${fix}`);
@@ -453,6 +481,11 @@ export class Tuner {
     clearTimeout(timer);
   }
 
+  /** Whether a trial of the study is running in another process. */
+  private async othersRunning(store: Store, study: StudyRecord): Promise<boolean> {
+    return (await store.summaries(study.id)).some((t) => t.status === 'running' && !this.mine.has(t.number));
+  }
+
   /** One of `workers` concurrent loops: ask → run → tell until the oracle says done. */
   private async trialLoop(store: Store, study: StudyRecord, oracle: Oracle, pool: TrialPool, counters: { finished: number; running: number }): Promise<string | undefined> {
     const o = this.options;
@@ -467,12 +500,21 @@ export class Tuner {
         this.interrupt();
         return undefined;
       }
-      if (asked.kind === 'done') return asked.reason;
+      if (asked.kind === 'done') {
+        // Trials that other processes still run may yet be lost (a worker killed, a machine
+        // gone): wait until they finish or go stale, when the next ask hands them out here.
+        if (await this.othersRunning(store, study)) {
+          await this.idle();
+          continue;
+        }
+        return asked.reason;
+      }
       if (asked.kind === 'wait') {
         await this.idle();
         continue;
       }
       const trial = asked.trial;
+      this.mine.add(trial.number);
       counters.running++;
       this.events.onTrialStart?.(trial, asked.rerun);
       // The heartbeat tells other processes (and a later run) that this trial is alive;
@@ -491,6 +533,7 @@ export class Tuner {
       }
       if (result === 'interrupted') {
         await store.release(study.id, trial.number, trial.attempt);
+        this.mine.delete(trial.number);
         this.wake();
         continue;
       }
@@ -515,6 +558,7 @@ export class Tuner {
         scoreStd: result.scoreStd ?? null,
         attempt: trial.attempt,
       });
+      this.mine.delete(trial.number);
       this.wake();
       // Not told: this attempt went stale and another process runs the trial again.
       if (!told) continue;
@@ -606,7 +650,9 @@ export class Tuner {
       trialNumber: trial.number,
       params: trial.params,
       space: { builtin: this.options.space.builtin, path: this.options.space.path },
-      data: study.data,
+      // The study's data options, read from where this process found the file (a worker on
+      // another machine may keep it at another path; its contents were checked).
+      data: { ...study.data, builtin: this.options.data.builtin, path: this.options.data.path },
       objective: study.objective,
       // An oracle with a schedule of epochs (Hyperband) says what the trial trains to.
       maxEpochs: trial.toEpoch ?? study.maxEpochs,

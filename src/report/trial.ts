@@ -104,10 +104,18 @@ function settingsPairs(checks: number, s: DiagnosticsSettings): Pairs {
   const preflight = s.preflightSteps > 0 ? `, preflight ${s.preflightSteps} steps` : ', no preflight';
   return [
     ['checks', `${checks}, every ${s.diagEvery} steps${preflight}, ${s.reject ? 'rejecting' : 'not rejecting (--no-reject)'}`],
-    ['vanishing if', `first layer kernel grad < ${n(s.vanishingFloor)}, or its ratio to the output layer's < ${n(s.vanishingRatio)}, or its update ratio < ${n(s.updateRatioFloor)}, at ${s.sustain} checks in a row${s.plateauEpochs === undefined ? '' : `; or the loss within ${n(s.plateauLoss)} of chance for ${s.plateauEpochs} epochs with the first layer's grad < ${n(s.plateauRatio)} of the output layer's`}`],
-    ['exploding if', `a non-finite loss or gradient, or any kernel grad > ${n(s.explodingCeiling)}, or the global grad ×${n(Math.pow(s.growthFactor, s.sustain))} the median of the earlier checks at ${s.sustain} checks in a row with a higher loss${s.aboveChance === undefined ? '' : `; or the validation loss above chance and ×${n(s.divergenceFactor)} its lowest, or ×${n(s.aboveChance)} the chance loss, ${s.divergenceEpochs} epochs in a row`}`],
+    ['vanishing if', `first layer kernel grad < ${n(s.vanishingFloor)}, or its ratio to the output layer's < ${n(s.vanishingRatio)}, or its update ratio < ${n(s.updateRatioFloor)}, at ${s.sustain} checks in a row`],
+    ['exploding if', `a non-finite loss or gradient, or any kernel grad > ${n(s.explodingCeiling)}, or the global grad ×${n(Math.pow(s.growthFactor, s.sustain))} the median of the earlier checks at ${s.sustain} checks in a row with a higher loss`],
+    ...(s.plateauEpochs === undefined
+      ? []
+      : ([
+          [
+            'per epoch',
+            `vanishing if the loss stays within ${n(s.plateauLoss)} of chance for ${s.plateauEpochs} epochs with the first layer's grad < ${n(s.plateauRatio)} of the output layer's; exploding if the validation loss is above chance and ×${n(s.divergenceFactor)} its lowest, or ×${n(s.aboveChance)} the chance loss, ${s.divergenceEpochs} epochs in a row`,
+          ],
+        ] as const)),
     // Stored settings of trials from before these existed lack them (undefined at run time).
-    ...(s.learnedLoss === undefined ? [] : ([['after learning', `a verdict after a loss below ${n(s.learnedLoss)} of the chance loss stops the trial and keeps its best epoch (not rejected); adaptive optimizers are judged by the non-finite, floor and plateau rules only`]] as const)),
+    ...(s.learnedLoss === undefined ? [] : ([['once learned', `a verdict after a loss below ${n(s.learnedLoss)} of the chance loss stops the trial and keeps its best epoch (not rejected); adaptive optimizers are judged by the non-finite, floor and plateau rules only`]] as const)),
     // Trials recorded before the findings had none of their settings.
     ...(s.slowProgress === undefined ? [] : ([['findings', describeFindingSettings(s)]] as const)),
   ];
