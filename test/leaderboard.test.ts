@@ -320,7 +320,7 @@ describe('gradient diagnostics in the leaderboard', () => {
     const out = formatLeaderboard(study(), ts, { format: 'table' });
     const rows = tableRows(out).slice(1);
     expect(rows.find((r) => r[1] === '6')!.slice(0, 3)).toEqual(['2', '6', 'completed']);
-    expect(out.split('\n').at(-1)).toMatch(/; 1 trial stopped after learning, best epoch kept$/);
+    expect(out.split('\n').at(-1)).toMatch(/; rejection saved 23 of 40 epochs \(58%\); 1 trial stopped after learning, best epoch kept;/);
   });
 
   it('table: a gradients column after time (s): healthy, the verdict with its evidence, or -', () => {
