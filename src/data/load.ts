@@ -187,6 +187,9 @@ function* prepare(source: DataSource, fitOn: 'train' | 'all'): Steps {
 
 /** Cheap checks first, so a bad option fails before a large file is read. */
 function checkSource(source: DataSource): void {
+  if (source.memory !== undefined) {
+    throw new GradtuneError('this data was given in memory (arrays passed to tuner.search(x, y)), so it cannot be read again; pass the same arrays to tuner.search(x, y)');
+  }
   if ((source.builtin === undefined) === (source.path === undefined)) {
     throw new GradtuneError('a data source needs exactly one of a built-in dataset name or a CSV path');
   }
