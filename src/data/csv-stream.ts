@@ -138,13 +138,15 @@ export function readCsvSync(path: string, encoding: TextEncoding, sink: CsvSink,
   } else {
     const fd = open(path);
     try {
-      const buffer = Buffer.alloc(chunkBytes);
       for (;;) {
+        // A fresh buffer for every chunk, never one reused: csv-parse keeps a view on the
+        // end of a chunk it has not finished (a cell cut by the chunk's end), which the
+        // next read would overwrite.
+        const buffer = Buffer.allocUnsafe(chunkBytes);
         const n = readSync(fd, buffer, 0, chunkBytes, null);
         if (n === 0) break;
         const chunk = buffer.subarray(0, n);
         hash.update(chunk);
-        // The feeder keeps at most the bytes after the chunk's last newline, copied.
         feeder.push(chunk);
       }
     } finally {
@@ -171,7 +173,7 @@ export async function readCsvAsync(path: string, encoding: TextEncoding, sink: C
     for await (const chunk of source) feeder.push(chunk);
   };
   try {
-    if (path.endsWith('.gz')) await gunzip(path, () => pipeline(file, hashed, createGunzip({ chunkSize: chunkBytes }), feed));
+    if (path.endsWith('.gz')) await gunzip(path, () => pipeline(file, hashed, createGunzip({ chunkSize: Math.max(chunkBytes, 64) }), feed));
     else await pipeline(file, hashed, feed);
   } catch (err) {
     throw readError(path, err);
