@@ -210,7 +210,9 @@ export class Tuner {
 
   /**
    * The best k trials' models with their best-epoch weights, best first (Keras Tuner's
-   * get_best_models). Their input is the standardised features; dispose them when done.
+   * get_best_models). They take the features as given to search(x, y) (for a CSV, its
+   * encoded features unstandardised: numbers as they are, 0/1 per category) and output
+   * class probabilities or values in the target's units; dispose them when done.
    */
   async getBestModels(k = 1): Promise<TF.LayersModel[]> {
     const { study, trials } = this.requireResults('getBestModels');
