@@ -36,16 +36,16 @@ function values(rows: number, seed: number): { x: number[][]; y: number[] } {
 const argmax = (row: number[]) => row.indexOf(Math.max(...row));
 
 describe('tuner.search(x, y, options) on arrays in memory', () => {
-  it('searches number[][] with string labels and validationData in 2 worker threads; getBestModels takes the features as given and predicts what export + predict predict', { timeout: 240_000 }, async () => {
+  it('searches number[][] with string labels and validationData in 2 worker threads; getBestModels takes the features as given and predicts what export + predict predict', { timeout: 360_000 }, async () => {
     const cwd = tempDir();
     const storage = join(cwd, 'gradtune.db');
     const train = classes(160, 1);
     const val = classes(40, 2);
-    const tuner = new Tuner({ space: 'quick', algorithm: 'random', maxTrials: 3, maxEpochs: 4, workers: 2, seed: 3, storage });
+    const tuner = new Tuner({ space: 'quick', algorithm: 'random', maxTrials: 2, maxEpochs: 3, workers: 2, seed: 3, storage });
     const results = await tuner.search(train.x, train.y, { validationData: [val.x, val.y] });
     expect(results.study.name).toBe('quick-arrays');
     expect(results.study.datasetName).toBe('in-memory arrays');
-    expect(results.trials.filter((t) => t.status === 'completed')).toHaveLength(3);
+    expect(results.trials.filter((t) => t.status === 'completed')).toHaveLength(2);
     // The validation rows are the ones given, not a split of x.
     expect(results.study.data.memory?.info).toMatchObject({ nTrain: 160, nVal: 40, task: 'classification', classes: ['no', 'yes'], featureNames: ['x0', 'x1', 'x2'] });
 
@@ -78,7 +78,7 @@ describe('tuner.search(x, y, options) on arrays in memory', () => {
     expect(cli.stderr).toMatch(/^gradtune: error: study "quick-arrays" was searched on in-memory data .*continue it through the API with the same arrays/);
   });
 
-  it('searches a tf.Tensor2D and a tf.Tensor1D for regression; a later process reloads the study, gets its best model in the target\'s units, continues it on the same tensors and refuses other ones', { timeout: 240_000 }, async () => {
+  it('searches a tf.Tensor2D and a tf.Tensor1D for regression; a later process reloads the study, gets its best model in the target\'s units, continues it on the same tensors and refuses other ones', { timeout: 300_000 }, async () => {
     const storage = join(tempDir(), 'gradtune.db');
     const data = values(200, 5);
     const other = values(200, 6);
