@@ -12,11 +12,14 @@ import { checkGridPoints } from './space/grid-values.js';
 import { isBuiltinDataset } from './data/builtin.js';
 import type { DataSource, MissingPolicy, Task, TextEncoding } from './data/types.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
-import { HYPERBAND_DEFAULTS, resolveHyperbandSettings } from './oracle/hyperband-schedule.js';
+import { HYPERBAND_DEFAULTS, hyperbandSchedule, resolveHyperbandSettings } from './oracle/hyperband-schedule.js';
+import { ASHA_DEFAULTS, ashaRungs } from './oracle/asha.js';
+import { resolvePrunerSettings, type PrunerName, type PrunerSettings } from './pruner/settings.js';
+import type { Pruner } from './pruner/types.js';
 import type { DiagnosticsSettings } from './train/diagnostics-types.js';
 import { BACKEND_CHOICES, type BackendPreference, type Direction } from './train/types.js';
 
-export const ALGORITHMS = ['random', 'grid', 'hyperband'] as const;
+export const ALGORITHMS = ['random', 'grid', 'hyperband', 'asha'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 export interface TunerOptions {
@@ -37,8 +40,31 @@ export interface TunerOptions {
   maxTrials?: number;
   /** Grid search: points a float without a step is discretised into (>= 2, min and max included). */
   gridPoints?: number;
-  /** Hyperband: reduction factor between rounds (default 3; an integer >= 2). */
+  /** Hyperband and ASHA (and the asha pruner): reduction factor between rounds or rungs (default 3; an integer >= 2). */
   factor?: number;
+  /** ASHA: epochs of its first rung (default 1); rungs at minEpochs * factor^k up to maxEpochs. */
+  minEpochs?: number;
+  /**
+   * Stops running trials after an epoch when they are clearly worse than others at the same
+   * epoch: `none` (default), `median` (Optuna's MedianPruner), `asha` (Optuna's
+   * SuccessiveHalvingPruner), or a pruner of your own (src/pruner/types.ts). For random and
+   * grid search.
+   */
+  pruner?: PrunerName | Pruner;
+  /** median: no pruning until this many trials have completed (Optuna's n_startup_trials, default 5). */
+  prunerStartupTrials?: number;
+  /** median: no pruning before this epoch (Optuna's n_warmup_steps, default 0). */
+  prunerWarmupEpochs?: number;
+  /** median: epochs between checks after the warm-up (Optuna's interval_steps, default 1). */
+  prunerIntervalEpochs?: number;
+  /** median: completed trials that must have reported an epoch to judge it (Optuna's n_min_trials, default 1). */
+  prunerMinTrials?: number;
+  /** asha pruner: epochs of the first rung (Optuna's min_resource, default 1). */
+  prunerMinEpochs?: number;
+  /** asha pruner: the first rung at prunerMinEpochs * factor^rate (Optuna's min_early_stopping_rate, default 0). */
+  prunerMinEarlyStoppingRate?: number;
+  /** asha pruner: prune while no more than this many trials reached a rung (Optuna's bootstrap_count, default 0). */
+  prunerBootstrapCount?: number;
   /** Hyperband: sweeps over the brackets (default 1). */
   hyperbandIterations?: number;
   /** Cap on each trial's epochs. Default 30. */
@@ -134,6 +160,12 @@ export interface ResolvedOptions {
   gridPoints?: number;
   /** Hyperband settings, validated (undefined for other algorithms). */
   hyperband?: { factor: number; iterations: number };
+  /** ASHA settings, validated (undefined for other algorithms). */
+  asha?: { factor: number; minEpochs: number };
+  /** The pruner as stored with the study; undefined: none. */
+  pruner?: PrunerSettings;
+  /** A pruner written in the user's code (its name is in `pruner`). */
+  customPruner?: Pruner;
   maxEpochs: number;
   workers: number;
   seed: number;
@@ -237,7 +269,7 @@ function wholeNumber(flag: string, value: number | undefined, fallback: number, 
 /** The sampler by name or object; grid search draws nothing, so a sampler there is a mistake. */
 function resolveSampler(sampler: string | Sampler | undefined, algorithm: string): { name: string; instance?: Sampler } {
   if (sampler === undefined) return { name: 'random' };
-  if (algorithm === 'grid') throw new GradtuneError('--sampler applies to random search and Hyperband; grid search tries every combination in order and draws nothing');
+  if (algorithm === 'grid') throw new GradtuneError('--sampler applies to random search, Hyperband and ASHA; grid search tries every combination in order and draws nothing');
   if (typeof sampler === 'string') {
     if (!isSamplerName(sampler)) throw new GradtuneError(`unknown sampler "${sampler}": use one of ${SAMPLER_NAMES.join(', ')}`);
     return { name: sampler };
@@ -298,15 +330,41 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     if (algorithm !== 'grid') throw new GradtuneError(`--grid-points applies to --algo grid only, not --algo ${algorithm}`);
     checkGridPoints(o.gridPoints);
   }
-  if ((o.factor !== undefined || o.hyperbandIterations !== undefined) && algorithm !== 'hyperband') {
-    throw new GradtuneError(`--factor and --hyperband-iterations apply to --algo hyperband only, not --algo ${algorithm}`);
+  if (o.hyperbandIterations !== undefined && algorithm !== 'hyperband') {
+    throw new GradtuneError(`--hyperband-iterations applies to --algo hyperband only, not --algo ${algorithm}`);
   }
+  if (o.minEpochs !== undefined && algorithm !== 'asha') throw new GradtuneError(`--min-epochs applies to --algo asha only, not --algo ${algorithm}`);
+  const prunerName = typeof o.pruner === 'object' && o.pruner !== null ? o.pruner.name : (o.pruner ?? 'none');
+  if (o.factor !== undefined && algorithm !== 'hyperband' && algorithm !== 'asha' && prunerName !== 'asha') {
+    throw new GradtuneError(`--factor applies to --algo hyperband, --algo asha and --pruner asha, not --algo ${algorithm}${prunerName === 'none' ? '' : ` with --pruner ${prunerName}`}`);
+  }
+  if (prunerName !== 'none' && (algorithm === 'hyperband' || algorithm === 'asha')) {
+    throw new GradtuneError(`--pruner applies to --algo random and grid, not --algo ${algorithm}, which stops trials by its own schedule; drop --pruner or use --algo random`);
+  }
+  const pruner = resolvePrunerSettings({
+    pruner: o.pruner,
+    median: { startupTrials: o.prunerStartupTrials, warmupEpochs: o.prunerWarmupEpochs, intervalEpochs: o.prunerIntervalEpochs, minTrials: o.prunerMinTrials },
+    successiveHalving: {
+      minEpochs: o.prunerMinEpochs,
+      factor: prunerName === 'asha' ? o.factor : undefined,
+      minEarlyStoppingRate: o.prunerMinEarlyStoppingRate,
+      bootstrapCount: o.prunerBootstrapCount,
+    },
+  });
   const hyperband =
     algorithm === 'hyperband'
       ? (({ factor, iterations }) => ({ factor, iterations }))(
           resolveHyperbandSettings({ maxEpochs: o.maxEpochs ?? HYPERBAND_DEFAULTS.maxEpochs, factor: o.factor ?? HYPERBAND_DEFAULTS.factor, iterations: o.hyperbandIterations ?? HYPERBAND_DEFAULTS.iterations }),
         )
       : undefined;
+  const scheduled = algorithm === 'hyperband' || algorithm === 'asha';
+  // Hyperband's and ASHA's max_epochs is their own default (27): the epochs of a trial that runs to the end.
+  const maxEpochs = wholeNumber('--max-epochs', o.maxEpochs, scheduled ? HYPERBAND_DEFAULTS.maxEpochs : DEFAULTS.maxEpochs, 1);
+  let asha: ResolvedOptions['asha'];
+  if (algorithm === 'asha') {
+    asha = { factor: o.factor ?? ASHA_DEFAULTS.factor, minEpochs: o.minEpochs ?? ASHA_DEFAULTS.minEpochs };
+    ashaRungs({ maxEpochs, ...asha });
+  }
   if (o.timeoutGrace !== undefined && o.timeout === undefined) throw new GradtuneError('--timeout-grace applies after --timeout; give --timeout too');
   const heartbeatInterval = positiveSeconds('--heartbeat-interval', o.heartbeatInterval, DEFAULTS.heartbeatInterval);
   const staleAfter = positiveSeconds('--stale-after', o.staleAfter, DEFAULTS.staleAfter);
@@ -326,11 +384,19 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     algorithm,
     // A grid has a natural end; 20 of it would be an arbitrary corner.
     // A grid or a Hyperband schedule has a natural end; --max-trials only caps it.
-    maxTrials: (algorithm !== 'random' || o.oracle !== undefined) && o.maxTrials === undefined ? Infinity : wholeNumber('--max-trials', o.maxTrials, DEFAULTS.maxTrials, 1),
+    // ASHA has no end of its own: by default it runs as many trials as a Hyperband sweep with the same settings.
+    maxTrials:
+      algorithm === 'asha' && o.maxTrials === undefined && o.oracle === undefined
+        ? hyperbandSchedule({ maxEpochs, factor: asha!.factor, iterations: 1 }).totalTrials
+        : (algorithm !== 'random' || o.oracle !== undefined) && o.maxTrials === undefined
+          ? Infinity
+          : wholeNumber('--max-trials', o.maxTrials, DEFAULTS.maxTrials, 1),
     gridPoints: o.gridPoints,
     hyperband,
-    // Hyperband's max_epochs is its own default (27): the epochs of a trial that runs to the end.
-    maxEpochs: wholeNumber('--max-epochs', o.maxEpochs, algorithm === 'hyperband' ? HYPERBAND_DEFAULTS.maxEpochs : DEFAULTS.maxEpochs, 1),
+    asha,
+    pruner,
+    customPruner: typeof o.pruner === 'object' && o.pruner !== null ? o.pruner : undefined,
+    maxEpochs,
     workers: wholeNumber('--workers', o.workers, availableParallelism(), 1),
     seed,
     storage: storageFromEnv(o.storage),

@@ -38,6 +38,8 @@ import type { Oracle } from './oracle/oracle.js';
 import { failedResult, type BackendName, type EpochRecord, type Objective, type TrialResult, type TrialSpec, type WorkerMemory } from './train/types.js';
 import type { EpochAnswer, EpochReport } from './pool/epoch-channel.js';
 import { customMetricInputs } from './data/validation-rows.js';
+import { buildPruner } from './pruner/settings.js';
+import { verdictRule, type Pruner } from './pruner/types.js';
 import { foldDataset, foldOf } from './data/folds.js';
 
 export type { TunerOptions } from './tuner-options.js';
@@ -60,6 +62,11 @@ export interface TunerConfig {
   defaults?: Partial<TunerOptions>;
   /** `gradtune worker`: join an existing study only, never create one. */
   join?: boolean;
+  /**
+   * false: trials send no per-epoch reports (nothing stored per epoch, no pruning, no
+   * onEpoch event). Only bench/epoch-channel.ts sets it, to measure what reports cost.
+   */
+  epochReports?: boolean;
 }
 
 export interface SearchResults {
@@ -96,6 +103,8 @@ function settingsOf(o: ResolvedOptions): StudySettings {
     maxTrials: o.maxTrials,
     ...(o.gridPoints !== undefined ? { gridPoints: o.gridPoints } : {}),
     ...(o.hyperband ? { hyperband: o.hyperband } : {}),
+    ...(o.asha ? { asha: o.asha } : {}),
+    ...(o.pruner ? { pruner: o.pruner } : {}),
     diagnostics: o.diagnostics,
     maxRetries: o.maxRetries,
     ...(Number.isFinite(o.keepCheckpoints) ? { keepCheckpoints: o.keepCheckpoints } : {}),
@@ -154,6 +163,8 @@ export class Tuner {
   private consecutiveFailures = 0;
   /** One per running trial, so interrupt() can end them all. */
   private readonly running = new Set<AbortController>();
+  /** The numbers of the trials this process runs now. */
+  private readonly mine = new Set<number>();
   private backend: BackendName = 'cpu';
   /** Wakes the loops that wait for a trial to finish (one of ours ended, or the search stops). */
   private wake: () => void = () => {};
@@ -161,6 +172,10 @@ export class Tuner {
   private readonly pendingQueue: Params[] = [];
   /** The study's data as loaded in this process: a custom objective is computed against its validation rows. */
   private dataset: Dataset | undefined;
+  /** The study's pruner (built from its settings when the search starts); undefined: none. */
+  private pruner: Pruner | undefined;
+  /** Per running trial, its epochs still being written to the store (when no pruner waits for them). */
+  private readonly epochWrites = new Map<number, Promise<void>>();
 
   /** The arrays of the search() running now, when it was given arrays. */
   private memory: MemoryInput | undefined;
@@ -331,11 +346,11 @@ export class Tuner {
     try {
       let existing = store ? await store.getStudy(name) : undefined;
       if (this.config.join && !existing) {
-        throw new GradtuneError(`no study "${name}" in ${store?.location ?? this.options.storage}: a worker joins an existing study; start it with gradtune search --study ${name}`);
+        throw new GradtuneError(`no study "${name}" in ${store?.location ?? parseStorage(this.options.storage).display}: a worker joins an existing study; start it with gradtune search --study ${name}`);
       }
       if (existing && !this.options.overwrite) {
         checkSameKindOfData(existing, memory !== undefined);
-        this.options = resolveOptions(resumeOptions(existing, this.given));
+        this.options = resolveOptions(this.continuing(existing));
       }
       const o = this.options;
 
@@ -375,6 +390,17 @@ export class Tuner {
   }
 
   /**
+   * The options of a run that continues `study`. A worker (another machine) may find the
+   * study's space and data at other paths: where they are is its own, what they hold must
+   * be the study's (checked by fingerprint in checkSameWork).
+   */
+  private continuing(study: StudyRecord): TunerOptions {
+    if (!this.config.join) return resumeOptions(study, this.given);
+    const stored = resumeOptions(study, { ...this.given, space: undefined, data: undefined });
+    return { ...stored, space: this.given.space ?? stored.space, data: this.given.data ?? stored.data };
+  }
+
+  /**
    * The study's data, loaded once in this process: its arrays (in shared memory) go to
    * every trial's worker thread with the trial, so no thread reads the file again.
    */
@@ -403,6 +429,21 @@ export class Tuner {
 
   /** The study must be searched on the space and data it was created with. */
   private checkSameWork(study: StudyRecord, spaceHash: string, dataset: Dataset): void {
+    const o = this.options;
+    if (this.config.join) {
+      // A worker must train exactly what the study's other processes train.
+      if (study.spaceFingerprint && study.spaceFingerprint !== spaceHash) {
+        throw new GradtuneError(
+          `the space module ${o.space.label} is not the one study "${study.name}" was created with (${study.space}: its source differs); give this worker a copy of that file (--space <path>)`,
+        );
+      }
+      if (study.datasetFingerprint !== dataset.fingerprint) {
+        throw new GradtuneError(
+          `the data ${o.data.label} is not the data study "${study.name}" was created on (${study.datasetName}: other contents); give this worker a copy of that file (--data <file.csv>)`,
+        );
+      }
+      return;
+    }
     const fix = 'use --overwrite to start it afresh, or --study <another-name>';
     if (study.spaceFingerprint && study.spaceFingerprint !== spaceHash) {
       throw new GradtuneError(`the space module ${study.space} has changed since study "${study.name}" was created (its source no longer matches); restore it, or ${fix}`);
@@ -466,6 +507,9 @@ export class Tuner {
       Math.max(o.sampleTimeout, 300),
       `counting the grid of search space ${o.space.label}`,
     );
+    // The study's pruner, whatever this run's flags (a pruner of the user's comes with the run).
+    const pruner = buildPruner(studySettings(study).pruner, o.customPruner, study.name);
+    this.pruner = pruner.name === 'none' ? undefined : pruner;
     // Finished trials; running and stale ones are (re-)run by this search or another process.
     const existing = (await store.summaries(study.id)).filter((t) => t.status !== 'running' && t.status !== 'stale').length;
     this.events.onStart?.({ study, dataset, backend: this.backend, total, existing, workers: o.workers, resumed, gridSize });
@@ -542,6 +586,11 @@ export class Tuner {
     clearTimeout(timer);
   }
 
+  /** Whether a trial of the study is running in another process. */
+  private async othersRunning(store: Store, study: StudyRecord): Promise<boolean> {
+    return (await store.summaries(study.id)).some((t) => t.status === 'running' && !this.mine.has(t.number));
+  }
+
   /** One of `workers` concurrent loops: ask → run → tell until the oracle says done. */
   private async trialLoop(store: Store, study: StudyRecord, oracle: Oracle, pool: TrialPool, counters: { finished: number; running: number }): Promise<string | undefined> {
     const o = this.options;
@@ -556,12 +605,21 @@ export class Tuner {
         this.interrupt();
         return undefined;
       }
-      if (asked.kind === 'done') return asked.reason;
+      if (asked.kind === 'done') {
+        // Trials that other processes still run may yet be lost (a worker killed, a machine
+        // gone): wait until they finish or go stale, when the next ask hands them out here.
+        if (await this.othersRunning(store, study)) {
+          await this.idle();
+          continue;
+        }
+        return asked.reason;
+      }
       if (asked.kind === 'wait') {
         await this.idle();
         continue;
       }
       const trial = asked.trial;
+      this.mine.add(trial.number);
       counters.running++;
       this.events.onTrialStart?.(trial, asked.rerun);
       // The heartbeat tells other processes (and a later run) that this trial is alive;
@@ -580,6 +638,7 @@ export class Tuner {
       }
       if (result === 'interrupted') {
         await store.release(study.id, trial.number, trial.attempt);
+        this.mine.delete(trial.number);
         this.wake();
         continue;
       }
@@ -595,11 +654,14 @@ export class Tuner {
         error: result.error ?? null,
         diagnostics: result.diagnostics ?? null,
         plannedEpochs: result.plannedEpochs ?? null,
-        checkpoint: result.status === 'completed' ? (result.checkpoint ?? null) : null,
+        // A pruned trial keeps its best epoch's weights too: it can be exported.
+        checkpoint: result.status === 'completed' || result.status === 'pruned' ? (result.checkpoint ?? null) : null,
+        pruned: result.status === 'pruned' ? (result.pruned ?? null) : null,
         runs: result.runs ?? null,
         scoreStd: result.scoreStd ?? null,
         attempt: trial.attempt,
       });
+      this.mine.delete(trial.number);
       this.wake();
       // Not told: this attempt went stale and another process runs the trial again.
       if (!told) continue;
@@ -612,8 +674,12 @@ export class Tuner {
     return undefined;
   }
 
-  /** After each epoch of a running trial: a custom objective is computed here, and listeners told. */
-  private onEpoch(trial: TrialSummary, report: EpochReport): EpochAnswer {
+  /**
+   * After each epoch of a running trial: a custom objective is computed here, the epoch is
+   * stored (other processes and reports see the running trial's curve), the pruner judges
+   * it, and listeners are told. Without a pruner the trial does not wait for the store.
+   */
+  private async onEpoch(store: Store, study: StudyRecord, trial: TrialSummary, report: EpochReport): Promise<EpochAnswer> {
     const answer: EpochAnswer = {};
     const custom = this.options.customObjective;
     if (custom && report.predictions && this.dataset) {
@@ -624,6 +690,23 @@ export class Tuner {
       if (typeof value !== 'number') throw new Error(`the custom objective ${custom.name} returned ${typeof value}, not a number`);
       answer.metrics = { [custom.name]: value };
       report.record[custom.name] = value;
+    }
+    const value = report.record[study.objective.metric];
+    const executions = runsOf(study).executions ?? 1;
+    const run = report.run ? (report.run.fold ?? 0) * executions + report.run.execution : 0;
+    const epoch = { number: trial.number, attempt: trial.attempt, run, epoch: report.record.epoch, value: typeof value === 'number' && Number.isFinite(value) ? value : null, record: report.record };
+    // A trial that trains several runs is judged by its first run (src/store/epoch-values.ts).
+    if (this.pruner && run === 0) {
+      await store.reportEpoch(study.id, epoch);
+      const values = await store.epochValues(study.id);
+      const trials = await store.summaries(study.id);
+      const rule = verdictRule(this.pruner, await this.pruner.prune({ study, trial, epoch: epoch.epoch, values, trials }));
+      if (rule !== undefined) answer.stop = rule;
+    } else {
+      const previous = this.epochWrites.get(trial.number) ?? Promise.resolve();
+      // In order, off the trial's path; the trial's result waits for them (runInPool). A
+      // failed write loses one point of a live curve: the trial's own history is told at its end.
+      this.epochWrites.set(trial.number, previous.then(() => store.reportEpoch(study.id, epoch)).catch(() => undefined));
     }
     this.events.onEpoch?.(trial, report.record);
     return answer;
@@ -670,7 +753,9 @@ export class Tuner {
       trialNumber: trial.number,
       params: trial.params,
       space: { builtin: this.options.space.builtin, path: this.options.space.path },
-      data: study.data,
+      // The study's data options, read from where this process found the file (a worker on
+      // another machine may keep it at another path; its contents were checked).
+      data: { ...study.data, builtin: this.options.data.builtin, path: this.options.data.path },
       objective: study.objective,
       // An oracle with a schedule of epochs (Hyperband) says what the trial trains to.
       maxEpochs: trial.toEpoch ?? study.maxEpochs,
@@ -692,7 +777,11 @@ export class Tuner {
       ? setTimeout(() => controller.abort('timeout' satisfies AbortReason), this.options.trialTimeout * 1000)
       : undefined;
     try {
-      return await pool.run(spec, { dataset: this.dataset, signal: controller.signal, onEpoch: (report) => this.onEpoch(trial, report) });
+      const reports = this.config.epochReports !== false || this.options.customObjective !== undefined;
+      const result = await pool.run(spec, { dataset: this.dataset, signal: controller.signal, onEpoch: reports ? (report) => this.onEpoch(store, study, trial, report) : undefined });
+      // Its epochs are in the store before its result: a reader never sees the result first.
+      await this.epochWrites.get(trial.number);
+      return result;
     } catch (err) {
       const elapsed = performance.now() - started;
       if (controller.signal.aborted && controller.signal.reason === 'interrupt') return 'interrupted';
@@ -704,6 +793,7 @@ export class Tuner {
     } finally {
       clearTimeout(timeout);
       this.running.delete(controller);
+      this.epochWrites.delete(trial.number);
     }
   }
 }

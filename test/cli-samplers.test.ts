@@ -59,6 +59,6 @@ describe('samplers through the CLI', () => {
   it('grid search draws nothing: --sampler with --algo grid is refused', async () => {
     const r = await runCli(['search', ...BASE, '--algo', 'grid', '--sampler', 'tpe'], { cwd: tempDir() });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--sampler applies to random search and Hyperband/);
+    expect(r.stderr).toMatch(/--sampler applies to random search, Hyperband and ASHA/);
   });
 });

@@ -22,6 +22,7 @@ import { saveStudy, syntheticStudy } from './fixtures/html-study.js';
 import { listDir, runCli, runOk, tempDir } from './helpers/cli.js';
 import { expectGradtuneError } from './helpers/errors.js';
 import { makeStudy, makeTrial } from './helpers/records.js';
+import type { HyperbandSlot } from '../src/oracle/oracle.js';
 
 const HOSTILE = `<script>window.__pwned=1</script>"'&`;
 
@@ -240,7 +241,7 @@ describe('buildReportData', () => {
     ]);
     expect(hb.hyperband!.notStarted).toBe(2);
     const round0 = hb.hyperband!.brackets[0].rounds[0];
-    const promotedTo = trials.filter((t) => t.slot?.round === 1 && t.slot.iteration === 0 && t.slot.bracket === 2).map((t) => t.parent);
+    const promotedTo = trials.filter((t) => { const s = t.slot as HyperbandSlot | null; return s?.round === 1 && s.iteration === 0 && s.bracket === 2; }).map((t) => t.parent);
     expect(round0.promoted).toEqual(promotedTo.sort((a, b) => a! - b!));
     const chains = new Set(trials.filter((t) => t.parent === null && t.status === 'completed').map((t) => t.number)).size;
     expect(hb.importance.samples).toBe(chains);

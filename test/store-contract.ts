@@ -391,6 +391,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
           scoreStd: null,
           runs: null,
           hasCheckpoint: false,
+          pruned: null,
         });
         expect(Number.isNaN(trial.diagnostics!.verdict.evidence!.value)).toBe(true);
         expect(Number.isNaN(trial.history[1].val_loss)).toBe(true);
@@ -486,6 +487,159 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(asked).toMatchObject({ kind: 'run', trial: { number: 0, params: { lr: 0.5 } } });
         expect((await b.queued(id)).map((q) => q.id)).not.toContain(first);
         expect((await b.queued(id)).map((q) => q.params)).toEqual([{ lr: 0.7, units: 8 }]);
+      });
+    });
+
+    describe('per-epoch reports and pruned trials', () => {
+      const report = (number: number, e: number, value: number | null, extra: { attempt?: number; run?: number } = {}) => ({
+        number,
+        attempt: extra.attempt ?? 1,
+        run: extra.run ?? 0,
+        epoch: e,
+        value,
+        record: epoch(e, { val_accuracy: value ?? NaN }),
+      });
+
+      it("stores each epoch of a running trial: the running trial's history so far, and every row since a cursor", async () => {
+        const a = await open();
+        const b = await open();
+        const { id } = await a.createStudy(newStudy());
+        await a.ask(id, run({ lr: 0.1 }));
+        await a.ask(id, run({ lr: 0.2 }));
+        const seqBefore = (await b.summaries(id)).length;
+        await a.reportEpoch(id, report(0, 1, 0.5));
+        await a.reportEpoch(id, report(1, 1, 0.4));
+        await a.reportEpoch(id, report(0, 2, 0.6));
+        // The same epoch twice (a retried write) keeps the first.
+        await a.reportEpoch(id, report(0, 2, 0.9));
+        // Another process sees the curves of running trials.
+        const running = await b.trials(id);
+        expect(running.map((t) => [t.number, t.status, t.epochsRun, t.history.map((h) => h.val_accuracy)])).toEqual([
+          [0, 'running', 2, [0.5, 0.6]],
+          [1, 'running', 1, [0.4]],
+        ]);
+        expect((await b.trial(id, 1))!.history).toEqual([epoch(1, { val_accuracy: 0.4 })]);
+        expect((await b.summaries(id)).length).toBe(seqBefore);
+
+        const first = await b.epochsSince(id, 0);
+        expect(first.epochs.map((e) => [e.number, e.epoch, e.value])).toEqual([
+          [0, 1, 0.5],
+          [1, 1, 0.4],
+          [0, 2, 0.6],
+        ]);
+        expect(first.epochs[2].record).toEqual(epoch(2, { val_accuracy: 0.6 }));
+        expect(first.cursor).toBe(first.epochs[2].id);
+        // Nothing new: the same cursor back, no rows.
+        expect(await b.epochsSince(id, first.cursor)).toEqual({ epochs: [], cursor: first.cursor });
+        await a.reportEpoch(id, report(1, 2, null));
+        const next = await b.epochsSince(id, first.cursor);
+        expect(next.epochs.map((e) => [e.number, e.epoch, e.value])).toEqual([[1, 2, null]]);
+        // Non-finite values are kept in the record.
+        expect(Number.isNaN(next.epochs[0].record.val_accuracy)).toBe(true);
+        expect(next.cursor).toBeGreaterThan(first.cursor);
+        // A limit pages through.
+        const paged = await b.epochsSince(id, 0, 2);
+        expect(paged.epochs).toHaveLength(2);
+        expect((await b.epochsSince(id, paged.cursor, 2)).epochs.map((e) => e.epoch)).toEqual([2, 2]);
+
+        // Finished: the history is the one told, not the reported rows.
+        await a.tell(id, 0, { ...completed, history: [epoch(1), epoch(2)], epochsRun: 2 });
+        expect((await b.trial(id, 0))!.history).toEqual([epoch(1), epoch(2)]);
+      });
+
+      it("keeps a re-run attempt's epochs apart from the earlier attempt's, and ignores epochs from an attempt that was handed out again", async () => {
+        const clock = manualClock();
+        const store = await open({ now: clock.now, staleAfterMs: 60_000 });
+        const { id } = await store.createStudy(newStudy());
+        await store.ask(id, run({ lr: 0.1 }));
+        await store.reportEpoch(id, report(0, 1, 0.3));
+        await store.reportEpoch(id, report(0, 2, 0.35));
+        clock.advance(70_000);
+        expect(await store.ask(id, run({ lr: 0.2 }))).toMatchObject({ kind: 'run', rerun: 'stale', trial: { number: 0, attempt: 2 } });
+        expect((await store.trial(id, 0))!.history).toEqual([]);
+        await store.reportEpoch(id, report(0, 1, 0.8, { attempt: 2 }));
+        // The lost first attempt, still alive somewhere, reports late: not stored.
+        await store.reportEpoch(id, report(0, 3, 0.4, { attempt: 1 }));
+        expect((await store.trial(id, 0))!.history.map((h) => h.val_accuracy)).toEqual([0.8]);
+        const all = (await store.epochsSince(id, 0)).epochs;
+        expect(all.map((e) => [e.attempt, e.epoch, e.value])).toEqual([
+          [1, 1, 0.3],
+          [1, 2, 0.35],
+          [2, 1, 0.8],
+        ]);
+        const values = await store.epochValues(id);
+        expect([...values.trial(0)]).toEqual([[1, 0.8]]);
+        expect(values.reached(1)).toEqual([0.8]);
+        expect(values.reached(2)).toEqual([]);
+      });
+
+      it('shows the latest run of a trial that trains several, and gives pruners its first run', async () => {
+        const store = await open();
+        const { id } = await store.createStudy(newStudy());
+        await store.ask(id, run());
+        await store.reportEpoch(id, report(0, 1, 0.5, { run: 0 }));
+        await store.reportEpoch(id, report(0, 2, 0.6, { run: 0 }));
+        await store.reportEpoch(id, report(0, 1, 0.7, { run: 1 }));
+        expect((await store.trial(id, 0))!.history.map((h) => h.val_accuracy)).toEqual([0.7]);
+        expect([...(await store.epochValues(id)).trial(0)]).toEqual([
+          [1, 0.5],
+          [2, 0.6],
+        ]);
+      });
+
+      it('keeps per-epoch values for pruners up to date incrementally: every trial that reached an epoch, and the completed ones', async () => {
+        const a = await open();
+        const b = await open();
+        const { id } = await a.createStudy(newStudy());
+        for (let i = 0; i < 3; i++) await a.ask(id, run({ i }));
+        const view = await b.epochValues(id);
+        expect(view.completedTrials).toBe(0);
+        expect(view.reached(1)).toEqual([]);
+        await a.reportEpoch(id, report(0, 1, 0.9));
+        await a.reportEpoch(id, report(1, 1, 0.2));
+        await a.reportEpoch(id, report(2, 1, null));
+        await a.reportEpoch(id, report(0, 2, 0.95));
+        await a.tell(id, 0, completed);
+        // Live: the same object, brought up to date by the next call.
+        expect(await b.epochValues(id)).toBe(view);
+        expect(view.reached(1)).toEqual([0.2, 0.9]);
+        expect(view.completedTrials).toBe(1);
+        expect(view.completed(1)).toEqual({ values: [0.9], reported: 1 });
+        expect(view.completed(2)).toEqual({ values: [0.95], reported: 1 });
+        expect(Number.isNaN(view.trial(2).get(1))).toBe(true);
+        await a.tell(id, 2, { ...completed, score: null });
+        await a.tell(id, 1, { ...completed, status: 'pruned', score: 0.2, pruned: { epoch: 1, rule: 'median' } });
+        await b.epochValues(id);
+        // A pruned trial is not completed; a completed one with a NaN value is counted as reported.
+        expect(view.completedTrials).toBe(2);
+        expect(view.completed(1)).toEqual({ values: [0.9], reported: 2 });
+        // A second process's view, built from scratch, agrees.
+        const fresh = await (await open()).epochValues(id);
+        expect([fresh.completedTrials, fresh.reached(1), fresh.completed(1), fresh.completed(2)]).toEqual([2, [0.2, 0.9], { values: [0.9], reported: 2 }, { values: [0.95], reported: 1 }]);
+      });
+
+      it('records where and why a pruned trial stopped, keeps its checkpoint, and clears it when a trial runs again', async () => {
+        const store = await open();
+        const { id } = await store.createStudy(newStudy());
+        await store.ask(id, run());
+        await store.tell(id, 0, { ...completed, status: 'pruned', score: 0.4, bestEpoch: 2, epochsRun: 3, checkpoint: new Uint8Array([7]), pruned: { epoch: 3, rule: 'median: 0.4 < 0.8' } });
+        expect(await store.trial(id, 0)).toMatchObject({ status: 'pruned', score: 0.4, epochsRun: 3, hasCheckpoint: true, pruned: { epoch: 3, rule: 'median: 0.4 < 0.8' } });
+        expect((await store.summaries(id))[0].pruned).toEqual({ epoch: 3, rule: 'median: 0.4 < 0.8' });
+        expect(Array.from((await store.checkpoint(id, 0))!)).toEqual([7]);
+        await store.ask(id, run({ lr: 0.5 }));
+        await store.tell(id, 1, completed);
+        expect((await store.trial(id, 1))!.pruned).toBeNull();
+      });
+
+      it('deletes the epochs with the study', async () => {
+        const store = await open();
+        const { id } = await store.createStudy(newStudy());
+        await store.ask(id, run());
+        await store.reportEpoch(id, report(0, 1, 0.5));
+        await store.deleteStudy('iris-random');
+        const again = await store.createStudy(newStudy());
+        expect((await store.epochsSince(again.id, 0)).epochs).toEqual([]);
+        expect((await store.epochsSince(id, 0)).epochs).toEqual([]);
       });
     });
 

@@ -1,15 +1,18 @@
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { OBJECTIVE_METRICS, type TunerOptions } from '../tuner-options.js';
-import type { TunerConfig } from '../tuner.js';
 import { formatLeaderboard } from '../report/leaderboard.js';
 import { progressReporter } from './progress.js';
 import { durationFlag, intFlag, numberFlag, STORAGE_HELP } from './flags.js';
 import { GradtuneError } from '../errors.js';
 import { DEFAULT_DIAGNOSTICS } from '../train/diagnostics-settings.js';
 import { describeRejection } from '../report/rejection.js';
-import { ExitCode, INTERRUPTED_EXIT } from './exit-code.js';
-import { DEFAULT_STORAGE } from '../store/open-store.js';
+import { storageFromEnv } from '../store/open-store.js';
 import { SAMPLER_NAMES } from '../sampler/by-name.js';
+import { ExitCode, STOP_EXIT, type StopCause } from './exit-code.js';
+import { onOutputClosed, streamClosed, terminalColumns, writeStderr, writeStdout } from './output.js';
+import type { SearchResults, Tuner, TunerConfig } from '../tuner.js';
+import { StudyWatch } from './study-watch.js';
 
 /** The flags a search and a worker share: how this process runs. */
 function addRunFlags(cmd: Command): Command {
@@ -34,13 +37,23 @@ export function searchCommand(): Command {
     .option('--target <column>', 'target column of --data (default: the last column)')
     .addOption(new Option('--task <task>', 'override the inferred task').choices(['classification', 'regression']))
     .option('--val-split <fraction>', 'fraction of rows held out for validation (default: 0.2)', numberFlag('--val-split'))
-    .addOption(new Option('--algo <algorithm>', 'search algorithm (default: hyperband)').choices(['random', 'grid', 'hyperband']))
-    .addOption(new Option('--sampler <name>', 'how new configurations are drawn, for random and hyperband (default: random)').choices([...SAMPLER_NAMES]))
+    .addOption(new Option('--algo <algorithm>', 'search algorithm (default: hyperband)').choices(['random', 'grid', 'hyperband', 'asha']))
+    .addOption(new Option('--sampler <name>', 'how new configurations are drawn, for random, hyperband and asha (default: random)').choices([...SAMPLER_NAMES]))
     // No default: for grid and Hyperband, leaving --max-trials out means the whole grid or schedule.
     .option('--max-trials <n>', 'total trials in the study (default: random 20; grid and hyperband: all of it)', intFlag('--max-trials'))
     .option('--grid-points <n>', 'grid: points a float without a step is tried at (min and max included)', intFlag('--grid-points'))
-    .option('--factor <n>', 'hyperband: reduction factor between rounds (default: 3)', intFlag('--factor'))
+    .option('--factor <n>', 'hyperband, asha and --pruner asha: reduction factor between rounds or rungs (default: 3)', intFlag('--factor'))
     .option('--hyperband-iterations <n>', 'hyperband: sweeps over the brackets (default: 1)', intFlag('--hyperband-iterations'))
+    .option('--min-epochs <n>', 'asha: epochs of the first rung; rungs at min-epochs * factor^k up to --max-epochs (default: 1)', intFlag('--min-epochs'))
+    // Pruning (README: "Pruning and ASHA"); options named after Optuna's.
+    .addOption(new Option('--pruner <pruner>', 'stop running trials that do worse than others at the same epoch (random and grid; default: none)').choices(['none', 'median', 'asha']))
+    .option('--pruner-startup-trials <n>', 'median: no pruning until n trials have completed (default: 5)', intFlag('--pruner-startup-trials'))
+    .option('--pruner-warmup-epochs <n>', 'median: no pruning before epoch n (default: 0)', intFlag('--pruner-warmup-epochs'))
+    .option('--pruner-interval-epochs <n>', 'median: epochs between checks after the warm-up (default: 1)', intFlag('--pruner-interval-epochs'))
+    .option('--pruner-min-trials <n>', 'median: completed trials that must have reached an epoch to judge it (default: 1)', intFlag('--pruner-min-trials'))
+    .option('--pruner-min-epochs <n>', 'asha pruner: epochs of the first rung; rungs at n * factor^k (default: 1)', intFlag('--pruner-min-epochs'))
+    .option('--pruner-min-early-stopping-rate <n>', 'asha pruner: the first rung at min-epochs * factor^n (default: 0)', intFlag('--pruner-min-early-stopping-rate'))
+    .option('--pruner-bootstrap-count <n>', 'asha pruner: prune while no more than n trials reached a rung (default: 0)', intFlag('--pruner-bootstrap-count'))
     .option('--max-epochs <n>', "cap on each trial's epochs (default: 30; hyperband: its max_epochs, default 27)", intFlag('--max-epochs'))
     .option('--seed <n>', 'seed for configurations, split, weights and batches (default: 42)', intFlag('--seed'))
     .option('--objective <metric>', `metric to optimise: ${OBJECTIVE_METRICS.join(', ')}`)
@@ -122,6 +135,15 @@ function searchOptions(opts: Record<string, any>): TunerOptions {
     sampler: opts.sampler,
     factor: opts.factor,
     hyperbandIterations: opts.hyperbandIterations,
+    minEpochs: opts.minEpochs,
+    pruner: opts.pruner,
+    prunerStartupTrials: opts.prunerStartupTrials,
+    prunerWarmupEpochs: opts.prunerWarmupEpochs,
+    prunerIntervalEpochs: opts.prunerIntervalEpochs,
+    prunerMinTrials: opts.prunerMinTrials,
+    prunerMinEpochs: opts.prunerMinEpochs,
+    prunerMinEarlyStoppingRate: opts.prunerMinEarlyStoppingRate,
+    prunerBootstrapCount: opts.prunerBootstrapCount,
     maxTrials: opts.maxTrials,
     gridPoints: opts.gridPoints,
     maxEpochs: opts.maxEpochs,
@@ -159,47 +181,125 @@ function searchOptions(opts: Record<string, any>): TunerOptions {
 }
 
 async function runSearch(options: TunerOptions, config: TunerConfig): Promise<void> {
+  const workers = capWorkers(options.workers);
   // Loaded here, not at startup: it brings tfjs, which the other commands do not need.
   const { Tuner } = await import('../tuner.js');
-  const progress = progressReporter();
-  // The data's warnings (src/data/warnings.ts), one line each on stderr, before the first trial.
-  const onStart = progress.onStart!.bind(progress);
-  progress.onStart = (info) => {
-    for (const warning of info.dataset.warnings ?? []) process.stderr.write(`gradtune: warning: ${warning}\n`);
-    onStart(info);
+  const reporter = progressReporter();
+  // The study deleted under this search (--overwrite or gradtune delete elsewhere) ends it with one line.
+  let tuner: Tuner | undefined;
+  const watch = new StudyWatch(storageFromEnv(options.storage), () => {
+    reporter.stop();
+    tuner?.interrupt();
+  });
+  const progress: typeof reporter = {
+    ...reporter,
+    onStart(info) {
+      // The data's warnings (src/data/warnings.ts), one line each on stderr, before the first trial.
+      for (const warning of info.dataset.warnings ?? []) writeStderr(`gradtune: warning: ${warning}\n`);
+      watch.started(info.study);
+      reporter.onStart?.(info);
+    },
   };
-  const tuner = new Tuner(options, progress, config);
-  // Ctrl-C: stop the running trials, give them back to the store (a resume re-runs
-  // them), print what we have and exit 130. A second Ctrl-C exits at once; a resume
-  // still works, since a trial whose process is gone is re-run.
-  const onInterrupt = () => {
-    progress.stop();
-    process.stderr.write('\ninterrupted: stopping the running trials (Ctrl-C again to exit at once)\n');
-    process.once('SIGINT', () => process.exit(INTERRUPTED_EXIT));
-    tuner.interrupt();
-  };
-  process.once('SIGINT', onInterrupt);
+  tuner = new Tuner({ ...options, workers }, progress, config);
+  const stopper = stopOnSignalOrClosedOutput(tuner, progress);
   let results;
   try {
     results = await tuner.search();
+  } catch (err) {
+    // The store refused a write for a study that is gone: say what happened, not how.
+    if (!(err instanceof ExitCode) && (await watch.check())) throw watch.error();
+    throw err;
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
+    stopper.dispose();
+    await watch.dispose();
     progress.stop();
   }
-  const out = process.stdout;
-  out.write(`\n${results.stopReason}\n`);
+  if (watch.deleted()) throw watch.error();
+  // After the reader of stdout left, nothing is printed: no one is there to read it.
+  writeStdout(searchSummary(results));
+  // Ctrl-C while the space's build(hp) ran reached the time limit's sandbox (which breaks
+  // the loop), not our handler: the tuner says it was interrupted.
+  const cause = stopper.cause() ?? (results.interrupted ? 'SIGINT' : undefined);
+  if (cause) throw new ExitCode(STOP_EXIT[cause]);
+}
+
+/** What `search` prints at its end: why it stopped, the top 10, where the study is and what to run next. */
+function searchSummary(results: SearchResults): string {
+  const lines: string[] = [`\n${results.stopReason}`];
   const rejection = describeRejection(results.rejection);
-  out.write(rejection ? `gradient diagnostics ${rejection}\n\n` : '\n');
-  out.write(formatLeaderboard(results.study, results.trials, { format: 'table', top: 10 }) + '\n\n');
-  const storageFlag = results.storage === DEFAULT_STORAGE ? '' : ` --storage ${results.storage}`;
-  out.write(`study "${results.study.name}" is stored in ${results.storage}. Look at it with:\n`);
-  out.write(`  npx gradtune report --study ${results.study.name}${storageFlag}\n`);
-  out.write(`  npx gradtune best --study ${results.study.name}${storageFlag}\n`);
-  if (results.best) out.write(`  npx gradtune export --study ${results.study.name}${storageFlag} --out models   # the best model, for gradtune predict\n`);
-  if (results.interrupted) throw new ExitCode(INTERRUPTED_EXIT);
+  lines.push(rejection ? `gradient diagnostics ${rejection}\n` : '');
+  lines.push(formatLeaderboard(results.study, results.trials, { format: 'table', top: 10, width: terminalColumns() }) + '\n');
+  const storageFlag = results.storage === storageFromEnv(undefined) ? '' : ` --storage ${results.storage}`;
+  lines.push(`study "${results.study.name}" is stored in ${results.storage}. Look at it with:`);
+  lines.push(`  npx gradtune report --study ${results.study.name}${storageFlag}`);
+  lines.push(`  npx gradtune best --study ${results.study.name}${storageFlag}`);
+  if (results.best) lines.push(`  npx gradtune export --study ${results.study.name}${storageFlag} --out models   # the best model, for gradtune predict`);
+  return lines.join('\n') + '\n';
 }
 
 /** "a, b,c" -> ["a", "b", "c"]; an empty name is kept, for loadDataset to refuse with the flag's name. */
 function columnList(value: string): string[] {
   return value.split(',').map((name) => name.trim());
 }
+
+/** What `search` prints at its end: why it stopped, the top 10, where the study is and what to run next. */
+
+/**
+ * Ctrl-C, SIGTERM (kill, systemd, Docker, CI) and a closed stdout (`| head -3`) all end a
+ * search the same way: the running trials are stopped and given back to the store (a
+ * resume re-runs them first), the leaderboard so far is printed (when stdout is still
+ * open) and the exit code says what stopped it (130, 143, 141). A second signal exits at
+ * once; a resume still works, since a trial whose process is gone is re-run.
+ */
+function stopOnSignalOrClosedOutput(tuner: Tuner, progress: { stop(): void }): { cause(): StopCause | undefined; dispose(): void } {
+  let cause: StopCause | undefined;
+  const stop = (why: StopCause) => {
+    if (cause) return;
+    cause = why;
+    progress.stop();
+    // A second signal (either) exits at once, with its own code.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeListener(signal, handlers[signal]);
+      process.once(signal, () => process.exit(STOP_EXIT[signal]));
+    }
+    const what = why === 'output closed' ? 'the output was closed' : `${why === 'SIGINT' ? 'interrupted' : 'terminated'}`;
+    const again = why === 'output closed' ? '' : ` (${why === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to exit at once)`;
+    writeStderr(`\n${what}: stopping the running trials; they run again when the same command is run${again}\n`);
+    tuner.interrupt();
+  };
+  const handlers = { SIGINT: () => stop('SIGINT'), SIGTERM: () => stop('SIGTERM') };
+  process.once('SIGINT', handlers.SIGINT);
+  process.once('SIGTERM', handlers.SIGTERM);
+  // stdout only: the leaderboard and the progress go there. A stderr whose reader left
+  // costs nothing but the warnings. A full disk under stdout stops it too; main names it.
+  if (streamClosed('stdout')) stop('output closed');
+  const unwatch = onOutputClosed((why) => {
+    if (why.stream === 'stdout') stop('output closed');
+  });
+  return {
+    cause: () => cause,
+    dispose() {
+      process.removeListener('SIGINT', handlers.SIGINT);
+      process.removeListener('SIGTERM', handlers.SIGTERM);
+      unwatch();
+    },
+  };
+}
+
+/**
+ * `--workers` above the number of cores is capped at it, with a warning. Each worker is a
+ * thread with its own tfjs, backend and copy of the data (64 of them on 2 cores: minutes
+ * of start-up and gigabytes), and training is bound by the CPU, so threads beyond the
+ * cores only share the same cores. Results do not depend on the number of workers.
+ * Anything else (not a whole number >= 1) is left to the Tuner's check.
+ */
+function capWorkers(requested: number | undefined): number | undefined {
+  const cores = availableParallelism();
+  if (requested === undefined || !Number.isInteger(requested) || requested <= cores) return requested;
+  writeStderr(
+    `gradtune: warning: --workers ${requested} is more than the ${cores} core${cores === 1 ? '' : 's'} of this machine; using ${cores} ` +
+      '(each worker holds its own tfjs and copy of the data, and more threads than cores only share the same cores)\n',
+  );
+  return cores;
+}
+

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { formatScore } from '../report/columns.js';
 import { STORAGE_HELP } from './flags.js';
 import { withExistingStore } from '../store/existing.js';
-import { storageFromEnv } from '../store/open-store.js';
+import { parseStorage, storageFromEnv } from '../store/open-store.js';
 
 export function studiesCommand(): Command {
   return new Command('studies')
@@ -19,7 +19,7 @@ export function studiesCommand(): Command {
           return;
         }
         if (studies.length === 0) {
-          process.stdout.write(`no studies in ${storage} yet: run gradtune search\n`);
+          process.stdout.write(`no studies in ${parseStorage(storage).display} yet: run gradtune search\n`);
           return;
         }
         const table = new Table({ head: ['study', 'space', 'dataset', 'algorithm', 'objective', 'trials', 'completed', 'best', 'created'], style: { head: [], border: [] } });

@@ -14,14 +14,13 @@ import type { StudyRecord } from '../store/store.js';
 import { initBackend, tf } from '../train/backend.js';
 import type { BackendPreference } from '../train/types.js';
 import { stringifyJson } from '../report/json.js';
-import type { ScoredTrial } from '../report/rank.js';
 import { EXPORT_FILES, exportMetrics, type RetrainedInfo } from './artifacts.js';
 import { isDirectory, layersModelFiles } from './io-handlers.js';
 import { preprocessingOf, type Preprocessing } from './preprocessing.js';
 import { modelFromCheckpoint } from './rebuild.js';
 import { withTargetRescale } from './rescale.js';
 import { retrainOnAllRows } from './retrain.js';
-import { selectTrials, type Selection } from './select.js';
+import { selectTrials, type ExportableTrial, type Selection } from './select.js';
 import { loadStudyContext } from './study-context.js';
 
 export interface ExportOptions {
@@ -54,7 +53,7 @@ export interface ExportedTrialInfo {
 
 /** One trial, ready to write: nothing touches the disk until every trial is ready. */
 interface Prepared {
-  trial: ScoredTrial;
+  trial: ExportableTrial;
   dir: string;
   files: Record<string, string | Uint8Array>;
 }
@@ -108,7 +107,7 @@ function checkOutDir(out: string, force: boolean): void {
   }
 }
 
-async function prepare(study: StudyRecord, trial: ScoredTrial, ctx: Awaited<ReturnType<typeof loadStudyContext>>, checkpoint: Uint8Array, retrain: boolean, out: string): Promise<Prepared> {
+async function prepare(study: StudyRecord, trial: ExportableTrial, ctx: Awaited<ReturnType<typeof loadStudyContext>>, checkpoint: Uint8Array, retrain: boolean, out: string): Promise<Prepared> {
   let model: TF.LayersModel;
   let preprocessing: Preprocessing;
   let retrained: RetrainedInfo | null = null;

@@ -7,6 +7,7 @@ import { studySettings } from '../study/settings.js';
 import type { GridSize } from '../space/grid.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
 import type { StudyRecord } from '../store/store.js';
+import { ashaOracle } from './asha.js';
 import { gridOracle, planGrid } from './grid.js';
 import { hyperbandOracle } from './hyperband.js';
 import { hyperbandSchedule } from './hyperband-schedule.js';
@@ -77,6 +78,11 @@ export function buildOracle(study: StudyRecord, space: SearchSpaceDefinition, co
       const options = { maxEpochs: study.maxEpochs, factor: hb.factor, iterations: hb.iterations };
       const total = Math.min(maxTrials, hyperbandSchedule(options).totalTrials);
       return { oracle: withQueue(capTrials(hyperbandOracle(space, { ...options, sampler }), maxTrials), space), total };
+    }
+    case 'asha': {
+      const asha = settings.asha ?? { factor: 3, minEpochs: 1 };
+      const oracle = ashaOracle(space, { maxEpochs: study.maxEpochs, factor: asha.factor, minEpochs: asha.minEpochs, sampler });
+      return { oracle: withQueue(capTrials(oracle, maxTrials), space), total: maxTrials };
     }
     case 'random':
       return { oracle: withQueue(randomOracle(space, { maxTrials: Number.isFinite(maxTrials) ? maxTrials : 20, sampler }), space), total: Number.isFinite(maxTrials) ? maxTrials : 20 };

@@ -18,10 +18,11 @@ import { paramsKey } from '../space/params.js';
 import { drawUntried } from '../sampler/draw.js';
 import { randomSampler } from '../sampler/random.js';
 import type { Sampler } from '../sampler/types.js';
+import { HyperbandIndex, bracketId, slotId } from './hyperband-index.js';
 import { hyperbandSchedule } from './hyperband-schedule.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
 import type { StudyRecord, TrialSummary } from '../store/store.js';
-import type { Decision, ScheduleSlot, SyncOracle } from './oracle.js';
+import { isHyperbandSlot, type Decision, type HyperbandSlot, type SyncOracle } from './oracle.js';
 
 export interface HyperbandOptions {
   maxEpochs: number;
@@ -37,20 +38,9 @@ export interface HyperbandOptions {
   sampler?: Sampler;
 }
 
-const slotKey = (s: ScheduleSlot) => `${s.iteration}:${s.bracket}:${s.round}`;
-
 /** A trial whose result a promotion can use: completed, with a finite score. */
 function succeeded(t: TrialSummary): boolean {
   return t.status === 'completed' && t.score !== null && Number.isFinite(t.score);
-}
-
-/**
- * Statuses that hold a slot. The store re-runs a stale trial (it lost its process) in its
- * own slot before asking the oracle; an oracle used on another store that does not, still
- * gets the slot back.
- */
-function holdsSlot(t: TrialSummary): boolean {
-  return t.status !== 'stale';
 }
 
 export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOptions): SyncOracle {
@@ -58,27 +48,31 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
   const maxCollisions = opts.maxCollisions ?? 50;
   const sampler = opts.sampler ?? randomSampler();
 
+  // Kept between asks, never changing an answer (see hyperband-index.ts): the slots'
+  // trials and the configurations tried, brought up to date from what changed; and the
+  // brackets found to have nothing left to run, with their version then. At 10,000 trials
+  // an ask looks again only at the brackets still in play.
+  const index = new HyperbandIndex();
+  const settled = new Map<number, number>();
+
   return {
     next(study: StudyRecord, trials: readonly TrialSummary[]): Decision {
-      const bySlot = new Map<string, TrialSummary[]>();
-      for (const t of trials) {
-        if (!t.slot || !holdsSlot(t)) continue;
-        const key = slotKey(t.slot);
-        bySlot.set(key, [...(bySlot.get(key) ?? []), t]);
-      }
-      // A stale trial gives its slot back, configuration included: it is drawn again.
-      const tried = new Set(trials.filter((t) => t.parent === null && holdsSlot(t)).map((t) => paramsKey(t.params)));
+      index.update(trials);
+      const { bySlot, tried } = index;
       const better = (a: TrialSummary, b: TrialSummary) =>
         a.score !== b.score ? (study.objective.direction === 'max' ? b.score! - a.score! : a.score! - b.score!) : a.number - b.number;
 
       for (const bracket of schedule.brackets) {
+        const id = bracketId(bracket);
+        // Nothing changed in it since it had nothing to run.
+        if (settled.has(id) && settled.get(id) === index.version.get(id)) continue;
         // A round's size as far as it can be filled: the schedule's, unless the space ran
         // out of fresh configurations (round 0) or the previous round, settled, had fewer
         // successes to promote. Without it a short round would keep the next one waiting.
         let previousSize = 0;
         for (const [r, round] of bracket.rounds.entries()) {
-          const slot: ScheduleSlot = { iteration: bracket.iteration, bracket: bracket.bracket, round: r };
-          const here = bySlot.get(slotKey(slot)) ?? [];
+          const slot: HyperbandSlot = { iteration: bracket.iteration, bracket: bracket.bracket, round: r };
+          const here = bySlot.get(slotId(slot)) ?? [];
           if (r === 0) {
             if (here.length < round.trials) {
               const params = drawUntried({
@@ -99,7 +93,7 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
           }
           // Promotion from the previous round.
           const previous = bracket.rounds[r - 1];
-          const before = bySlot.get(slotKey({ ...slot, round: r - 1 })) ?? [];
+          const before = bySlot.get(slotId({ ...slot, round: r - 1 })) ?? [];
           const finished = before.filter((t) => t.status !== 'running');
           const ranked = finished.filter(succeeded).sort(better);
           // Trials of the previous round still running or not yet started could beat anyone.
@@ -115,8 +109,12 @@ export function hyperbandOracle(space: SearchSpaceDefinition, opts: HyperbandOpt
           }
           previousSize = size;
         }
+        // With round 0 full, fresh draws play no part: its own trials alone decide that it
+        // has nothing to run, until one of them changes.
+        const round0 = bySlot.get(slotId({ iteration: bracket.iteration, bracket: bracket.bracket, round: 0 })) ?? [];
+        if (round0.length >= bracket.rounds[0].trials) settled.set(id, index.version.get(id) ?? 0);
       }
-      if (trials.some((t) => t.status === 'running')) return { kind: 'wait' };
+      if (index.running > 0) return { kind: 'wait' };
       return { kind: 'done', reason: `the Hyperband schedule is complete (${schedule.brackets.length} brackets, max ${opts.maxEpochs} epochs, factor ${opts.factor})` };
     },
   };

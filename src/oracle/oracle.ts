@@ -1,11 +1,29 @@
 import type { Params } from '../space/types.js';
 import type { QueuedParams, StudyRecord, TrialSummary } from '../store/store.js';
 
-/** Where a trial sits in an algorithm's schedule (Hyperband: iteration, bracket, round). */
-export interface ScheduleSlot {
+/**
+ * Where a trial sits in Hyperband's schedule. `kind` is absent in the slots Hyperband
+ * writes (and in every slot stored before other schedules existed).
+ */
+export interface HyperbandSlot {
+  kind?: 'hyperband';
   iteration: number;
   bracket: number;
   round: number;
+}
+
+/** Where a trial sits in ASHA's rungs: rung 0 trains a new configuration, rung k > 0 continues a promoted one. */
+export interface AshaSlot {
+  kind: 'asha';
+  rung: number;
+}
+
+/** Where a trial sits in an algorithm's schedule; stored with the trial as JSON. */
+export type ScheduleSlot = HyperbandSlot | AshaSlot;
+
+/** A Hyperband slot (old stores' slots have no kind). */
+export function isHyperbandSlot(slot: ScheduleSlot | null | undefined): slot is HyperbandSlot {
+  return slot !== null && slot !== undefined && slot.kind !== 'asha';
 }
 
 /** A trial to start: its params and, for schedules of epochs, what it trains. */

@@ -1,6 +1,7 @@
 // Random search: every trial's params drawn independently from the space.
 import { GradtuneError } from '../errors.js';
 import { paramsKey } from '../space/params.js';
+import { TriedConfigurations } from './trial-keys.js';
 import type { SearchSpaceDefinition } from '../space/types.js';
 import { drawUntried } from '../sampler/draw.js';
 import { randomSampler } from '../sampler/random.js';
@@ -24,13 +25,14 @@ export function randomOracle(space: SearchSpaceDefinition, opts: RandomOracleOpt
   if (!Number.isInteger(maxCollisions) || maxCollisions < 1) {
     throw new GradtuneError(`maxCollisions must be a whole number >= 1, got ${maxCollisions}`);
   }
+  const configurations = new TriedConfigurations();
   return {
     next(study, trials) {
       const counted = trials.filter((t) => t.status !== 'stale').length;
       if (counted >= maxTrials) return { kind: 'done', reason: `reached --max-trials ${maxTrials}` };
       // The store hands a stale trial (it lost its process) out again itself, same number
       // and params, before asking the oracle; here it still counts as tried.
-      const tried = new Set(trials.map((t) => paramsKey(t.params)));
+      const tried = configurations.of(trials);
       // The rng depends only on (seed, trial number, attempt), never on which trials
       // finished or how many workers there are, so with the random sampler a seed always
       // gives one sequence (a model-based sampler also reads the history).

@@ -23,7 +23,7 @@ export interface DrawRequest {
   direction: 'min' | 'max';
   trials: readonly TrialSummary[];
   /** Configurations not to repeat, as paramsKey. */
-  tried: ReadonlySet<string>;
+  tried: { has(key: string): boolean };
   maxCollisions: number;
   /** The seed string of a draw's rng for a redraw attempt; what identifies the work. */
   rngSeed: (attempt: number) => string;

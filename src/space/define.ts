@@ -64,6 +64,13 @@ export function isSearchSpace(value: unknown): value is SearchSpace {
 export function buildConfig(space: SearchSpaceDefinition, decider: Decider): BuiltConfig {
   const hp = new HyperParameters(decider);
   const config = space.build(hp);
+  if (isThenable(config)) {
+    // An async build's later rejection must not surface as an unhandled rejection.
+    Promise.resolve(config).catch(() => {});
+    throw new GradtuneError(
+      `search space "${space.name}": build(hp) returned a Promise; it must be synchronous (no async, no await): declare the parameters and return { model, training } directly`,
+    );
+  }
   // The model builder checks the details; here only the shape, so a forgotten
   // `return` is reported against the space rather than deep inside training.
   if (typeof config !== 'object' || config === null || typeof config.model !== 'object' || typeof config.training !== 'object') {
@@ -88,6 +95,10 @@ export function sampleParams(space: SearchSpaceDefinition, decider: Decider): Pa
     if (err instanceof GradtuneError) throw err;
   }
   return hp.params;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function describe(value: unknown): string {

@@ -80,14 +80,21 @@ async function importModule(url: string, label: string): Promise<Record<string, 
   }
 }
 
-/** One build with the defaults: an invalid range fails now, not in every worker. */
+/**
+ * One build with the defaults: an invalid range fails now, not in every worker. A build
+ * that throws with the defaults could never run a trial either: that is the space's to
+ * fix, said in one line naming the space and the error (not a gradtune bug with a stack).
+ */
 function checkBuilds(space: SearchSpace, label: string): void {
   try {
     buildConfig(space, defaultDecider());
   } catch (err) {
-    // Other errors are bugs in the build function: keep their stack trace.
-    if (isGradtuneError(err)) throw new GradtuneError(`${label}: ${err.message}`);
-    throw err;
+    // The label names the space already; buildConfig's own prefix would say it twice.
+    if (isGradtuneError(err)) throw new GradtuneError(`${label}: ${err.message.replace(`search space "${space.name}": `, '')}`);
+    const first = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).split('\n', 1)[0].trim();
+    throw new GradtuneError(
+      `${label}: build(hp) throws with every parameter at its default: ${first}; fix the space, then run the command again`,
+    );
   }
 }
 

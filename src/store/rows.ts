@@ -1,7 +1,9 @@
 import type { BackendName, Direction, TrialRun } from '../train/types.js';
 import type { DataSource } from '../data/types.js';
 import type { Params } from '../space/types.js';
-import type { QueuedParams, StudyRecord, TrialAttempt, TrialRecord, TrialStatus, TrialSummary } from './store.js';
+import type { QueuedParams, StoredEpoch, StudyRecord, TrialAttempt, TrialRecord, TrialStatus, TrialSummary } from './store.js';
+import type { EpochValueRow } from './epoch-values.js';
+import type { EpochRecord } from '../train/types.js';
 import { decodeLenient, decodeStrict } from './codec.js';
 import type { TrialDiagnostics } from '../train/diagnostics-types.js';
 import type { ScheduleSlot } from '../oracle/oracle.js';
@@ -54,6 +56,8 @@ export interface SummaryRow {
   best_val_loss: number | null;
   score_std: number | null;
   has_checkpoint: number | boolean;
+  pruned_epoch: number | null;
+  pruned_rule: string | null;
   seq: number;
 }
 
@@ -68,7 +72,7 @@ export interface TrialRow extends SummaryRow {
 /** Named explicitly so that the checkpoint BLOB is never read by accident. */
 export const SUMMARY_COLUMNS = `study_id, number, status, params_json, score, best_epoch, epochs_run, backend, started_at,
   finished_at, duration_ms, heartbeat_at, planned_epochs, parent, from_epoch, to_epoch, slot_json, owner, attempt, retries,
-  seed, best_val_loss, score_std, (checkpoint IS NOT NULL) AS has_checkpoint, seq`;
+  seed, best_val_loss, score_std, (checkpoint IS NOT NULL) AS has_checkpoint, pruned_epoch, pruned_rule, seq`;
 
 export const TRIAL_COLUMNS = `${SUMMARY_COLUMNS}, history_json, error, diagnostics_json, runs_json`;
 
@@ -120,6 +124,7 @@ export function toSummary(row: SummaryRow): TrialSummary {
     bestValLoss: numOrNull(row.best_val_loss),
     scoreStd: numOrNull(row.score_std),
     hasCheckpoint: Boolean(num(row.has_checkpoint)),
+    pruned: row.pruned_epoch === null || row.pruned_epoch === undefined ? null : { epoch: num(row.pruned_epoch), rule: row.pruned_rule ?? '' },
   };
 }
 
@@ -161,4 +166,25 @@ export function toAttempt(row: AttemptRow): TrialAttempt {
 
 export function toQueued(row: { id: number; params_json: string }): QueuedParams {
   return { id: num(row.id), params: decodeStrict<Params>(row.params_json) };
+}
+
+/** A `trial_epochs` row. */
+export interface EpochRow {
+  id: number;
+  number: number;
+  attempt: number;
+  run: number;
+  epoch: number;
+  value: number | null;
+  record_json: string;
+}
+
+export const EPOCH_COLUMNS = 'id, number, attempt, run, epoch, value';
+
+export function toEpochValue(row: Omit<EpochRow, 'record_json'>): EpochValueRow {
+  return { id: num(row.id), number: num(row.number), attempt: num(row.attempt), run: num(row.run), epoch: num(row.epoch), value: numOrNull(row.value) };
+}
+
+export function toStoredEpoch(row: EpochRow): StoredEpoch {
+  return { ...toEpochValue(row), record: decodeLenient<EpochRecord>(row.record_json) };
 }

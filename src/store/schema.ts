@@ -80,6 +80,13 @@ export const MIGRATIONS: readonly string[] = [
   // - seed: a trial's weights and batch order, from what identifies its work.
   // - trial_attempts: earlier runs of a trial handed out again, kept on record.
   // - queue: configurations enqueued by the user, run before new ones are drawn.
+  // - pruned_epoch, pruned_rule: the epoch a pruned trial stopped at and the rule that
+  //   stopped it (a pruner, src/pruner/).
+  // - trial_epochs: every epoch of every trial as it is reported (per-epoch reports), under
+  //   the attempt that trained it, so a re-run's epochs never mix with an earlier run's.
+  //   `value` is the objective's (NULL when not finite), `run` the run of a trial that
+  //   trains several (executions, folds; 0 otherwise). `id` is a "changed since" cursor:
+  //   rows of one study are inserted under the study's lock, so ids grow in commit order.
   `
   ALTER TABLE studies ADD COLUMN space_fingerprint TEXT NOT NULL DEFAULT '';
   ALTER TABLE studies ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
@@ -113,6 +120,22 @@ export const MIGRATIONS: readonly string[] = [
     trial       INTEGER
   );
   CREATE INDEX queue_waiting ON queue (study_id, trial);
+
+  ALTER TABLE trials ADD COLUMN pruned_epoch INTEGER;
+  ALTER TABLE trials ADD COLUMN pruned_rule TEXT;
+
+  CREATE TABLE trial_epochs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_id    INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    number      INTEGER NOT NULL,
+    attempt     INTEGER NOT NULL,
+    run         INTEGER NOT NULL DEFAULT 0,
+    epoch       INTEGER NOT NULL,
+    value       REAL,
+    record_json TEXT    NOT NULL,
+    UNIQUE (study_id, number, attempt, run, epoch)
+  );
+  CREATE INDEX trial_epochs_since ON trial_epochs (study_id, id);
   `,
 ];
 

@@ -36,6 +36,11 @@ export interface SqlDriver extends SqlSession {
    * the right to decide for this study (PostgreSQL: a row lock; SQLite: already held).
    */
   lockStudy(session: SqlSession, studyId: number): Promise<void>;
+  /**
+   * Appended to a SELECT of one study's row to take lockStudy's lock in the same statement
+   * (a round trip less per ask on a server): ' FOR UPDATE' on PostgreSQL, '' on SQLite.
+   */
+  readonly forUpdate: string;
   /** The time that heartbeats and staleness are judged by: the database server's, where there is one. */
   now(session: SqlSession): Promise<Date>;
   close(): Promise<void>;

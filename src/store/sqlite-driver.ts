@@ -26,6 +26,8 @@ export interface SqliteDriverOptions {
 }
 
 export class SqliteDriver implements SqlDriver {
+  /** BEGIN IMMEDIATE holds the lock already. */
+  readonly forUpdate = '';
   readonly dialect = 'sqlite' as const;
   private readonly mutex = new Mutex();
   private readonly statements = new Map<string, Database.Statement>();

@@ -3,6 +3,9 @@ import type { EpochRecord, Objective, BackendName, TrialRun } from '../train/typ
 import type { DataSource } from '../data/types.js';
 import type { TrialDiagnostics } from '../train/diagnostics-types.js';
 import type { Decision, ScheduleSlot } from '../oracle/oracle.js';
+import type { EpochValues } from './epoch-values.js';
+
+export type { EpochValues } from './epoch-values.js';
 
 export type TrialStatus = 'running' | 'completed' | 'rejected' | 'pruned' | 'failed' | 'stale';
 
@@ -85,6 +88,32 @@ export interface TrialSummary {
   scoreStd: number | null;
   /** Whether the store holds the trial's best-epoch weights. */
   hasCheckpoint: boolean;
+  /** A pruned trial: the epoch it stopped at and the rule that stopped it; else null. */
+  pruned: PrunedAt | null;
+}
+
+/** Where and why a pruner stopped a trial. */
+export interface PrunedAt {
+  epoch: number;
+  rule: string;
+}
+
+/** One epoch of a running trial, as the process running it reports it (per-epoch reports). */
+export interface NewEpoch {
+  number: number;
+  /** The attempt of the trial that trained the epoch: a re-run's epochs never mix with an earlier run's. */
+  attempt: number;
+  /** Which run of a trial that trains several (executions, folds), fold-major; 0 for a single run. */
+  run: number;
+  epoch: number;
+  /** The objective's value at this epoch; null when it is not a finite number. */
+  value: number | null;
+  record: EpochRecord;
+}
+
+/** A stored epoch; `id` grows with every epoch stored in the study (a "changed since" cursor). */
+export interface StoredEpoch extends NewEpoch {
+  id: number;
 }
 
 /** A trial with everything: what reports and exports read. */
@@ -124,6 +153,8 @@ export interface TrialOutcomeUpdate {
   plannedEpochs?: number | null;
   /** Best-epoch weights; kept in the store so any process can continue or export the trial. */
   checkpoint?: Uint8Array | null;
+  /** A pruned trial: the epoch and the rule. */
+  pruned?: PrunedAt | null;
   /** Several runs: each run, and the spread of their scores. */
   runs?: TrialRun[] | null;
   scoreStd?: number | null;
@@ -189,7 +220,11 @@ export interface Store {
    * store since its last read (finished trials never change).
    */
   summaries(studyId: number): Promise<TrialSummary[]>;
-  /** Full trials (history, diagnostics, error) for reports: all of them, or the numbers given. */
+  /**
+   * Full trials (history, diagnostics, error) for reports: all of them, or the numbers given.
+   * A running trial's history is the epochs it has reported so far (its current attempt;
+   * of a trial that trains several runs, the latest run), and its epochsRun their count.
+   */
   trials(studyId: number, numbers?: readonly number[]): Promise<TrialRecord[]>;
   /** One full trial, or undefined. */
   trial(studyId: number, number: number): Promise<TrialRecord | undefined>;
@@ -209,6 +244,24 @@ export interface Store {
   release(studyId: number, trialNumber: number, attempt: number): Promise<void>;
   /** Marks a running trial as alive now, so it is not mistaken for one that lost its worker. */
   heartbeat(studyId: number, trialNumber: number): Promise<void>;
+  /**
+   * Stores one epoch of a running trial. Cheap (one insert; the study's seq does not move,
+   * since no decision of an oracle depends on it). Storing the same epoch of the same
+   * attempt and run twice keeps the first.
+   */
+  reportEpoch(studyId: number, epoch: NewEpoch): Promise<void>;
+  /**
+   * The epochs stored in the study after `cursor` (0: from the start), oldest first, at most
+   * `limit` (default 10,000), with the cursor to pass next time: what changed since the last
+   * poll (the dashboard). Rows of every attempt and run; filter on `attempt` to follow a trial.
+   */
+  epochsSince(studyId: number, cursor: number, limit?: number): Promise<{ epochs: StoredEpoch[]; cursor: number }>;
+  /**
+   * The study's per-epoch objective values as pruners read them, from this process's cache
+   * plus the epochs stored since its last read: a pruner's decision costs the same at 10
+   * trials and at 10,000. The object is live: it is brought up to date by the next call.
+   */
+  epochValues(studyId: number): Promise<EpochValues>;
   /** Number of trials per status; statuses with no trials are absent. */
   countTrials(studyId: number): Promise<Partial<Record<TrialStatus, number>>>;
   /** A trial's best-epoch weights, or null when it kept none. */

@@ -16,6 +16,9 @@ import { studySettings } from './settings.js';
 /** The options a study was created with, as the Tuner takes them. */
 export function optionsFromStudy(study: StudyRecord): TunerOptions {
   const settings = studySettings(study);
+  // Narrowed to the built-ins: a pruner of the user's is given again by code (resumeOptions).
+  const pruner = settings.pruner && !('custom' in settings.pruner) ? settings.pruner : undefined;
+  const customPruner = settings.pruner && 'custom' in settings.pruner;
   // Arrays (memory) are given to search(x, y) again, never named as data.
   const { builtin, path, valSplit, seed, memory, ...dataOptions } = study.data;
   return {
@@ -28,8 +31,18 @@ export function optionsFromStudy(study: StudyRecord): TunerOptions {
     algorithm: study.algorithm.startsWith('custom:') ? undefined : (study.algorithm as TunerOptions['algorithm']),
     maxTrials: Number.isFinite(settings.maxTrials) ? settings.maxTrials : undefined,
     gridPoints: settings.gridPoints,
-    factor: settings.hyperband?.factor,
+    factor: settings.hyperband?.factor ?? settings.asha?.factor ?? (pruner?.name === 'asha' ? pruner.factor : undefined),
     hyperbandIterations: settings.hyperband?.iterations,
+    minEpochs: settings.asha?.minEpochs,
+    // A pruner of the user's code is given again by the run that continues the study.
+    pruner: customPruner ? undefined : pruner ? pruner.name : 'none',
+    prunerStartupTrials: pruner?.name === 'median' ? pruner.startupTrials : undefined,
+    prunerWarmupEpochs: pruner?.name === 'median' ? pruner.warmupEpochs : undefined,
+    prunerIntervalEpochs: pruner?.name === 'median' ? pruner.intervalEpochs : undefined,
+    prunerMinTrials: pruner?.name === 'median' ? pruner.minTrials : undefined,
+    prunerMinEpochs: pruner?.name === 'asha' ? pruner.minEpochs : undefined,
+    prunerMinEarlyStoppingRate: pruner?.name === 'asha' ? pruner.minEarlyStoppingRate : undefined,
+    prunerBootstrapCount: pruner?.name === 'asha' ? pruner.bootstrapCount : undefined,
     maxEpochs: study.maxEpochs,
     objective: study.objective.metric,
     direction: study.objective.direction,
@@ -56,6 +69,14 @@ const SHAPING: [keyof TunerOptions, string][] = [
   ['gridPoints', '--grid-points'],
   ['factor', '--factor'],
   ['hyperbandIterations', '--hyperband-iterations'],
+  ['minEpochs', '--min-epochs'],
+  ['prunerStartupTrials', '--pruner-startup-trials'],
+  ['prunerWarmupEpochs', '--pruner-warmup-epochs'],
+  ['prunerIntervalEpochs', '--pruner-interval-epochs'],
+  ['prunerMinTrials', '--pruner-min-trials'],
+  ['prunerMinEpochs', '--pruner-min-epochs'],
+  ['prunerMinEarlyStoppingRate', '--pruner-min-early-stopping-rate'],
+  ['prunerBootstrapCount', '--pruner-bootstrap-count'],
   ['maxRetries', '--max-retries'],
   ['executionsPerTrial', '--executions-per-trial'],
   ['folds', '--folds'],
@@ -98,6 +119,20 @@ export function resumeOptions(study: StudyRecord, given: TunerOptions): TunerOpt
   if (custom && (custom.name !== stored.objective || custom.direction !== stored.direction)) {
     throw differs('the objective', `${stored.objective} (${stored.direction})`, `${custom.name} (${custom.direction})`);
   }
+  // The pruner: a built-in is compared by name like any flag; a pruner of the user's code
+  // by its name, and this run gives its code again.
+  const givenPruner = given.pruner;
+  const customPruner = typeof givenPruner === 'object' && givenPruner !== null ? givenPruner : undefined;
+  const storedPruner = studySettings(study).pruner;
+  const storedCustom = storedPruner && 'custom' in storedPruner ? storedPruner.name : undefined;
+  const storedName = storedPruner?.name ?? 'none';
+  const prunerName = customPruner ? customPruner.name : givenPruner;
+  if (prunerName !== undefined && prunerName !== storedName) throw differs('--pruner', storedName, prunerName);
+  if (storedCustom && !customPruner) {
+    throw new GradtuneError(
+      `study "${study.name}" prunes with "${storedCustom}", a pruner defined in code; continue it through the API with the same pruner: new Tuner({ study: '${study.name}', pruner: ${storedCustom} })`,
+    );
+  }
   for (const [key, flag] of SHAPING) {
     if (given[key] === undefined || (key === 'objective' && custom) || (key === 'direction' && custom)) continue;
     if (!isDeepStrictEqual(given[key], stored[key])) throw differs(flag, stored[key], given[key]);
@@ -119,13 +154,14 @@ export function resumeOptions(study: StudyRecord, given: TunerOptions): TunerOpt
   }
   // Free per run: how this process runs, and how long; the study's cap and retention may move.
   const { space: _space, data: _data, ...rest } = given;
-  const free = Object.fromEntries(Object.entries(rest).filter(([key, v]) => v !== undefined && !SHAPING.some(([k]) => k === key) && key !== 'diagnostics'));
+  const free = Object.fromEntries(Object.entries(rest).filter(([key, v]) => v !== undefined && !SHAPING.some(([k]) => k === key) && key !== 'diagnostics' && key !== 'pruner'));
   return {
     ...stored,
     ...free,
     ...(custom ? { objective: custom, direction: undefined } : {}),
     ...(codeSampler ? { sampler: codeSampler } : {}),
     ...(given.oracle ? { oracle: given.oracle } : {}),
+    ...(customPruner ? { pruner: customPruner } : {}),
   };
 }
 

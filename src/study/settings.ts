@@ -3,6 +3,7 @@
 // process builds its oracle from its own flags.
 import type { DiagnosticsSettings } from '../train/diagnostics-types.js';
 import type { StudyRecord } from '../store/store.js';
+import { readPrunerSettings, type PrunerSettings } from '../pruner/settings.js';
 
 export interface StudySettings {
   /** Marks studies that store the settings below (older ones stored fewer). */
@@ -13,6 +14,10 @@ export interface StudySettings {
   gridPoints?: number;
   /** Hyperband: reduction factor and sweeps over the brackets. */
   hyperband?: { factor: number; iterations: number };
+  /** ASHA: reduction factor and the epochs of the first rung. */
+  asha?: { factor: number; minEpochs: number };
+  /** The pruner and its options (absent: none). */
+  pruner?: PrunerSettings;
   /** The gradient monitor's overrides given when the study was created (the space's come under them). */
   diagnostics: Partial<DiagnosticsSettings>;
   /** Runs of a failed trial again before it stays failed. */
@@ -37,11 +42,15 @@ export function studySettings(study: StudyRecord): StudySettings {
   const legacy = s.version !== 2;
   const maxTrials = typeof s.maxTrials === 'number' ? s.maxTrials : Infinity;
   const hyperband = s.hyperband && typeof s.hyperband.factor === 'number' ? { factor: s.hyperband.factor, iterations: s.hyperband.iterations ?? 1 } : undefined;
+  const asha = s.asha && typeof s.asha.factor === 'number' ? { factor: s.asha.factor, minEpochs: typeof s.asha.minEpochs === 'number' ? s.asha.minEpochs : 1 } : undefined;
+  const pruner = readPrunerSettings(s.pruner);
   return {
     version: 2,
     maxTrials,
     ...(typeof s.gridPoints === 'number' ? { gridPoints: s.gridPoints } : {}),
     ...(hyperband ? { hyperband } : {}),
+    ...(asha ? { asha } : {}),
+    ...(pruner ? { pruner } : {}),
     diagnostics: legacy ? {} : { ...(s.diagnostics ?? {}) },
     maxRetries: legacy || typeof s.maxRetries !== 'number' ? 0 : s.maxRetries,
     ...(typeof s.keepCheckpoints === 'number' && Number.isFinite(s.keepCheckpoints) ? { keepCheckpoints: s.keepCheckpoints } : {}),

@@ -71,6 +71,7 @@ export function makeTrial(number: number, params: Params, status: TrialStatus = 
     scoreStd: null,
     runs: null,
     hasCheckpoint: false,
+    pruned: null,
     ...over,
   };
 }
