@@ -2,7 +2,7 @@
 // string: the rows a chunk boundary cuts, quoted cells spanning lines, a line's number in
 // an error and a gzip file must come out exactly as if the file were read whole. Tiny
 // chunks (a few bytes) put boundaries everywhere.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,6 +11,7 @@ import { readCsvAsync, readCsvSync, type CsvSink } from '../src/data/csv-stream.
 import { loadDataset, loadDatasetAsync } from '../src/data/load.js';
 import { loadMemoryDataset } from '../src/data/memory.js';
 import { GradtuneError } from '../src/errors.js';
+import { Tuner } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradtune-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -119,5 +120,30 @@ describe('the arrays a dataset is made of', () => {
     for (const ds of [file, arrays]) {
       for (const a of [ds.xTrain, ds.yTrain, ds.xVal, ds.yVal]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
     }
+  });
+});
+
+describe('a search of a CSV file', () => {
+  it('reads the file once: its worker threads train on the arrays it shares, even once the file is gone', { timeout: 180_000 }, async () => {
+    const lines = ['a,b,c,label'];
+    for (let r = 0; r < 120; r++) lines.push(`${r % 7},${(r * 3) % 11},${(r * 5) % 13},${r % 7 > 3 ? 'x' : 'y'}`);
+    const path = csvFile(lines.join('\n') + '\n');
+    let moved = false;
+    const tuner = new Tuner(
+      { space: 'quick', data: path, algorithm: 'random', maxTrials: 2, maxEpochs: 2, workers: 2, seed: 1, storage: join(dir, 'once.db') },
+      {
+        // Loaded and checked, before any trial: a worker that read the file again would fail.
+        onStart: () => {
+          renameSync(path, `${path}.gone`);
+          moved = true;
+        },
+      },
+    );
+    const results = await tuner.search();
+    expect(moved).toBe(true);
+    expect(results.trials.map((t) => [t.status, t.error ?? null])).toEqual([
+      ['completed', null],
+      ['completed', null],
+    ]);
   });
 });
