@@ -1,0 +1,351 @@
+// The element-wise parts of a training step of gradtune's MLP, each one kernel where tfjs's
+// Layers path and autodiff launch several: gathering a batch, the loss with its gradient
+// and metric, activations and their derivatives (with the bias gradient and the dropout
+// mask folded in), and batch normalisation forward (moving statistics updated in place)
+// and backward. The matrix products stay tfjs's own kernels. Activation derivatives are
+// taken from the activation's output, as tfjs's gradients do for sigmoid, tanh and elu.
+//
+// Layouts: the backward kernels also write the transposes the next matrix products need,
+// so that every product runs untransposed (the wasm backend sends transposed products to
+// a plain loop many times slower than its XNNPACK path): a layer's gradient dz [b, u] and
+// dzᵀ [u, b], and its input's transpose xᵀ [in, b]; they then give dW = xᵀ·dz and the
+// incoming gradient of the layer below already transposed, dhᵀ = W·dzᵀ [in, b], which
+// that layer's kernel reads as such.
+import type { KernelMemory, TensorInfo as Info } from './memory.js';
+
+export type LeanActivation = 'linear' | 'relu' | 'elu' | 'selu' | 'leakyRelu' | 'tanh' | 'sigmoid';
+
+// tfjs-core's SELU constants (ops/selu_util.ts).
+const SELU_SCALE = 1.0507009873554805;
+const SELU_SCALEALPHA = 1.7580993408473769;
+
+
+export const GATHER_KERNEL = 'GradtuneGatherRows';
+export const LOSS_KERNEL = 'GradtuneLossAndGradient';
+export const ACTIVATE_KERNEL = 'GradtuneActivate';
+export const ACTIVATION_GRAD_KERNEL = 'GradtuneActivationGrad';
+export const BATCH_NORM_KERNEL = 'GradtuneBatchNormTrain';
+export const BATCH_NORM_GRAD_KERNEL = 'GradtuneBatchNormGrad';
+
+export interface ActivationAttrs {
+  activation: LeanActivation;
+  /** leakyRelu's slope below zero. */
+  alpha: number;
+}
+
+function activateInto(out: Float32Array, x: Float32Array, a: ActivationAttrs): void {
+  const len = x.length;
+  switch (a.activation) {
+    case 'linear':
+      out.set(x);
+      return;
+    case 'relu':
+      for (let i = 0; i < len; i++) out[i] = x[i] > 0 ? x[i] : 0;
+      return;
+    case 'elu':
+      for (let i = 0; i < len; i++) out[i] = x[i] >= 0 ? x[i] : Math.exp(x[i]) - 1;
+      return;
+    case 'selu':
+      for (let i = 0; i < len; i++) out[i] = x[i] > 0 ? SELU_SCALE * x[i] : SELU_SCALEALPHA * (Math.exp(x[i]) - 1);
+      return;
+    case 'leakyRelu':
+      for (let i = 0; i < len; i++) out[i] = x[i] < 0 ? a.alpha * x[i] : x[i];
+      return;
+    case 'tanh':
+      for (let i = 0; i < len; i++) out[i] = Math.tanh(x[i]);
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < len; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
+      return;
+  }
+}
+
+/**
+ * du = dy · f'(u) [rows, units], from y = f(u) [rows, units] and dy given transposed
+ * (dyT [units, rows]), times the dropout multiplier [rows, units] when given.
+ */
+function activationGradInto(out: Float32Array, dyT: Float32Array, y: Float32Array, mask: Float32Array | undefined, rows: number, units: number, a: ActivationAttrs): void {
+  const len = rows * units;
+  for (let i = 0; i < len; i++) {
+    const r = (i / units) | 0;
+    const c = i - r * units;
+    const g = dyT[c * rows + r];
+    const d = mask ? g * mask[i] : g;
+    const v = y[i];
+    let fp: number;
+    switch (a.activation) {
+      case 'linear':
+        fp = 1;
+        break;
+      case 'relu':
+        fp = v > 0 ? 1 : 0;
+        break;
+      case 'elu':
+        fp = v >= 0 ? 1 : v + 1;
+        break;
+      case 'selu':
+        fp = v > 0 ? SELU_SCALE : v + SELU_SCALEALPHA;
+        break;
+      case 'leakyRelu':
+        fp = v > 0 ? 1 : a.alpha;
+        break;
+      case 'tanh':
+        fp = 1 - v * v;
+        break;
+      case 'sigmoid':
+        fp = v * (1 - v);
+        break;
+    }
+    out[i] = d * fp;
+  }
+}
+
+/** Writes the transpose of a [rows, cols] matrix into `out` ([cols, rows]). */
+function transposeInto(out: Float32Array, m: Float32Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = m[base + c];
+  }
+}
+
+/** Sums a [rows, cols] matrix over its rows into `out` (length cols). */
+function columnSums(out: Float32Array, m: Float32Array, rows: number, cols: number): void {
+  out.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) out[c] += m[base + c];
+  }
+}
+
+/**
+ * Copies the rows `rows` of x [n, f] and y [n, k] into a batch: x as [1, b, f] (for 3-D
+ * matmuls; [b, f] when `flat`), y as [b, k].
+ */
+function gatherRows(mem: KernelMemory, inputs: Record<string, Info>, attrs: { rows: ArrayLike<number>; flat?: boolean }): Info[] {
+  const { x, y } = inputs;
+  const rows = attrs.rows;
+  const b = rows.length;
+  const f = x.shape[1];
+  const k = y.shape[1];
+  const xb = mem.output(attrs.flat ? [b, f] : [1, b, f]);
+  const yb = mem.output([b, k]);
+  const xs = mem.floats(x);
+  const ys = mem.floats(y);
+  const xo = mem.floats(xb);
+  const yo = mem.floats(yb);
+  for (let r = 0; r < b; r++) {
+    const i = rows[r];
+    xo.set(xs.subarray(i * f, i * f + f), r * f);
+    yo.set(ys.subarray(i * k, i * k + k), r * k);
+  }
+  return [xb, yb];
+}
+
+/**
+ * The output layer's backward start: the batch's mean loss, its metric summed over the
+ * batch (correct predictions, or absolute error), the loss's gradient with respect to the
+ * predictions d [1, b, k] and dᵀ [1, k, b], its sum over the batch (the output bias's
+ * gradient), and the layer input's transpose xᵀ [1, in, b]. 'softmax': softmax
+ * cross-entropy on logits, as tf.losses.softmaxCrossEntropy; 'mse': mean squared error.
+ */
+function lossAndGradient(mem: KernelMemory, inputs: Record<string, Info>, attrs: { loss: 'softmax' | 'mse' }): Info[] {
+  const { pred, y, input } = inputs;
+  const k = y.shape[1];
+  const b = y.shape[0];
+  const width = input.shape[input.shape.length - 1];
+  const lossOut = mem.output([]);
+  const metricOut = mem.output([]);
+  const grad = mem.output([1, b, k]);
+  const gradT = mem.output([1, k, b]);
+  const biasGrad = mem.output([k]);
+  const inputT = mem.output([1, width, b]);
+  const p = mem.floats(pred);
+  const t = mem.floats(y);
+  const d = mem.floats(grad);
+  let loss = 0;
+  let metric = 0;
+  if (attrs.loss === 'softmax') {
+    for (let r = 0; r < b; r++) {
+      const base = r * k;
+      let max = p[base];
+      let argPred = 0;
+      let maxLabel = t[base];
+      let argLabel = 0;
+      for (let c = 1; c < k; c++) {
+        if (p[base + c] > max) {
+          max = p[base + c];
+          argPred = c;
+        }
+        if (t[base + c] > maxLabel) {
+          maxLabel = t[base + c];
+          argLabel = c;
+        }
+      }
+      let sum = 0;
+      for (let c = 0; c < k; c++) sum += Math.exp(p[base + c] - max);
+      const logSum = Math.log(sum);
+      let rowLoss = 0;
+      for (let c = 0; c < k; c++) {
+        const logProb = p[base + c] - max - logSum;
+        rowLoss -= t[base + c] * logProb;
+        d[base + c] = (Math.exp(logProb) - t[base + c]) / b;
+      }
+      loss += rowLoss;
+      if (argPred === argLabel) metric++;
+    }
+    loss /= b;
+  } else {
+    const size = b * k;
+    for (let i = 0; i < size; i++) {
+      const e = p[i] - t[i];
+      loss += e * e;
+      metric += Math.abs(e);
+      d[i] = (2 * e) / size;
+    }
+    loss /= size;
+  }
+  mem.floats(lossOut)[0] = loss;
+  mem.floats(metricOut)[0] = metric;
+  columnSums(mem.floats(biasGrad), d, b, k);
+  transposeInto(mem.floats(gradT), d, b, k);
+  transposeInto(mem.floats(inputT), mem.floats(input), b, width);
+  return [lossOut, metricOut, grad, gradT, biasGrad, inputT];
+}
+
+function activate(mem: KernelMemory, inputs: Record<string, Info>, attrs: ActivationAttrs): Info {
+  const out = mem.output(inputs.x.shape);
+  activateInto(mem.floats(out), mem.floats(inputs.x), attrs);
+  return out;
+}
+
+/**
+ * A hidden layer's backward through its activation: from the incoming gradient dyT
+ * [1, u, b], dz = dy · f'(y) (· dropout multiplier) as dz [1, b, u] and dzᵀ [1, u, b], its
+ * sum over the batch (the bias gradient), and the layer input's transpose xᵀ [1, in, b].
+ */
+function activationGrad(mem: KernelMemory, inputs: Record<string, Info>, attrs: ActivationAttrs): Info[] {
+  const { dyT, y, mask, input } = inputs;
+  const units = y.shape[y.shape.length - 1];
+  const b = y.shape[y.shape.length - 2];
+  const width = input.shape[input.shape.length - 1];
+  const dz = mem.output([1, b, units]);
+  const dzT = mem.output([1, units, b]);
+  const db = mem.output([units]);
+  const inputT = mem.output([1, width, b]);
+  const dzs = mem.floats(dz);
+  activationGradInto(dzs, mem.floats(dyT), mem.floats(y), mask ? mem.floats(mask) : undefined, b, units, attrs);
+  columnSums(mem.floats(db), dzs, b, units);
+  transposeInto(mem.floats(dzT), dzs, b, units);
+  transposeInto(mem.floats(inputT), mem.floats(input), b, width);
+  return [dz, dzT, db, inputT];
+}
+
+export interface BatchNormAttrs extends ActivationAttrs {
+  epsilon: number;
+  momentum: number;
+}
+
+/**
+ * Batch normalisation in training, then the activation: the batch's mean and (biased)
+ * variance per unit, x̂ = (z - mean)/√(var + ε), y = f(γ·x̂ + β); the moving mean and
+ * variance move toward the batch's (m ← m - (m - batch)·(1 - momentum)) in place, as
+ * tfjs-layers' BatchNormalization does. Outputs y, x̂ and 1/√(var + ε) for the backward pass.
+ */
+function batchNormTrain(mem: KernelMemory, inputs: Record<string, Info>, attrs: BatchNormAttrs): Info[] {
+  const { z, gamma, beta, movingMean, movingVariance } = inputs;
+  const units = z.shape[z.shape.length - 1];
+  const b = z.shape.length === 3 ? z.shape[1] : z.shape[0];
+  const yOut = mem.output(z.shape);
+  const xhatOut = mem.output([b, units]);
+  const invStdOut = mem.output([units]);
+  const zs = mem.floats(z);
+  const g = mem.floats(gamma);
+  const be = mem.floats(beta);
+  const mm = mem.floats(movingMean);
+  const mv = mem.floats(movingVariance);
+  const y = mem.floats(yOut);
+  const xhat = mem.floats(xhatOut);
+  const invStd = mem.floats(invStdOut);
+  const mean = new Float64Array(units);
+  const variance = new Float64Array(units);
+  for (let r = 0; r < b; r++) for (let c = 0; c < units; c++) mean[c] += zs[r * units + c];
+  for (let c = 0; c < units; c++) mean[c] /= b;
+  for (let r = 0; r < b; r++) {
+    for (let c = 0; c < units; c++) {
+      const e = zs[r * units + c] - mean[c];
+      variance[c] += e * e;
+    }
+  }
+  const decay = 1 - attrs.momentum;
+  for (let c = 0; c < units; c++) {
+    variance[c] /= b;
+    invStd[c] = 1 / Math.sqrt(variance[c] + attrs.epsilon);
+    mm[c] = mm[c] - (mm[c] - mean[c]) * decay;
+    mv[c] = mv[c] - (mv[c] - variance[c]) * decay;
+  }
+  for (let r = 0; r < b; r++) {
+    for (let c = 0; c < units; c++) {
+      const i = r * units + c;
+      const xh = (zs[i] - mean[c]) * invStd[c];
+      xhat[i] = xh;
+      y[i] = g[c] * xh + be[c];
+    }
+  }
+  activateInto(y, y, attrs);
+  return [yOut, xhatOut, invStdOut];
+}
+
+/**
+ * Backward through the activation and batch normalisation, from the incoming gradient dyT
+ * [1, u, b]: du = dy·f'(y) (· dropout multiplier), dβ = Σ du, dγ = Σ du·x̂,
+ * dz = γ/√(var+ε)/N · (N·du - dβ - x̂·dγ) as dz and dzᵀ, and the layer input's transpose.
+ */
+function batchNormGrad(mem: KernelMemory, inputs: Record<string, Info>, attrs: ActivationAttrs): Info[] {
+  const { dyT, y, xhat, invStd, gamma, mask, input } = inputs;
+  const units = gamma.shape[0];
+  const b = y.shape[y.shape.length - 2];
+  const width = input.shape[input.shape.length - 1];
+  const dzOut = mem.output([1, b, units]);
+  const dzTOut = mem.output([1, units, b]);
+  const dgOut = mem.output([units]);
+  const dbOut = mem.output([units]);
+  const inputT = mem.output([1, width, b]);
+  const dz = mem.floats(dzOut);
+  const dg = mem.floats(dgOut);
+  const dbeta = mem.floats(dbOut);
+  const xh = mem.floats(xhat);
+  const is = mem.floats(invStd);
+  const g = mem.floats(gamma);
+  // du into dz first, then dz is rewritten from it.
+  activationGradInto(dz, mem.floats(dyT), mem.floats(y), mask ? mem.floats(mask) : undefined, b, units, attrs);
+  const n = b;
+  dg.fill(0);
+  dbeta.fill(0);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < units; c++) {
+      const i = r * units + c;
+      dbeta[c] += dz[i];
+      dg[c] += dz[i] * xh[i];
+    }
+  }
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < units; c++) {
+      const i = r * units + c;
+      dz[i] = ((g[c] * is[c]) / n) * (n * dz[i] - dbeta[c] - xh[i] * dg[c]);
+    }
+  }
+  transposeInto(mem.floats(dzTOut), dz, b, units);
+  transposeInto(mem.floats(inputT), mem.floats(input), b, width);
+  return [dzOut, dzTOut, dgOut, dbOut, inputT];
+}
+
+type Body = (mem: KernelMemory, inputs: Record<string, Info>, attrs: never) => Info | Info[];
+
+export const LEAN_KERNELS: Record<string, Body> = {
+  [GATHER_KERNEL]: gatherRows as Body,
+  [LOSS_KERNEL]: lossAndGradient as Body,
+  [ACTIVATE_KERNEL]: activate as Body,
+  [ACTIVATION_GRAD_KERNEL]: activationGrad as Body,
+  [BATCH_NORM_KERNEL]: batchNormTrain as Body,
+  [BATCH_NORM_GRAD_KERNEL]: batchNormGrad as Body,
+};
