@@ -60,43 +60,63 @@ function activateInto(out: Float32Array, x: Float32Array, a: ActivationAttrs): v
   }
 }
 
+/** f'(u) from y = f(u), into `out` (same length as y). */
+function derivativeInto(out: Float32Array, y: Float32Array, a: ActivationAttrs): void {
+  const len = y.length;
+  switch (a.activation) {
+    case 'linear':
+      out.fill(1, 0, len);
+      return;
+    case 'relu':
+      for (let i = 0; i < len; i++) out[i] = y[i] > 0 ? 1 : 0;
+      return;
+    case 'elu':
+      for (let i = 0; i < len; i++) out[i] = y[i] >= 0 ? 1 : y[i] + 1;
+      return;
+    case 'selu':
+      for (let i = 0; i < len; i++) out[i] = y[i] > 0 ? SELU_SCALE : y[i] + SELU_SCALEALPHA;
+      return;
+    case 'leakyRelu':
+      for (let i = 0; i < len; i++) out[i] = y[i] > 0 ? 1 : a.alpha;
+      return;
+    case 'tanh':
+      for (let i = 0; i < len; i++) out[i] = 1 - y[i] * y[i];
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < len; i++) out[i] = y[i] * (1 - y[i]);
+      return;
+  }
+}
+
 /**
- * du = dy · f'(u) [rows, units], from y = f(u) [rows, units] and dy given transposed
- * (dyT [units, rows]), times the dropout multiplier [rows, units] when given.
+ * du = dy · f'(u) (· the dropout multiplier) for rows × units, written as du [rows, units]
+ * and duT [units, rows], with its column sums into `sums` (when given); dy arrives
+ * transposed (dyT [units, rows]) and y = f(u) as [rows, units]. One pass over dyT.
  */
-function activationGradInto(out: Float32Array, dyT: Float32Array, y: Float32Array, mask: Float32Array | undefined, rows: number, units: number, a: ActivationAttrs): void {
-  const len = rows * units;
-  for (let i = 0; i < len; i++) {
-    const r = (i / units) | 0;
-    const c = i - r * units;
-    const g = dyT[c * rows + r];
-    const d = mask ? g * mask[i] : g;
-    const v = y[i];
-    let fp: number;
-    switch (a.activation) {
-      case 'linear':
-        fp = 1;
-        break;
-      case 'relu':
-        fp = v > 0 ? 1 : 0;
-        break;
-      case 'elu':
-        fp = v >= 0 ? 1 : v + 1;
-        break;
-      case 'selu':
-        fp = v > 0 ? SELU_SCALE : v + SELU_SCALEALPHA;
-        break;
-      case 'leakyRelu':
-        fp = v > 0 ? 1 : a.alpha;
-        break;
-      case 'tanh':
-        fp = 1 - v * v;
-        break;
-      case 'sigmoid':
-        fp = v * (1 - v);
-        break;
+function activationGradInto(
+  du: Float32Array,
+  duT: Float32Array,
+  sums: Float32Array | undefined,
+  dyT: Float32Array,
+  y: Float32Array,
+  mask: Float32Array | undefined,
+  rows: number,
+  units: number,
+  a: ActivationAttrs,
+): void {
+  // f'(y) first (into du), then one pass in dyT's order.
+  derivativeInto(du, y, a);
+  for (let c = 0; c < units; c++) {
+    const base = c * rows;
+    let sum = 0;
+    for (let r = 0; r < rows; r++) {
+      const i = r * units + c;
+      const v = mask ? dyT[base + r] * mask[i] * du[i] : dyT[base + r] * du[i];
+      du[i] = v;
+      duT[base + r] = v;
+      sum += v;
     }
-    out[i] = d * fp;
+    if (sums) sums[c] = sum;
   }
 }
 
@@ -232,10 +252,7 @@ function activationGrad(mem: KernelMemory, inputs: Record<string, Info>, attrs: 
   const dzT = mem.output([1, units, b]);
   const db = mem.output([units]);
   const inputT = mem.output([1, width, b]);
-  const dzs = mem.floats(dz);
-  activationGradInto(dzs, mem.floats(dyT), mem.floats(y), mask ? mem.floats(mask) : undefined, b, units, attrs);
-  columnSums(mem.floats(db), dzs, b, units);
-  transposeInto(mem.floats(dzT), dzs, b, units);
+  activationGradInto(mem.floats(dz), mem.floats(dzT), mem.floats(db), mem.floats(dyT), mem.floats(y), mask ? mem.floats(mask) : undefined, b, units, attrs);
   transposeInto(mem.floats(inputT), mem.floats(input), b, width);
   return [dz, dzT, db, inputT];
 }
@@ -316,15 +333,14 @@ function batchNormGrad(mem: KernelMemory, inputs: Record<string, Info>, attrs: A
   const xh = mem.floats(xhat);
   const is = mem.floats(invStd);
   const g = mem.floats(gamma);
-  // du into dz first, then dz is rewritten from it.
-  activationGradInto(dz, mem.floats(dyT), mem.floats(y), mask ? mem.floats(mask) : undefined, b, units, attrs);
+  // du into dz (and dβ = Σ du into dbeta), then dz is rewritten from it.
+  const dzT = mem.floats(dzTOut);
+  activationGradInto(dz, dzT, dbeta, mem.floats(dyT), mem.floats(y), mask ? mem.floats(mask) : undefined, b, units, attrs);
   const n = b;
   dg.fill(0);
-  dbeta.fill(0);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < units; c++) {
       const i = r * units + c;
-      dbeta[c] += dz[i];
       dg[c] += dz[i] * xh[i];
     }
   }
@@ -334,7 +350,7 @@ function batchNormGrad(mem: KernelMemory, inputs: Record<string, Info>, attrs: A
       dz[i] = ((g[c] * is[c]) / n) * (n * dz[i] - dbeta[c] - xh[i] * dg[c]);
     }
   }
-  transposeInto(mem.floats(dzTOut), dz, b, units);
+  transposeInto(dzT, dz, b, units);
   transposeInto(mem.floats(inputT), mem.floats(input), b, width);
   return [dzOut, dzTOut, dgOut, dbOut, inputT];
 }

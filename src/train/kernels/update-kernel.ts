@@ -113,79 +113,24 @@ export function applyUpdates(mem: KernelMemory, inputs: Record<string, Info>, a:
   if (lossOut) mem.floats(lossOut)[0] = loss;
   if (stats) stats[0] = a.withLoss ? loss : 0;
 
-  // Pass 2: the update, one variable at a time.
-  const lr = a.learningRate;
+  // Pass 2: the update, one variable at a time: the gradient as applied (penalties and
+  // clipping folded in, into a scratch buffer when there are any), the statistics at a
+  // check step, then the rule's loop.
   const clipByValue = a.clipKind === 'value';
   const limit = a.clipValue;
   for (let i = 0; i < n; i++) {
     const wi = w[i];
-    const out = wOut[i];
-    const gi = g[i];
     const l1 = l1Of(i);
     const l2 = l2Of(i);
-    const penalised = l1 !== 0 || l2 !== 0;
-    const len = wi.length;
-    let gSq = 0;
-    let wSq = 0;
-    const s0 = slots > 0 ? s[0][i] : wi;
-    const s1 = slots > 1 ? s[1][i] : wi;
-    for (let j = 0; j < len; j++) {
-      const x = wi[j];
-      let d = gi[j];
-      if (penalised) d += (x > 0 ? l1 : -l1) + 2 * l2 * x;
-      if (clipByValue) d = d < -limit ? -limit : d > limit ? limit : d;
-      else d *= scale;
-      gSq += d * d;
-      wSq += x * x;
-      switch (a.rule) {
-        case 'sgd':
-          out[j] = x - lr * d;
-          break;
-        case 'momentum': {
-          const acc = a.beta1 * s0[j] + d;
-          s0[j] = acc;
-          out[j] = x - lr * acc;
-          break;
-        }
-        case 'rmsprop': {
-          // decay in beta1, momentum in beta2: ms = decay·ms + (1-decay)·g²; mom = momentum·mom + lr·g/√(ms+ε).
-          const ms = s0[j] * a.beta1 + d * d * (1 - a.beta1);
-          const mom = s1[j] * a.beta2 + (d * lr) / Math.sqrt(ms + a.epsilon);
-          s0[j] = ms;
-          s1[j] = mom;
-          out[j] = x - mom;
-          break;
-        }
-        case 'adam': {
-          const m = s0[j] * a.beta1 + d * (1 - a.beta1);
-          const v = s1[j] * a.beta2 + d * d * (1 - a.beta2);
-          s0[j] = m;
-          s1[j] = v;
-          out[j] = x - (lr * (m / a.correction1)) / (Math.sqrt(v / a.correction2) + a.epsilon);
-          break;
-        }
-        case 'adamax': {
-          const m = s0[j] * a.beta1 + d * (1 - a.beta1);
-          const scaled = s1[j] * a.beta2;
-          const ad = Math.abs(d);
-          const u = scaled > ad ? scaled : ad;
-          s0[j] = m;
-          s1[j] = u;
-          out[j] = x - (lr / a.correction1) * (m / (u + a.epsilon));
-          break;
-        }
-        case 'adagrad': {
-          const acc = s0[j] + d * d;
-          s0[j] = acc;
-          out[j] = x - lr * (d / Math.sqrt(acc + a.epsilon));
-          break;
-        }
-      }
+    let d = g[i];
+    if (l1 !== 0 || l2 !== 0 || clipByValue || scale !== 1) {
+      d = effectiveGradient(d, wi, l1, l2, clipByValue, limit, scale);
     }
     if (stats) {
-      if (a.gradSlot[i] >= 0) stats[a.gradSlot[i]] = gSq;
-      if (a.weightSlot[i] >= 0) stats[a.weightSlot[i]] = wSq;
+      if (a.gradSlot[i] >= 0) stats[a.gradSlot[i]] = sumOfSquares(d);
+      if (a.weightSlot[i] >= 0) stats[a.weightSlot[i]] = sumOfSquares(wi);
     }
+    RULES[a.rule](wOut[i], wi, d, slots > 0 ? s[0][i] : wi, slots > 1 ? s[1][i] : wi, a);
   }
   const outputs: Info[] = [];
   if (lossOut) outputs.push(lossOut);
@@ -197,3 +142,108 @@ export function applyUpdates(mem: KernelMemory, inputs: Record<string, Info>, a:
   });
   return outputs;
 }
+
+let scratch = new Float32Array(0);
+
+/** g + d/dx (l1·|x| + l2·x²) (tfjs's sign convention: step(x, -1) is -1 at 0), then clipped. */
+function effectiveGradient(g: Float32Array, w: Float32Array, l1: number, l2: number, byValue: boolean, limit: number, scale: number): Float32Array {
+  const len = g.length;
+  if (scratch.length < len) scratch = new Float32Array(len);
+  const d = scratch.subarray(0, len);
+  const penalised = l1 !== 0 || l2 !== 0;
+  for (let j = 0; j < len; j++) {
+    const x = w[j];
+    let v = penalised ? g[j] + (x > 0 ? l1 : -l1) + 2 * l2 * x : g[j];
+    if (byValue) v = v < -limit ? -limit : v > limit ? limit : v;
+    else v *= scale;
+    d[j] = v;
+  }
+  return d;
+}
+
+function sumOfSquares(x: Float32Array): number {
+  let sum = 0;
+  for (let j = 0; j < x.length; j++) sum += x[j] * x[j];
+  return sum;
+}
+
+/** One loop per rule (tfjs-core's optimizers, operation for operation): out ← w - update(g), slots in place. */
+type RuleLoop = (out: Float32Array, w: Float32Array, g: Float32Array, s0: Float32Array, s1: Float32Array, a: UpdateAttrs) => void;
+
+const RULES: Record<UpdateRule, RuleLoop> = {
+  sgd(out, w, g, _s0, _s1, a) {
+    const lr = a.learningRate;
+    for (let j = 0; j < w.length; j++) out[j] = w[j] - lr * g[j];
+  },
+  momentum(out, w, g, acc, _s1, a) {
+    const lr = a.learningRate;
+    const m = a.beta1;
+    for (let j = 0; j < w.length; j++) {
+      const next = m * acc[j] + g[j];
+      acc[j] = next;
+      out[j] = w[j] - lr * next;
+    }
+  },
+  rmsprop(out, w, g, ms, mom, a) {
+    // decay in beta1, momentum in beta2: ms = decay·ms + (1-decay)·g²; mom = momentum·mom + lr·g/√(ms+ε).
+    const lr = a.learningRate;
+    const decay = a.beta1;
+    const rest = 1 - decay;
+    const momentum = a.beta2;
+    const eps = a.epsilon;
+    for (let j = 0; j < w.length; j++) {
+      const d = g[j];
+      const s = ms[j] * decay + d * d * rest;
+      const next = mom[j] * momentum + (d * lr) / Math.sqrt(s + eps);
+      ms[j] = s;
+      mom[j] = next;
+      out[j] = w[j] - next;
+    }
+  },
+  adam(out, w, g, m1, m2, a) {
+    const lr = a.learningRate;
+    const b1 = a.beta1;
+    const b2 = a.beta2;
+    const r1 = 1 - b1;
+    const r2 = 1 - b2;
+    // lr·(m/c1)/(√(v/c2) + ε) with the divisions by constants hoisted out of the loop.
+    const step = lr / a.correction1;
+    const root = 1 / Math.sqrt(a.correction2);
+    const eps = a.epsilon;
+    for (let j = 0; j < w.length; j++) {
+      const d = g[j];
+      const m = m1[j] * b1 + d * r1;
+      const v = m2[j] * b2 + d * d * r2;
+      m1[j] = m;
+      m2[j] = v;
+      out[j] = w[j] - (step * m) / (Math.sqrt(v) * root + eps);
+    }
+  },
+  adamax(out, w, g, m1, u1, a) {
+    const step = a.learningRate / a.correction1;
+    const b1 = a.beta1;
+    const b2 = a.beta2;
+    const r1 = 1 - b1;
+    const eps = a.epsilon;
+    for (let j = 0; j < w.length; j++) {
+      const d = g[j];
+      const m = m1[j] * b1 + d * r1;
+      const scaled = u1[j] * b2;
+      const ad = Math.abs(d);
+      const u = scaled > ad ? scaled : ad;
+      m1[j] = m;
+      u1[j] = u;
+      out[j] = w[j] - step * (m / (u + eps));
+    }
+  },
+  adagrad(out, w, g, acc, _s1, a) {
+    const lr = a.learningRate;
+    const eps = a.epsilon;
+    for (let j = 0; j < w.length; j++) {
+      const d = g[j];
+      const next = acc[j] + d * d;
+      acc[j] = next;
+      out[j] = w[j] - lr * (d / Math.sqrt(next + eps));
+    }
+  },
+};
