@@ -60,6 +60,8 @@ export interface TrainOutcome {
   diagnostics?: TrialDiagnostics;
   /** The best epoch's weights, when asked for and an epoch scored. */
   checkpoint?: Uint8Array;
+  /** How the steps ran: gradtune's lean MLP step, the Layers model with its one-kernel update, or tfjs's ops only. */
+  path?: TrainingStep['path'];
 }
 
 function isBetter(value: number, best: number | null, objective: Objective, minDelta: number): boolean {
@@ -233,5 +235,15 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     disposeOptimizer(optimizer);
     tf.dispose([xTrain, yTrain, xVal, yVal]);
   }
-  return { history, score: best, bestEpoch, epochsRun: history.length, plannedEpochs: epochs - fromEpoch, stoppedEarly, diagnostics: outcomeDiagnostics, checkpoint };
+  return {
+    history,
+    score: best,
+    bestEpoch,
+    epochsRun: history.length,
+    plannedEpochs: epochs - fromEpoch,
+    stoppedEarly,
+    diagnostics: outcomeDiagnostics,
+    checkpoint,
+    path: stepper?.path,
+  };
 }
