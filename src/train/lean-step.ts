@@ -11,7 +11,6 @@ import { ensureExclusive, type FusedOptimizer, type StatsLayout } from './fused-
 import type { LeanBlock, LeanPlan } from './lean-plan.js';
 import type { ClipSetting } from '../space/types.js';
 import {
-  ACTIVATE_KERNEL,
   ACTIVATION_GRAD_KERNEL,
   BATCH_NORM_GRAD_KERNEL,
   BATCH_NORM_KERNEL,
@@ -22,6 +21,17 @@ import {
 
 /** Activations tfjs's _FusedMatMul applies itself (wasm and cpu), by its names. */
 const FUSABLE: Partial<Record<LeanActivation, string>> = { linear: 'linear', relu: 'relu', elu: 'elu', leakyRelu: 'leakyrelu', sigmoid: 'sigmoid' };
+
+/** tfjs's kernel for each activation (none for linear). */
+const ACTIVATION_KERNELS: Record<LeanActivation, string | undefined> = {
+  linear: undefined,
+  relu: 'Relu',
+  elu: 'Elu',
+  selu: 'Selu',
+  leakyRelu: 'LeakyRelu',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+};
 
 export interface StepOutcome {
   /** The batch's mean loss (with penalties), kept until the caller disposes it. */
@@ -57,6 +67,8 @@ export class LeanStep {
   private readonly hasPenalties: boolean;
   private readonly sharedViews: number[];
   private readonly viewShapes: (number[] | undefined)[];
+  /** The current step's temporaries, disposed when it ends. */
+  private temp: TF.Tensor[] = [];
 
   constructor(
     private readonly plan: LeanPlan,
@@ -105,10 +117,19 @@ export class LeanStep {
     return m;
   }
 
+  /** The block's activation of `u` by tfjs's kernel (kept with the step's temporaries by the caller's list). */
+  private activate(u: TF.Tensor, b: LeanBlock): TF.Tensor {
+    const kernel = ACTIVATION_KERNELS[b.activation];
+    if (!kernel) return u;
+    const y = run(kernel, { x: u }, b.activation === 'leakyRelu' ? { alpha: b.alpha } : {}) as TF.Tensor;
+    this.temp.push(y);
+    return y;
+  }
+
   /** One step on the training rows `rows`; the caller disposes the outcome's tensors. */
   step(rows: Int32Array, stats: StatsLayout | undefined): StepOutcome {
     const plan = this.plan;
-    const temp: TF.Tensor[] = [];
+    const temp: TF.Tensor[] = (this.temp = []);
     const keep = <T extends TF.Tensor>(t: T): T => {
       temp.push(t);
       return t;
@@ -122,21 +143,20 @@ export class LeanStep {
       let h = xb;
       for (let i = 0; i < hidden; i++) {
         const b = plan.blocks[i];
-        const attrs = { activation: b.activation, alpha: b.alpha };
         const s: Saved = { input: h, y: h };
         if (b.batchNorm) {
           const bn = b.batchNorm;
           const z = keep(run('BatchMatMul', { a: h, b: this.view(b.kernel) }, { transposeA: false, transposeB: false }) as TF.Tensor);
           ensureExclusive(bn.movingMean);
           ensureExclusive(bn.movingVariance);
-          const [y, xhat, invStd] = run(
+          const [u, xhat, invStd] = run(
             BATCH_NORM_KERNEL,
             { z, gamma: bn.gamma, beta: bn.beta, movingMean: bn.movingMean, movingVariance: bn.movingVariance },
-            { ...attrs, epsilon: bn.epsilon, momentum: bn.momentum },
+            { epsilon: bn.epsilon, momentum: bn.momentum },
           ) as TF.Tensor[];
-          s.y = keep(y);
           s.xhat = keep(xhat);
           s.invStd = keep(invStd);
+          s.y = this.activate(keep(u), b);
         } else {
           const fused = FUSABLE[b.activation];
           const inputs: Record<string, TF.Tensor> = { a: h, b: this.view(b.kernel) };
@@ -144,7 +164,7 @@ export class LeanStep {
           const z = keep(
             run('_FusedMatMul', inputs, { transposeA: false, transposeB: false, activation: fused ?? 'linear', leakyreluAlpha: b.alpha }) as TF.Tensor,
           );
-          s.y = fused ? z : keep(run(ACTIVATE_KERNEL, { x: z }, attrs) as TF.Tensor);
+          s.y = fused ? z : this.activate(z, b);
         }
         h = s.y;
         if (b.dropout) {

@@ -1,8 +1,7 @@
 // The element-wise parts of a training step of gradtune's MLP, each one kernel where tfjs's
 // Layers path and autodiff launch several: gathering a batch, the loss with its gradient
-// and metric, activations and their derivatives (with the bias gradient and the dropout
-// mask folded in), and batch normalisation forward (moving statistics updated in place)
-// and backward. The matrix products stay tfjs's own kernels. Activation derivatives are
+// and metric, activation derivatives (with the bias gradient and the dropout mask folded
+// in), and batch normalisation forward (moving statistics updated in place) and backward. The matrix products stay tfjs's own kernels. Activation derivatives are
 // taken from the activation's output, as tfjs's gradients do for sigmoid, tanh and elu.
 //
 // Layouts: the backward kernels also write the transposes the next matrix products need,
@@ -22,7 +21,6 @@ const SELU_SCALEALPHA = 1.7580993408473769;
 
 export const GATHER_KERNEL = 'GradtuneGatherRows';
 export const LOSS_KERNEL = 'GradtuneLossAndGradient';
-export const ACTIVATE_KERNEL = 'GradtuneActivate';
 export const ACTIVATION_GRAD_KERNEL = 'GradtuneActivationGrad';
 export const BATCH_NORM_KERNEL = 'GradtuneBatchNormTrain';
 export const BATCH_NORM_GRAD_KERNEL = 'GradtuneBatchNormGrad';
@@ -31,33 +29,6 @@ export interface ActivationAttrs {
   activation: LeanActivation;
   /** leakyRelu's slope below zero. */
   alpha: number;
-}
-
-function activateInto(out: Float32Array, x: Float32Array, a: ActivationAttrs): void {
-  const len = x.length;
-  switch (a.activation) {
-    case 'linear':
-      out.set(x);
-      return;
-    case 'relu':
-      for (let i = 0; i < len; i++) out[i] = x[i] > 0 ? x[i] : 0;
-      return;
-    case 'elu':
-      for (let i = 0; i < len; i++) out[i] = x[i] >= 0 ? x[i] : Math.exp(x[i]) - 1;
-      return;
-    case 'selu':
-      for (let i = 0; i < len; i++) out[i] = x[i] > 0 ? SELU_SCALE * x[i] : SELU_SCALEALPHA * (Math.exp(x[i]) - 1);
-      return;
-    case 'leakyRelu':
-      for (let i = 0; i < len; i++) out[i] = x[i] < 0 ? a.alpha * x[i] : x[i];
-      return;
-    case 'tanh':
-      for (let i = 0; i < len; i++) out[i] = Math.tanh(x[i]);
-      return;
-    case 'sigmoid':
-      for (let i = 0; i < len; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
-      return;
-  }
 }
 
 /** f'(u) from y = f(u), into `out` (same length as y). */
@@ -232,12 +203,6 @@ function lossAndGradient(mem: KernelMemory, inputs: Record<string, Info>, attrs:
   return [lossOut, metricOut, grad, gradT, biasGrad, inputT];
 }
 
-function activate(mem: KernelMemory, inputs: Record<string, Info>, attrs: ActivationAttrs): Info {
-  const out = mem.output(inputs.x.shape);
-  activateInto(mem.floats(out), mem.floats(inputs.x), attrs);
-  return out;
-}
-
 /**
  * A hidden layer's backward through its activation: from the incoming gradient dyT
  * [1, u, b], dz = dy · f'(y) (· dropout multiplier) as dz [1, b, u] and dzᵀ [1, u, b], its
@@ -257,16 +222,18 @@ function activationGrad(mem: KernelMemory, inputs: Record<string, Info>, attrs: 
   return [dz, dzT, db, inputT];
 }
 
-export interface BatchNormAttrs extends ActivationAttrs {
+export interface BatchNormAttrs {
   epsilon: number;
   momentum: number;
 }
 
 /**
- * Batch normalisation in training, then the activation: the batch's mean and (biased)
- * variance per unit, x̂ = (z - mean)/√(var + ε), y = f(γ·x̂ + β); the moving mean and
- * variance move toward the batch's (m ← m - (m - batch)·(1 - momentum)) in place, as
- * tfjs-layers' BatchNormalization does. Outputs y, x̂ and 1/√(var + ε) for the backward pass.
+ * Batch normalisation in training: the batch's mean and (biased) variance per unit,
+ * x̂ = (z - mean)/√(var + ε), u = γ·x̂ + β; the moving mean and variance move toward the
+ * batch's (m ← m - (m - batch)·(1 - momentum)) in place, as tfjs-layers'
+ * BatchNormalization does. Outputs u, x̂ and 1/√(var + ε) for the backward pass. (The
+ * activation that follows is tfjs's kernel: the backends' exp and tanh are faster than
+ * JavaScript's.)
  */
 function batchNormTrain(mem: KernelMemory, inputs: Record<string, Info>, attrs: BatchNormAttrs): Info[] {
   const { z, gamma, beta, movingMean, movingVariance } = inputs;
@@ -308,7 +275,6 @@ function batchNormTrain(mem: KernelMemory, inputs: Record<string, Info>, attrs: 
       y[i] = g[c] * xh + be[c];
     }
   }
-  activateInto(y, y, attrs);
   return [yOut, xhatOut, invStdOut];
 }
 
@@ -328,29 +294,44 @@ function batchNormGrad(mem: KernelMemory, inputs: Record<string, Info>, attrs: A
   const dbOut = mem.output([units]);
   const inputT = mem.output([1, width, b]);
   const dz = mem.floats(dzOut);
+  const dzT = mem.floats(dzTOut);
   const dg = mem.floats(dgOut);
   const dbeta = mem.floats(dbOut);
   const xh = mem.floats(xhat);
   const is = mem.floats(invStd);
   const g = mem.floats(gamma);
-  // du into dz (and dβ = Σ du into dbeta), then dz is rewritten from it.
-  const dzT = mem.floats(dzTOut);
-  activationGradInto(dz, dzT, dbeta, mem.floats(dyT), mem.floats(y), mask ? mem.floats(mask) : undefined, b, units, attrs);
+  const dyTs = mem.floats(dyT);
+  const m = mask ? mem.floats(mask) : undefined;
+  // du = dy·f'(y)(·mask) into dz, column by column (dyT's order), with dβ = Σ du and dγ = Σ du·x̂.
+  derivativeInto(dz, mem.floats(y), attrs);
   const n = b;
-  dg.fill(0);
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < units; c++) {
+  for (let c = 0; c < units; c++) {
+    const base = c * n;
+    let sumDu = 0;
+    let sumDuX = 0;
+    for (let r = 0; r < n; r++) {
       const i = r * units + c;
-      dg[c] += dz[i] * xh[i];
+      const du = m ? dyTs[base + r] * m[i] * dz[i] : dyTs[base + r] * dz[i];
+      dz[i] = du;
+      sumDu += du;
+      sumDuX += du * xh[i];
+    }
+    dbeta[c] = sumDu;
+    dg[c] = sumDuX;
+  }
+  // dz = γ/√(var+ε)/N · (N·du - dβ - x̂·dγ), written row-major and transposed.
+  for (let c = 0; c < units; c++) {
+    const k = (g[c] * is[c]) / n;
+    const base = c * n;
+    const db = dbeta[c];
+    const dgc = dg[c];
+    for (let r = 0; r < n; r++) {
+      const i = r * units + c;
+      const v = k * (n * dz[i] - db - xh[i] * dgc);
+      dz[i] = v;
+      dzT[base + r] = v;
     }
   }
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < units; c++) {
-      const i = r * units + c;
-      dz[i] = ((g[c] * is[c]) / n) * (n * dz[i] - dbeta[c] - xh[i] * dg[c]);
-    }
-  }
-  transposeInto(dzT, dz, b, units);
   transposeInto(mem.floats(inputT), mem.floats(input), b, width);
   return [dzOut, dzTOut, dgOut, dbOut, inputT];
 }
@@ -360,7 +341,6 @@ type Body = (mem: KernelMemory, inputs: Record<string, Info>, attrs: never) => I
 export const LEAN_KERNELS: Record<string, Body> = {
   [GATHER_KERNEL]: gatherRows as Body,
   [LOSS_KERNEL]: lossAndGradient as Body,
-  [ACTIVATE_KERNEL]: activate as Body,
   [ACTIVATION_GRAD_KERNEL]: activationGrad as Body,
   [BATCH_NORM_KERNEL]: batchNormTrain as Body,
   [BATCH_NORM_GRAD_KERNEL]: batchNormGrad as Body,
