@@ -78,6 +78,18 @@ export function ensureExclusive(v: TF.Variable, views = 0): void {
   copy.dispose();
 }
 
+/** The update kernel's input names (update-kernel.ts), made once per variable count. */
+const names = new Map<number, { w: string[]; g: string[]; s: string[][] }>();
+function inputNames(n: number): { w: string[]; g: string[]; s: string[][] } {
+  let entry = names.get(n);
+  if (!entry) {
+    const idx = Array.from({ length: n }, (_, i) => i);
+    entry = { w: idx.map((i) => `w${i}`), g: idx.map((i) => `g${i}`), s: [0, 1].map((k) => idx.map((i) => `s${k}_${i}`)) };
+    names.set(n, entry);
+  }
+  return entry;
+}
+
 export class FusedOptimizer {
   readonly rule: OptimizerName;
   learningRate: number;
@@ -117,21 +129,24 @@ export class FusedOptimizer {
       throw new Error(`gradtune optimizer: ${n} variables but state for ${this.slots[0].length}`);
     }
     const inputs: Record<string, TF.Tensor> = {};
+    const names = inputNames(n);
     for (let i = 0; i < n; i++) {
       const v = variables[i];
       if (!fresh) ensureExclusive(v, opts.sharedViews?.[i] ?? 0);
-      inputs[`w${i}`] = v;
-      inputs[`g${i}`] = grads[i];
+      inputs[names.w[i]] = v;
+      inputs[names.g[i]] = grads[i];
     }
-    this.slots.forEach((row, k) =>
-      row.forEach((slot, i) => {
-        if (refCount(slot) > 1) {
-          row[i] = tf.keep(copyOf(slot));
-          slot.dispose();
+    for (let k = 0; k < this.slots.length; k++) {
+      const row = this.slots[k];
+      for (let i = 0; i < n; i++) {
+        if (refCount(row[i]) > 1) {
+          const copy = tf.keep(copyOf(row[i]));
+          row[i].dispose();
+          row[i] = copy;
         }
-        inputs[`s${k}_${i}`] = row[i];
-      }),
-    );
+        inputs[names.s[k][i]] = row[i];
+      }
+    }
     const rule = RULES[this.rule];
     const t = this.iterations + 1;
     const withLoss = opts.l1 !== undefined && opts.l1.some((x, i) => x !== 0 || (opts.l2?.[i] ?? 0) !== 0);

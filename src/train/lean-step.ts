@@ -117,12 +117,10 @@ export class LeanStep {
     return m;
   }
 
-  /** The block's activation of `u` by tfjs's kernel (kept with the step's temporaries by the caller's list). */
+  /** The block's activation of `u` by tfjs's kernel, kept with the step's temporaries. */
   private activate(u: TF.Tensor, b: LeanBlock): TF.Tensor {
-    const kernel = ACTIVATION_KERNELS[b.activation];
-    if (!kernel) return u;
-    const y = run(kernel, { x: u }, b.activation === 'leakyRelu' ? { alpha: b.alpha } : {}) as TF.Tensor;
-    this.temp.push(y);
+    const y = this.activation(u, b);
+    if (y !== u) this.temp.push(y);
     return y;
   }
 
@@ -241,6 +239,37 @@ export class LeanStep {
     } finally {
       tf.dispose(temp);
     }
+  }
+
+  /**
+   * The model's outputs (logits or values) for `x` [n, features] in inference mode —
+   * batch norm on its moving statistics, no dropout — by the same kernels as the Layers
+   * path, without its per-layer overhead. Call inside tf.tidy.
+   */
+  predict(x: TF.Tensor2D): TF.Tensor2D {
+    const plan = this.plan;
+    let h: TF.Tensor = tf.reshape(x, [1, ...(x.shape as number[])]);
+    plan.blocks.forEach((b, i) => {
+      const last = i === plan.blocks.length - 1;
+      if (b.batchNorm) {
+        const bn = b.batchNorm;
+        const z = run('BatchMatMul', { a: h, b: this.view(b.kernel) }, { transposeA: false, transposeB: false }) as TF.Tensor;
+        const u = run('FusedBatchNorm', { x: z, mean: bn.movingMean, variance: bn.movingVariance, offset: bn.beta, scale: bn.gamma }, { varianceEpsilon: bn.epsilon }) as TF.Tensor;
+        h = this.activation(u, b);
+        return;
+      }
+      const fused = last ? 'linear' : FUSABLE[b.activation];
+      const inputs: Record<string, TF.Tensor> = { a: h, b: this.view(b.kernel) };
+      if (b.bias) inputs.bias = b.bias;
+      const z = run('_FusedMatMul', inputs, { transposeA: false, transposeB: false, activation: fused ?? 'linear', leakyreluAlpha: b.alpha }) as TF.Tensor;
+      h = fused ? z : this.activation(z, b);
+    });
+    return tf.reshape(h, [x.shape[0], h.shape[2]!]);
+  }
+
+  private activation(u: TF.Tensor, b: LeanBlock): TF.Tensor {
+    const kernel = ACTIVATION_KERNELS[b.activation];
+    return kernel ? (run(kernel, { x: u }, b.activation === 'leakyRelu' ? { alpha: b.alpha } : {}) as TF.Tensor) : u;
   }
 
   dispose(): void {

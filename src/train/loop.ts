@@ -166,7 +166,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       // The epoch's one read back: its metrics, then the monitor's checks and probe.
       const readback = tf.tidy(() => {
         const lossSum = tf.sum(tf.mul(tf.stack(stepLosses), tf.tensor1d(stepSizes)));
-        const pred = head.model.apply(xVal, { training: false }) as TF.Tensor;
+        const pred = stepper!.predict(xVal);
         const metrics = tf.stack([lossSum, tf.addN(stepMetrics), lossOf(pred, yVal, head.outputs), metricSumOf(pred, yVal, head.outputs)]);
         const probe = recorder?.probeTensor();
         return tf.concat([metrics, ...(recorder?.pendingTensors() ?? []), ...(probe ? [probe] : [])]);

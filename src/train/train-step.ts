@@ -22,6 +22,8 @@ export interface TrainingStep {
   readonly path: 'lean' | 'fused' | 'tfjs';
   /** One step on the training rows `rows`; statistics for the monitor when `withStats`. The caller disposes the outcome. */
   step(rows: Int32Array, withStats: boolean): StepOutcome;
+  /** What the loss is computed on (the head's outputs) for `x`, in inference mode. Call inside tf.tidy. */
+  predict(x: TF.Tensor2D): TF.Tensor;
   dispose(): void;
 }
 
@@ -50,6 +52,9 @@ class LeanTrainingStep implements TrainingStep {
   }
   step(rows: Int32Array, withStats: boolean): StepOutcome {
     return this.lean.step(rows, withStats ? this.layout : undefined);
+  }
+  predict(x: TF.Tensor2D): TF.Tensor {
+    return this.lean.predict(x);
   }
   dispose(): void {
     this.lean.dispose();
@@ -110,6 +115,10 @@ class LayersStep implements TrainingStep {
       }
       return { loss: tf.keep(value), metric, stats: stats ? tf.keep(stats) : undefined };
     });
+  }
+
+  predict(x: TF.Tensor2D): TF.Tensor {
+    return this.s.head.model.apply(x, { training: false }) as TF.Tensor;
   }
 
   private layoutFor(names: string[], variables: TF.Variable[], plan: GradientStatsPlan): StatsLayout {
