@@ -128,6 +128,7 @@ export class LeanStep {
   step(rows: Int32Array, stats: StatsLayout | undefined): StepOutcome {
     const plan = this.plan;
     const temp: TF.Tensor[] = (this.temp = []);
+    const outcome: TF.Tensor[] = [];
     const keep = <T extends TF.Tensor>(t: T): T => {
       temp.push(t);
       return t;
@@ -176,6 +177,7 @@ export class LeanStep {
       if (out.bias) outInputs.bias = out.bias;
       const pred = keep(run('_FusedMatMul', outInputs, { transposeA: false, transposeB: false, activation: 'linear' }) as TF.Tensor);
       const [loss, metric, dPred, dPredT, dBias, hT] = run(LOSS_KERNEL, { pred, y: yb, input: h }, { loss: plan.loss }) as TF.Tensor[];
+      outcome.push(loss, metric);
       [dPred, dPredT, dBias, hT].forEach(keep);
 
       // Backward, every product untransposed: dW = xᵀ·dz, dhᵀ = W·dzᵀ. Gradients in the plan's variable order.
@@ -235,9 +237,11 @@ export class LeanStep {
         loss.dispose();
         total = result.loss;
       }
+      outcome.length = 0;
       return { loss: total, metric: metric as TF.Scalar, stats: result.stats };
     } finally {
-      tf.dispose(temp);
+      // After a failure, what would have been the outcome goes too.
+      tf.dispose([...temp, ...outcome]);
     }
   }
 

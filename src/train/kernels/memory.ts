@@ -4,6 +4,7 @@
 // reads its inputs and writes its outputs (or, for the optimizer, its inputs in place)
 // through views of that memory: no copy, no extra tfjs kernel.
 import type * as TF from '@tensorflow/tfjs';
+import { simdRules, type SimdRules } from './simd.js';
 
 /** A tensor as kernels see it. */
 export type TensorInfo = { dataId: object; shape: number[]; dtype: TF.DataType };
@@ -17,6 +18,12 @@ export interface KernelMemory {
   refCount(t: TensorInfo): number;
   /** Another output sharing `t`'s memory under another shape (as a reshape does). */
   share(t: TensorInfo, shape: number[]): TensorInfo;
+  /** Frees a tensor made by output() that the kernel does not return. */
+  release(t: TensorInfo): void;
+  /** On wasm: the byte offset of a tensor's values in the memory the SIMD loops run on. */
+  offset?(t: TensorInfo): number;
+  /** On wasm: the update rules as SIMD loops over the backend's memory (see simd.ts). */
+  simd?: SimdRules | null;
 }
 
 /** The backends whose memory gradtune's kernels can reach. */
@@ -34,11 +41,12 @@ export function cachesMatmulOperands(backendName: KernelBackend): boolean {
 }
 
 interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array };
+  wasm: { HEAPU8: Uint8Array; asm?: { memory?: WebAssembly.Memory } };
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   refCount(dataId: object): number;
   incRef(dataId: object): void;
+  disposeData(dataId: object): boolean;
 }
 
 interface CpuBackend {
@@ -46,6 +54,7 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
   refCount(dataId: object): number;
   incRef(dataId: object): void;
+  disposeData(dataId: object): boolean;
 }
 
 function share(backend: { incRef(dataId: object): void }, t: TensorInfo, shape: number[]): TensorInfo {
@@ -60,15 +69,20 @@ function sizeOf(shape: number[]): number {
 }
 
 function wasmMemory(backend: WasmBackend): KernelMemory {
+  const offset = (t: TensorInfo) => {
+    const entry = backend.dataIdMap.get(t.dataId);
+    if (!entry) throw new Error('gradtune kernel: a tensor is not on the wasm backend');
+    return entry.memoryOffset;
+  };
+  const memory = backend.wasm.asm?.memory;
   return {
-    floats(t) {
-      const entry = backend.dataIdMap.get(t.dataId);
-      if (!entry) throw new Error('gradtune kernel: a tensor is not on the wasm backend');
-      return new Float32Array(backend.wasm.HEAPU8.buffer, entry.memoryOffset, sizeOf(t.shape));
-    },
+    floats: (t) => new Float32Array(backend.wasm.HEAPU8.buffer, offset(t), sizeOf(t.shape)),
     output: (shape) => backend.makeOutput(shape, 'float32'),
     refCount: (t) => backend.refCount(t.dataId),
     share: (t, shape) => share(backend, t, shape),
+    release: (t) => void backend.disposeData(t.dataId),
+    offset,
+    simd: memory instanceof WebAssembly.Memory && memory.buffer === backend.wasm.HEAPU8.buffer ? simdRules(memory) : null,
   };
 }
 
@@ -82,6 +96,7 @@ function cpuMemory(backend: CpuBackend): KernelMemory {
     output: (shape) => backend.makeTensorInfo(shape, 'float32', new Float32Array(sizeOf(shape))),
     refCount: (t) => backend.refCount(t.dataId),
     share: (t, shape) => share(backend, t, shape),
+    release: (t) => void backend.disposeData(t.dataId),
   };
 }
 
@@ -96,7 +111,7 @@ export function kernelMemory(backendName: KernelBackend, backend: unknown): Kern
  */
 export function hasKernelMemory(backendName: string, backend: unknown): backendName is KernelBackend {
   const b = backend as Partial<WasmBackend & CpuBackend> | undefined;
-  if (!b || typeof b.refCount !== 'function' || typeof b.incRef !== 'function') return false;
+  if (!b || typeof b.refCount !== 'function' || typeof b.incRef !== 'function' || typeof b.disposeData !== 'function') return false;
   if (backendName === 'wasm') return typeof b.makeOutput === 'function' && b.wasm?.HEAPU8 instanceof Uint8Array && typeof b.dataIdMap?.get === 'function';
   if (backendName === 'cpu') return typeof b.makeTensorInfo === 'function' && typeof b.data?.get === 'function';
   return false;

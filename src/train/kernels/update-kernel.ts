@@ -6,6 +6,7 @@
 // (the caller makes sure no other tensor shares the memory written in place). The arithmetic follows tfjs-core's optimizers operation for
 // operation (src/optimizers/*_optimizer.ts), so results agree within float32 rounding.
 import type { KernelMemory, TensorInfo as Info } from './memory.js';
+import type { SimdRules } from './simd.js';
 
 export const UPDATE_KERNEL = 'GradtuneApplyUpdates';
 
@@ -60,6 +61,13 @@ export function applyUpdates(mem: KernelMemory, inputs: Record<string, Info>, a:
   const statsOut = a.statsWidth > 0 ? mem.output([a.statsWidth]) : undefined;
   const freshOut: Info[] = [];
   if (a.fresh) for (let i = 0; i < n; i++) freshOut.push(mem.output(inputs[`w${i}`].shape));
+  // With penalties or clipping, the gradient as applied goes to a scratch tensor first (in
+  // the backend's memory, where the SIMD loops read).
+  const simd = mem.simd && mem.offset ? mem.simd : undefined;
+  const modified = a.l1.length > 0 || a.clipKind !== 'none';
+  let longest = 0;
+  for (let i = 0; i < n; i++) longest = Math.max(longest, inputs[`w${i}`].shape.reduce((x, y) => x * y, 1));
+  const scratchOut = simd && modified ? mem.output([longest]) : undefined;
   const stats = statsOut ? mem.floats(statsOut).fill(0) : undefined;
   const w: Float32Array[] = [];
   const wOut: Float32Array[] = [];
@@ -123,15 +131,28 @@ export function applyUpdates(mem: KernelMemory, inputs: Record<string, Info>, a:
     const l1 = l1Of(i);
     const l2 = l2Of(i);
     let d = g[i];
+    let dInfo = inputs[`g${i}`];
     if (l1 !== 0 || l2 !== 0 || clipByValue || scale !== 1) {
-      d = effectiveGradient(d, wi, l1, l2, clipByValue, limit, scale);
+      const into = scratchOut ? mem.floats(scratchOut).subarray(0, d.length) : undefined;
+      d = effectiveGradient(d, wi, l1, l2, clipByValue, limit, scale, into);
+      if (scratchOut) dInfo = scratchOut;
     }
     if (stats) {
       if (a.gradSlot[i] >= 0) stats[a.gradSlot[i]] = sumOfSquares(d);
       if (a.weightSlot[i] >= 0) stats[a.weightSlot[i]] = sumOfSquares(wi);
     }
-    RULES[a.rule](wOut[i], wi, d, slots > 0 ? s[0][i] : wi, slots > 1 ? s[1][i] : wi, a);
+    const s0 = slots > 0 ? s[0][i] : wi;
+    const s1 = slots > 1 ? s[1][i] : wi;
+    let done = 0;
+    if (simd) {
+      // Four lanes at a time over the backend's memory; the last len % 4 elements below.
+      done = wi.length - (wi.length % 4);
+      const at = (t: Info | undefined) => (t ? mem.offset!(t) : 0);
+      simdRule(simd, a, done * 4, at(a.fresh ? freshOut[i] : inputs[`w${i}`]), at(inputs[`w${i}`]), at(dInfo), at(slots > 0 ? inputs[`s0_${i}`] : undefined), at(slots > 1 ? inputs[`s1_${i}`] : undefined));
+    }
+    if (done < wi.length) RULES[a.rule](wOut[i].subarray(done), wi.subarray(done), d.subarray(done), s0.subarray(done), s1.subarray(done), a);
   }
+  if (scratchOut) mem.release(scratchOut);
   const outputs: Info[] = [];
   if (lossOut) outputs.push(lossOut);
   if (statsOut) outputs.push(statsOut);
@@ -145,11 +166,11 @@ export function applyUpdates(mem: KernelMemory, inputs: Record<string, Info>, a:
 
 let scratch = new Float32Array(0);
 
-/** g + d/dx (l1·|x| + l2·x²) (tfjs's sign convention: step(x, -1) is -1 at 0), then clipped. */
-function effectiveGradient(g: Float32Array, w: Float32Array, l1: number, l2: number, byValue: boolean, limit: number, scale: number): Float32Array {
+/** g + d/dx (l1·|x| + l2·x²) (tfjs's sign convention: step(x, -1) is -1 at 0), then clipped; into `into` or a scratch array. */
+function effectiveGradient(g: Float32Array, w: Float32Array, l1: number, l2: number, byValue: boolean, limit: number, scale: number, into?: Float32Array): Float32Array {
   const len = g.length;
-  if (scratch.length < len) scratch = new Float32Array(len);
-  const d = scratch.subarray(0, len);
+  if (!into && scratch.length < len) scratch = new Float32Array(len);
+  const d = into ?? scratch.subarray(0, len);
   const penalised = l1 !== 0 || l2 !== 0;
   for (let j = 0; j < len; j++) {
     const x = w[j];
@@ -159,6 +180,26 @@ function effectiveGradient(g: Float32Array, w: Float32Array, l1: number, l2: num
     d[j] = v;
   }
   return d;
+}
+
+/** The rule's SIMD loop over the first `bytes` bytes of each operand (byte offsets into the backend's memory). */
+function simdRule(simd: SimdRules, a: UpdateAttrs, bytes: number, out: number, w: number, g: number, s0: number, s1: number): void {
+  if (bytes === 0) return;
+  const lr = a.learningRate;
+  switch (a.rule) {
+    case 'sgd':
+      return simd.sgd(out, w, g, bytes, lr);
+    case 'momentum':
+      return simd.momentum(out, w, g, s0, bytes, lr, a.beta1);
+    case 'rmsprop':
+      return simd.rmsprop(out, w, g, s0, s1, bytes, lr, a.beta1, 1 - a.beta1, a.beta2, a.epsilon);
+    case 'adam':
+      return simd.adam(out, w, g, s0, s1, bytes, lr / a.correction1, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, 1 / Math.sqrt(a.correction2), a.epsilon);
+    case 'adamax':
+      return simd.adamax(out, w, g, s0, s1, bytes, lr / a.correction1, a.beta1, 1 - a.beta1, a.beta2, a.epsilon);
+    case 'adagrad':
+      return simd.adagrad(out, w, g, s0, bytes, lr, a.epsilon);
+  }
 }
 
 function sumOfSquares(x: Float32Array): number {
