@@ -31,7 +31,11 @@ export interface ActivationAttrs {
   alpha: number;
 }
 
-/** f'(u) from y = f(u), into `out` (same length as y). */
+/**
+ * f'(u) from y = f(u), into `out` (same length as y). Which side of zero a unit is on is
+ * taken as 0 or 1 without a branch, +(y > 0): a branch on it mispredicts about every
+ * other unit, which made these loops several times slower.
+ */
 function derivativeInto(out: Float32Array, y: Float32Array, a: ActivationAttrs): void {
   const len = y.length;
   switch (a.activation) {
@@ -39,17 +43,28 @@ function derivativeInto(out: Float32Array, y: Float32Array, a: ActivationAttrs):
       out.fill(1, 0, len);
       return;
     case 'relu':
-      for (let i = 0; i < len; i++) out[i] = y[i] > 0 ? 1 : 0;
+      for (let i = 0; i < len; i++) out[i] = +(y[i] > 0);
       return;
     case 'elu':
-      for (let i = 0; i < len; i++) out[i] = y[i] >= 0 ? 1 : y[i] + 1;
+      // y ≥ 0: 1; below: y + 1.
+      for (let i = 0; i < len; i++) {
+        const v = y[i];
+        out[i] = v + 1 - +(v >= 0) * v;
+      }
       return;
     case 'selu':
-      for (let i = 0; i < len; i++) out[i] = y[i] > 0 ? SELU_SCALE : y[i] + SELU_SCALEALPHA;
+      // y > 0: scale; below: y + scale·alpha.
+      for (let i = 0; i < len; i++) {
+        const v = y[i];
+        const below = v + SELU_SCALEALPHA;
+        out[i] = below + +(v > 0) * (SELU_SCALE - below);
+      }
       return;
-    case 'leakyRelu':
-      for (let i = 0; i < len; i++) out[i] = y[i] > 0 ? 1 : a.alpha;
+    case 'leakyRelu': {
+      const alpha = a.alpha;
+      for (let i = 0; i < len; i++) out[i] = alpha + +(y[i] > 0) * (1 - alpha);
       return;
+    }
     case 'tanh':
       for (let i = 0; i < len; i++) out[i] = 1 - y[i] * y[i];
       return;
@@ -75,29 +90,44 @@ function activationGradInto(
   units: number,
   a: ActivationAttrs,
 ): void {
-  // f'(y) first (into du), then one pass in dyT's order.
+  // f'(y) first (into du), then one pass in dyT's order, in tiles (du is read and written
+  // across rows).
   derivativeInto(du, y, a);
-  for (let c = 0; c < units; c++) {
-    const base = c * rows;
-    let sum = 0;
-    for (let r = 0; r < rows; r++) {
-      const i = r * units + c;
-      const v = mask ? dyT[base + r] * mask[i] * du[i] : dyT[base + r] * du[i];
-      du[i] = v;
-      duT[base + r] = v;
-      sum += v;
+  if (sums) sums.fill(0);
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c = 0; c < units; c++) {
+      const base = c * rows;
+      let sum = 0;
+      for (let r = r0; r < r1; r++) {
+        const i = r * units + c;
+        const v = mask ? dyT[base + r] * mask[i] * du[i] : dyT[base + r] * du[i];
+        du[i] = v;
+        duT[base + r] = v;
+        sum += v;
+      }
+      if (sums) sums[c] += sum;
     }
-    if (sums) sums[c] = sum;
   }
 }
 
 /** Writes the transpose of a [rows, cols] matrix into `out` ([cols, rows]). */
 function transposeInto(out: Float32Array, m: Float32Array, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = m[base + c];
+  // In tiles, so that the strided side stays in cache.
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let r = r0; r < r1; r++) {
+        const base = r * cols;
+        for (let c = c0; c < c1; c++) out[c * rows + r] = m[base + c];
+      }
+    }
   }
 }
+
+/** Side of the square tiles the transposing loops work in (32 × 32 floats: 4 KB). */
+const TILE = 32;
 
 /** Sums a [rows, cols] matrix over its rows into `out` (length cols). */
 function columnSums(out: Float32Array, m: Float32Array, rows: number, cols: number): void {

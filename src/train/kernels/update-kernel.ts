@@ -105,7 +105,7 @@ export function applyUpdates(mem: KernelMemory, inputs: Record<string, Info>, a:
         let d = gi[j];
         if (l1 !== 0 || l2 !== 0) {
           // d/dx (l1·|x| + l2·x²), with tfjs's sign convention: step(x, -1) is -1 at 0.
-          d += (x > 0 ? l1 : -l1) + 2 * l2 * x;
+          d += l1 * (2 * +(x > 0) - 1) + 2 * l2 * x;
           absSum += Math.abs(x);
           sqSum += x * x;
         }
@@ -174,7 +174,8 @@ function effectiveGradient(g: Float32Array, w: Float32Array, l1: number, l2: num
   const penalised = l1 !== 0 || l2 !== 0;
   for (let j = 0; j < len; j++) {
     const x = w[j];
-    let v = penalised ? g[j] + (x > 0 ? l1 : -l1) + 2 * l2 * x : g[j];
+    // l1·step(x, -1) without a branch on the sign (see lean-kernels.ts: derivativeInto).
+    let v = penalised ? g[j] + l1 * (2 * +(x > 0) - 1) + 2 * l2 * x : g[j];
     if (byValue) v = v < -limit ? -limit : v > limit ? limit : v;
     else v *= scale;
     d[j] = v;
