@@ -1,15 +1,16 @@
 // Kernels and time per training step, gradtune's kernels against tfjs's own ops, and how
 // far each backend is from its arithmetic.
 //
-//   npx tsx bench/kernels.ts [--backends wasm,cpu] [--quick] [--rounds 3] [--full]
+//   npx tsx bench/kernels.ts [--backends wasm,cpu] [--quick] [--rounds 5] [--full]
 //
 // For each configuration (an MLP of ReLU layers on random data with 64 features and 10
 // classes; depth, width, batch size, optimizer, batch norm, dropout, clipping, L1/L2, and
 // the gradient monitor on at its default interval unless the row says "no monitor") and
-// each backend, src/train/loop.ts trains one epoch of S steps and one of 2S steps, with
+// each backend, src/train/loop.ts trains one epoch of S steps and one of 3S steps, with
 // tfjs's own ops ('tfjs', as GRADTUNE_KERNELS=tfjs does: the loop as it was before
 // gradtune's kernels) and with gradtune's kernels ('gradtune', the default). The
-// difference between the two epochs is S steps, everything per epoch cancelled out:
+// difference between the two epochs is 2S steps, everything per epoch (and per trial)
+// cancelled out:
 //
 //   kernels/step   kernels the tfjs engine runs per step (what tf.profile lists), the
 //                  monitor's checks averaged in
@@ -36,7 +37,7 @@ const { values } = parseArgs({
     backends: { type: 'string', default: 'wasm,cpu' },
     quick: { type: 'boolean', default: false },
     full: { type: 'boolean', default: false },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
   },
 });
 const rounds = Number(values.rounds);
@@ -128,14 +129,14 @@ for (const backend of values.backends!.split(',')) {
     const estMs = (flops / (gflops * 1e6)) * 4 + 0.3;
     const steps = Math.max(50, Math.min(200, Math.round(300 / estMs)));
     const short = syntheticDataset(SHAPE, steps * c.batch);
-    const long = syntheticDataset(SHAPE, 2 * steps * c.batch);
+    const long = syntheticDataset(SHAPE, 3 * steps * c.batch);
     const times: Record<Arm, number[]> = { tfjs: [], gradtune: [] };
     for (let r = 0; r < rounds; r++) {
       const order: Arm[] = r % 2 === 0 ? ['tfjs', 'gradtune'] : ['gradtune', 'tfjs'];
       for (const arm of order) {
         const a = await trainRun(config, short, 1, arm, monitor);
         const b = await trainRun(config, long, 1, arm, monitor);
-        times[arm].push(((b.cpuMs - a.cpuMs) / steps) * 1000);
+        times[arm].push(((b.cpuMs - a.cpuMs) / (2 * steps)) * 1000);
       }
     }
     const kt = totalKernels(kernels.tfjs);

@@ -4,14 +4,14 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../tf.js';
 import { hasKernelMemory, kernelMemory, type KernelBackend, type KernelMemory, type TensorInfo as Info } from './memory.js';
-import { applyUpdates, UPDATE_KERNEL, type UpdateAttrs } from './update-kernel.js';
+import { applyUpdates, UPDATE_KERNEL } from './update-kernel.js';
 import { LEAN_KERNELS } from './lean-kernels.js';
 
 /** A kernel body: memory access, inputs by name, attributes; returns its outputs. */
 export type KernelBody = (mem: KernelMemory, inputs: Record<string, Info>, attrs: never) => Info | Info[];
 
 const KERNELS: Record<string, KernelBody> = {
-  [UPDATE_KERNEL]: applyUpdates as (mem: KernelMemory, inputs: Record<string, Info>, attrs: UpdateAttrs) => Info[] as KernelBody,
+  [UPDATE_KERNEL]: applyUpdates,
   ...LEAN_KERNELS,
 };
 
