@@ -25,7 +25,8 @@ import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { Tuner, trialSeed } from '../src/tuner.js';
+import { Tuner } from '../src/tuner.js';
+import { seedOf } from '../src/oracle/seed.js';
 import { initBackend } from '../src/train/backend.js';
 import { loadSpace } from '../src/space/load.js';
 import { loadDataset } from '../src/data/load.js';
@@ -86,7 +87,7 @@ async function search(arm: 'after' | 'before', round: number) {
 try {
   const space = await loadSpace({ path: spacePath });
   let configs: TrialConfig[] = [];
-  let numbers: number[] = [];
+  let seeds: number[] = [];
   let data: Awaited<ReturnType<typeof search>>['results']['study']['data'] | undefined;
 
   if (values.part !== 'epochs') {
@@ -100,10 +101,10 @@ try {
           if (configs.length === 0) {
             const first = await search('after', 0);
             configs = first.results.trials.map((t) => space.configFor(t.params));
-            numbers = first.results.trials.map((t) => t.number);
+            seeds = first.results.trials.map((t) => seedOf(seed, t));
             data = first.results.study.data;
           }
-          const jobs = configs.map((config, i) => ({ config, seed: trialSeed(seed, numbers[i]) }));
+          const jobs = configs.map((config, i) => ({ config, seed: seeds[i] }));
           const t1 = performance.now();
           const c1 = process.cpuUsage();
           const scores = await runBareFit({ configs: jobs, data: data!, backend: backendPref });
@@ -112,7 +113,7 @@ try {
           const r = await search(arm, round);
           if (configs.length === 0) {
             configs = r.results.trials.map((t) => space.configFor(t.params));
-            numbers = r.results.trials.map((t) => t.number);
+            seeds = r.results.trials.map((t) => seedOf(seed, t));
             data = r.results.study.data;
           }
           row[arm] = { wall: r.wall, cpu: r.cpu, score: mean(r.results.trials.map((t) => t.score ?? NaN)) };

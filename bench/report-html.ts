@@ -126,12 +126,12 @@ function cliReport(storage: string, study: string, out: string): number {
   return elapsed;
 }
 
-function inProcess(storage: string, name: string): { read: number; render: number; html: string } {
+async function inProcess(storage: string, name: string): Promise<{ read: number; render: number; html: string }> {
   const t0 = performance.now();
-  const store = openSqliteStore(storage);
-  const study = store.getStudy(name)!;
-  const trials = store.trials(study.id);
-  store.close();
+  const store = await openSqliteStore(storage);
+  const study = (await store.getStudy(name))!;
+  const trials = await store.trials(study.id);
+  await store.close();
   const t1 = performance.now();
   const html = formatHtmlReport(study, trials);
   return { read: t1 - t0, render: performance.now() - t1, html };
@@ -145,7 +145,7 @@ try {
     const { study, trials } = syntheticStudy({ trials: trialCount, algorithm, name: `bench-${algorithm}` });
     const storage = join(dir, `${algorithm}.db`);
     const t0 = performance.now();
-    saveStudy(storage, study, trials);
+    await saveStudy(storage, study, trials);
     const epochs = trials.reduce((a, t) => a + t.history.length, 0);
     const layerEpochs = trials.reduce((a, t) => a + (t.diagnostics?.epochs.reduce((b, e) => b + e.layers.length, 0) ?? 0), 0);
     const statuses = ['completed', 'rejected', 'failed'].map((s) => `${trials.filter((t) => t.status === s).length} ${s}`).join(', ');
@@ -158,7 +158,7 @@ try {
     let size = 0;
     for (let r = 0; r < runs; r++) {
       cli.push(cliReport(storage, study.name, out));
-      const p = inProcess(storage, study.name);
+      const p = await inProcess(storage, study.name);
       read.push(p.read);
       render.push(p.render);
       size = Buffer.byteLength(p.html);

@@ -1,16 +1,15 @@
-// The search loop: ask the store for the next trial (the oracle decides inside that
-// transaction), run it in the pool, tell the store the result. Everything that matters
-// is in the store, so a search can be continued by running it again.
-import seedrandom from 'seedrandom';
+// The search loop: ask the store for the next trial (the study's oracle decides), run it
+// in the pool, tell the store the result. Everything that matters is in the store, so a
+// search can be continued by running it again, and other processes can join it.
+import { existsSync } from 'node:fs';
 import { GradtuneError } from './errors.js';
 import { loadSpace } from './space/load.js';
+import { spaceFingerprint } from './space/fingerprint.js';
 import { loadDataset, describeDataset } from './data/load.js';
-import { openSqliteStore, type SqliteStore } from './store/sqlite.js';
+import { openStore, parseStorage } from './store/open-store.js';
 import { validateStudyName } from './store/names.js';
-import { randomOracle } from './oracle/random.js';
-import { hyperbandOracle } from './oracle/hyperband.js';
-import { hyperbandSchedule } from './oracle/hyperband-schedule.js';
-import { gridOracle, planGrid, type GridPlan } from './oracle/grid.js';
+import { buildOracle } from './oracle/build.js';
+import { seedOf } from './oracle/seed.js';
 import type { GridSize } from './space/grid.js';
 import { TrialPool } from './pool/pool.js';
 import { initBackend } from './train/backend.js';
@@ -19,11 +18,27 @@ import { checkpointsToKeep } from './export/retention.js';
 import { rejectionSummary, type RejectionSummary } from './report/rejection.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
 import { defaultStudyName, resolveOptions, type ResolvedOptions, type TunerOptions } from './tuner-options.js';
+import { resumeOptions } from './study/resume.js';
+import { studySettings, type StudySettings } from './study/settings.js';
+import { checkQueuedParams } from './study/enqueue.js';
+import { InterruptedError, withTimeLimit } from './space/time-limit.js';
+import type * as TF from '@tensorflow/tfjs';
+import { openExistingStore, requireStudy } from './store/existing.js';
+import { bestHyperparameters, bestModels } from './study/best-models.js';
+import { formatLeaderboard } from './report/leaderboard.js';
+import { describeSpace } from './space/define.js';
+import { formatParamSpec } from './space/params.js';
+import type { Params } from './space/types.js';
 import type { SearchSpace } from './space/define.js';
 import type { Dataset, DataSource } from './data/types.js';
-import type { StudyRecord, TrialRecord } from './store/store.js';
+import type { Store, StudyRecord, TrialRecord, TrialSummary } from './store/store.js';
 import type { Oracle } from './oracle/oracle.js';
-import { failedResult, type BackendName, type Objective, type TrialResult, type TrialSpec, type WorkerMemory } from './train/types.js';
+import { failedResult, type BackendName, type EpochRecord, type Objective, type TrialResult, type TrialSpec, type WorkerMemory } from './train/types.js';
+import type { EpochAnswer, EpochReport } from './pool/epoch-channel.js';
+import { customMetricInputs } from './data/validation-rows.js';
+import { buildPruner } from './pruner/settings.js';
+import { verdictRule, type Pruner } from './pruner/types.js';
+import { foldDataset, foldOf } from './data/folds.js';
 
 export type { TunerOptions } from './tuner-options.js';
 
@@ -32,9 +47,24 @@ export interface TunerEvents {
   /** `gridSize`: the number of combinations, for --algo grid. */
   onStart?(info: { study: StudyRecord; dataset: Dataset; backend: BackendName; total: number; existing: number; workers: number; resumed: boolean; gridSize?: GridSize }): void;
   /** `rerun`: an earlier trial handed out again (it lost its process, or failed with retries left). */
-  onTrialStart?(trial: TrialRecord, rerun?: 'stale' | 'retry'): void;
+  onTrialStart?(trial: TrialSummary, rerun?: 'stale' | 'retry'): void;
+  /** After every epoch of a running trial, with the epoch's record (custom objective included). */
+  onEpoch?(trial: TrialSummary, record: EpochRecord): void;
   /** `worker`: the memory of the worker thread that ran the trial, after it cleaned up. */
-  onTrialEnd?(trial: TrialRecord, progress: { finished: number; running: number; best: TrialRecord | undefined; worker?: WorkerMemory }): void;
+  onTrialEnd?(trial: TrialRecord, progress: { finished: number; running: number; best: TrialSummary | undefined; worker?: WorkerMemory }): void;
+}
+
+/** How the CLI runs a Tuner beyond the user's options. */
+export interface TunerConfig {
+  /** Defaults for options not given (the CLI searches with Hyperband by default; the API with random search). */
+  defaults?: Partial<TunerOptions>;
+  /** `gradtune worker`: join an existing study only, never create one. */
+  join?: boolean;
+  /**
+   * false: trials send no per-epoch reports (nothing stored per epoch, no pruning, no
+   * onEpoch event). Only bench/epoch-channel.ts sets it, to measure what reports cost.
+   */
+  epochReports?: boolean;
 }
 
 export interface SearchResults {
@@ -48,12 +78,8 @@ export interface SearchResults {
   /** Trials rejected by the gradient monitor, and the epochs that saved. */
   rejection: RejectionSummary;
   backend: BackendName;
+  /** Where the study is stored, fit to print (a URL's password as ***). */
   storage: string;
-}
-
-/** Seed of trial n's weights and batch order: derived from (study seed, n) only. */
-export function trialSeed(studySeed: number, trialNumber: number): number {
-  return seedrandom(`${studySeed}:trial:${trialNumber}`).int32() >>> 0;
 }
 
 function defaultObjective(dataset: Dataset, opts: ResolvedOptions): Objective {
@@ -68,45 +94,149 @@ function defaultObjective(dataset: Dataset, opts: ResolvedOptions): Objective {
   return { metric, direction };
 }
 
-/** Ends any oracle's search after `maxTrials` trials (stale ones, which lose their worker, do not count). */
-function capTrials(oracle: Oracle, maxTrials: number): Oracle {
-  if (!Number.isFinite(maxTrials)) return oracle;
+/** What the new study stores about how it searches (src/study/settings.ts). */
+function settingsOf(o: ResolvedOptions): StudySettings {
   return {
-    next(study, trials) {
-      if (trials.filter((t) => t.status !== 'stale').length >= maxTrials) return { kind: 'done', reason: `reached --max-trials ${maxTrials}` };
-      return oracle.next(study, trials);
-    },
+    version: 2,
+    maxTrials: o.maxTrials,
+    ...(o.gridPoints !== undefined ? { gridPoints: o.gridPoints } : {}),
+    ...(o.hyperband ? { hyperband: o.hyperband } : {}),
+    ...(o.asha ? { asha: o.asha } : {}),
+    ...(o.pruner ? { pruner: o.pruner } : {}),
+    diagnostics: o.diagnostics,
+    maxRetries: o.maxRetries,
+    ...(Number.isFinite(o.keepCheckpoints) ? { keepCheckpoints: o.keepCheckpoints } : {}),
+    ...(o.executionsPerTrial > 1 ? { executionsPerTrial: o.executionsPerTrial } : {}),
+    ...(o.folds !== undefined ? { folds: o.folds } : {}),
+    ...(o.sampler.name !== 'random' ? { sampler: { name: o.sampler.name } } : {}),
+  };
+}
+
+/** How many times each configuration trains, from the study's settings. */
+function runsOf(study: StudyRecord): Pick<TrialSpec, 'executions' | 'folds'> {
+  const s = studySettings(study);
+  return {
+    ...(s.executionsPerTrial && s.executionsPerTrial > 1 ? { executions: s.executionsPerTrial } : {}),
+    // The folds are drawn from the study's seed: the same rows in every trial and process.
+    ...(s.folds ? { folds: { k: s.folds, seed: study.seed } } : {}),
   };
 }
 
 /** Why a running trial was aborted: its --trial-timeout, or the whole search interrupted. */
 type AbortReason = 'timeout' | 'interrupt';
 
+/** How often a loop that was told to wait asks again when no trial of this process ends first. */
+const WAIT_POLL_MS = 1000;
+
 export class Tuner {
-  readonly options: ResolvedOptions;
+  /** The options as given and defaulted; for a continued study, the study's own once search() starts. */
+  options: ResolvedOptions;
   private stopping = false;
   private interrupted = false;
+  private timedOut: 'stopped' | 'interrupted' | undefined;
   /** Set when --max-consecutive-failures is reached: the error the search ends with. */
   private failureLimit: GradtuneError | undefined;
   private consecutiveFailures = 0;
   /** One per running trial, so interrupt() can end them all. */
   private readonly running = new Set<AbortController>();
+  /** The numbers of the trials this process runs now. */
+  private readonly mine = new Set<number>();
   private backend: BackendName = 'cpu';
-  /** Set by makeOracle for --algo grid: the grid's size, printed before the search starts. */
-  private gridPlan: GridPlan | undefined;
-  /** Set by makeOracle for --algo hyperband: the schedule's number of trials. */
-  private hyperbandTotal: number | undefined;
+  /** Wakes the loops that wait for a trial to finish (one of ours ended, or the search stops). */
+  private wake: () => void = () => {};
+  private woken: Promise<void> = this.newWakeup();
+  private readonly pendingQueue: Params[] = [];
+  /** The study's data as loaded in this process: a custom objective is computed against its validation rows. */
+  private dataset: Dataset | undefined;
+  /** The study's pruner (built from its settings when the search starts); undefined: none. */
+  private pruner: Pruner | undefined;
+  /** Per running trial, its epochs still being written to the store (when no pruner waits for them). */
+  private readonly epochWrites = new Map<number, Promise<void>>();
 
   constructor(
     private readonly given: TunerOptions = {},
     private readonly events: TunerEvents = {},
+    private readonly config: TunerConfig = {},
   ) {
-    this.options = resolveOptions(given);
+    // Every mistake in the options is an error now, before anything is opened.
+    this.options = resolveOptions(given, config.defaults);
+  }
+
+  /**
+   * Queues a configuration to run as the study's next new trial (Optuna's enqueue_trial):
+   * stored when search() opens the study; parameters not given are drawn as usual.
+   */
+  enqueueTrial(params: Params): void {
+    this.pendingQueue.push({ ...params });
+  }
+
+  /** The study this tuner searched or loaded, and its trials as of then; undefined before. */
+  private results: { study: StudyRecord; trials: TrialRecord[] } | undefined;
+
+  /**
+   * A tuner over a study already in a store (Keras Tuner's reload): its results, best
+   * hyperparameters and best models, in a process other than the one that searched.
+   * `search()` on it continues the study.
+   */
+  static async load(options: { study: string; storage?: string } & TunerOptions): Promise<Tuner> {
+    const tuner = new Tuner(options);
+    const store = await openExistingStore(tuner.options.storage);
+    try {
+      const study = await requireStudy(store, options.study);
+      tuner.results = { study, trials: await store.trials(study.id) };
+    } finally {
+      await store.close();
+    }
+    return tuner;
+  }
+
+  /** The best k trials' hyperparameters, best first (Keras Tuner's get_best_hyperparameters). */
+  getBestHyperparameters(k = 1): Params[] {
+    const { study, trials } = this.requireResults('getBestHyperparameters');
+    return bestHyperparameters(study, trials, k);
+  }
+
+  /**
+   * The best k trials' models with their best-epoch weights, best first (Keras Tuner's
+   * get_best_models). Their input is the standardised features; dispose them when done.
+   */
+  async getBestModels(k = 1): Promise<TF.LayersModel[]> {
+    const { study, trials } = this.requireResults('getBestModels');
+    const store = await openExistingStore(this.options.storage);
+    try {
+      return await bestModels(store, study, trials, k, this.options.backend);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** The leaderboard's top k, printed (Keras Tuner's results_summary); also returned. */
+  resultsSummary(k = 10, print: (text: string) => void = (t) => process.stdout.write(t + '\n')): string {
+    const { study, trials } = this.requireResults('resultsSummary');
+    const text = formatLeaderboard(study, trials, { format: 'table', top: k });
+    print(text);
+    return text;
+  }
+
+  /** The parameters the space can declare, printed (Keras Tuner's search_space_summary); also returned. */
+  async searchSpaceSummary(print: (text: string) => void = (t) => process.stdout.write(t + '\n')): Promise<string> {
+    const space = await loadSpace(this.options.space);
+    const specs = describeSpace(space);
+    const width = Math.max(0, ...specs.map((s) => s.name.length));
+    const text = [`search space "${space.name}": ${specs.length} parameters`, ...specs.map((s) => `  ${formatParamSpec(s, width)}`)].join('\n');
+    print(text);
+    return text;
+  }
+
+  private requireResults(call: string): { study: StudyRecord; trials: TrialRecord[] } {
+    if (!this.results) throw new GradtuneError(`${call}() needs a study: call search() first, or get a tuner with Tuner.load({ study, storage })`);
+    return this.results;
   }
 
   /** Ask running trial loops to stop after their current trial. */
   stop(): void {
     this.stopping = true;
+    this.wake();
   }
 
   /**
@@ -117,10 +247,12 @@ export class Tuner {
     this.stopping = true;
     this.interrupted = true;
     for (const controller of this.running) controller.abort('interrupt' satisfies AbortReason);
+    this.wake();
   }
 
   async search(): Promise<SearchResults> {
     const o = this.options;
+    parseStorage(o.storage);
     // Worker threads load tfjs while this process checks the space, data and store.
     const pool = new TrialPool(o.workers, o.backend);
     try {
@@ -131,153 +263,265 @@ export class Tuner {
   }
 
   private async searchWith(pool: TrialPool): Promise<SearchResults> {
-    const o = this.options;
-    // Check everything a user can get wrong before the store is opened or written.
-    const space = await loadSpace(o.space);
-    // The space may set thresholds; check them (under the run's) with its default configuration.
+    const name = validateStudyName(this.given.study ?? defaultStudyName(this.options.space.label, this.options.data.label));
+    // Only a store that exists can hold the study: a new file is created once everything checks out.
+    let store = await this.openIfExists();
     try {
-      resolveDiagnostics(space.configFor({}).diagnostics, o.diagnostics);
-    } catch (err) {
-      if (err instanceof GradtuneError) throw new GradtuneError(`search space ${o.space.label}: diagnostics: ${err.message}`);
-      throw err;
-    }
-    let dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed };
-    let dataset = loadDataset(dataSource);
-    defaultObjective(dataset, o); // checks objective vs task before the store file is created
-    const studyName = validateStudyName(o.study ?? defaultStudyName(o.space.label, o.data.label));
-    const oracle = this.makeOracle(space);
-    const backend = await initBackend(o.backend);
-    this.backend = backend;
-
-    const store = openSqliteStore(o.storage, { staleAfterMs: o.staleAfter * 1000 });
-    try {
-      // A continued study keeps its own split options unless the user set them again.
-      const previous = o.overwrite ? undefined : store.getStudy(studyName);
-      if (previous && this.dataOptionsImplicit() && JSON.stringify(previous.data) !== JSON.stringify(dataSource)) {
-        dataSource = { ...previous.data, builtin: o.data.builtin, path: o.data.path };
-        dataset = loadDataset(dataSource);
+      let existing = store ? await store.getStudy(name) : undefined;
+      if (this.config.join && !existing) {
+        throw new GradtuneError(`no study "${name}" in ${store?.location ?? parseStorage(this.options.storage).display}: a worker joins an existing study; start it with gradtune search --study ${name}`);
       }
+      if (existing && !this.options.overwrite) this.options = resolveOptions(this.continuing(existing));
+      const o = this.options;
+
+      // Check everything a user can get wrong before the store is written.
+      const space = await loadSpace(o.space);
+      try {
+        // The space may set thresholds; check them (under the run's) with its default configuration.
+        const defaults = withTimeLimit(() => space.configFor({}), o.sampleTimeout, `building the default configuration of search space ${o.space.label}`);
+        resolveDiagnostics(defaults.diagnostics, o.diagnostics);
+      } catch (err) {
+        if (err instanceof GradtuneError) throw new GradtuneError(`search space ${o.space.label}: diagnostics: ${err.message}`);
+        throw err;
+      }
+      const spaceHash = spaceFingerprint(o.space);
+      const dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed, ...o.dataShape };
+      const dataset = loadDataset(dataSource);
+      this.dataset = dataset;
       const objective = defaultObjective(dataset, o);
-      const { study, resumed } = this.openStudy(store, studyName, dataset, dataSource, objective);
-      // Finished trials; running and stale ones are (re-)run by this search or another process.
-      const existing = store.trials(study.id).filter((t) => t.status !== 'running' && t.status !== 'stale').length;
-      const total = this.gridPlan?.trials ?? this.hyperbandTotal ?? o.maxTrials;
-      this.events.onStart?.({ study, dataset, backend, total, existing, workers: o.workers, resumed, gridSize: this.gridPlan?.size });
-      let stopReason = 'stopped';
-      const counters = { finished: 0, running: 0 };
+      // Too many folds for the rows is an error now, not in every trial.
+      if (o.folds !== undefined) foldOf(dataset, o.folds, o.seed);
+      if (existing && !o.overwrite) this.checkSameWork(existing, spaceHash, dataset);
+      const backend = await initBackend(o.backend);
+      this.backend = backend;
+
+      store ??= await openStore(o.storage, { staleAfterMs: o.staleAfter * 1000 });
+      if (existing && o.overwrite) {
+        await store.deleteStudy(name);
+        existing = undefined;
+      }
+      const { study, resumed } = existing
+        ? { study: await this.updateStudy(store, existing), resumed: true }
+        : await this.createStudy(store, name, spaceHash, dataset, dataSource, objective);
+      for (const params of this.pendingQueue.splice(0)) await store.enqueue(study.id, checkQueuedParams(space, params));
+      return await this.run(store, study, resumed, space, dataset, pool);
+    } finally {
+      await store?.close();
+    }
+  }
+
+  /**
+   * The options of a run that continues `study`. A worker (another machine) may find the
+   * study's space and data at other paths: where they are is its own, what they hold must
+   * be the study's (checked by fingerprint in checkSameWork).
+   */
+  private continuing(study: StudyRecord): TunerOptions {
+    if (!this.config.join) return resumeOptions(study, this.given);
+    const stored = resumeOptions(study, { ...this.given, space: undefined, data: undefined });
+    return { ...stored, space: this.given.space ?? stored.space, data: this.given.data ?? stored.data };
+  }
+
+  /** The study's store if it can already hold the study: a SQLite file that exists, or a database. */
+  private async openIfExists(): Promise<Store | undefined> {
+    const location = parseStorage(this.options.storage);
+    if (location.kind === 'sqlite' && !existsSync(location.path)) return undefined;
+    return openStore(this.options.storage, { staleAfterMs: this.options.staleAfter * 1000 });
+  }
+
+  /** The study must be searched on the space and data it was created with. */
+  private checkSameWork(study: StudyRecord, spaceHash: string, dataset: Dataset): void {
+    const o = this.options;
+    if (this.config.join) {
+      // A worker must train exactly what the study's other processes train.
+      if (study.spaceFingerprint && study.spaceFingerprint !== spaceHash) {
+        throw new GradtuneError(
+          `the space module ${o.space.label} is not the one study "${study.name}" was created with (${study.space}: its source differs); give this worker a copy of that file (--space <path>)`,
+        );
+      }
+      if (study.datasetFingerprint !== dataset.fingerprint) {
+        throw new GradtuneError(
+          `the data ${o.data.label} is not the data study "${study.name}" was created on (${study.datasetName}: other contents); give this worker a copy of that file (--data <file.csv>)`,
+        );
+      }
+      return;
+    }
+    const fix = 'use --overwrite to start it afresh, or --study <another-name>';
+    if (study.spaceFingerprint && study.spaceFingerprint !== spaceHash) {
+      throw new GradtuneError(`the space module ${study.space} has changed since study "${study.name}" was created (its source no longer matches); restore it, or ${fix}`);
+    }
+    if (study.datasetFingerprint !== dataset.fingerprint) {
+      throw new GradtuneError(`the data of study "${study.name}" (${study.datasetName}) has changed since it was created (other contents); restore the file, or ${fix}`);
+    }
+  }
+
+  /** A continued study may have its --max-trials and --keep-checkpoints changed by this run. */
+  private async updateStudy(store: Store, study: StudyRecord): Promise<StudyRecord> {
+    const settings = studySettings(study);
+    const o = this.options;
+    const next = { ...settings };
+    if (this.given.maxTrials !== undefined) next.maxTrials = o.maxTrials;
+    if (this.given.keepCheckpoints !== undefined) next.keepCheckpoints = o.keepCheckpoints;
+    if (next.maxTrials === settings.maxTrials && next.keepCheckpoints === settings.keepCheckpoints) return study;
+    return store.updateStudySettings(study.id, { ...study.settings, maxTrials: next.maxTrials, keepCheckpoints: next.keepCheckpoints });
+  }
+
+  private async createStudy(store: Store, name: string, spaceHash: string, dataset: Dataset, data: DataSource, objective: Objective): Promise<{ study: StudyRecord; resumed: boolean }> {
+    const o = this.options;
+    try {
+      const study = await store.createStudy({
+        name,
+        space: o.space.label,
+        spaceFingerprint: spaceHash,
+        datasetName: o.data.label,
+        datasetFingerprint: dataset.fingerprint,
+        data,
+        objective,
+        algorithm: o.oracle ? `custom:${o.oracle.name ?? 'oracle'}` : o.algorithm,
+        settings: { ...settingsOf(o) },
+        seed: o.seed,
+        maxEpochs: o.maxEpochs,
+      });
+      return { study, resumed: false };
+    } catch (err) {
+      // Several processes started at once on a new study: one creates it, the others join.
+      const raced = err instanceof GradtuneError && !o.overwrite ? await store.getStudy(name) : undefined;
+      if (!raced) throw err;
+      this.options = resolveOptions(resumeOptions(raced, this.given));
+      this.checkSameWork(raced, spaceHash, dataset);
+      return { study: raced, resumed: true };
+    }
+  }
+
+  private async run(store: Store, study: StudyRecord, resumed: boolean, space: SearchSpace, dataset: Dataset, pool: TrialPool): Promise<SearchResults> {
+    const o = this.options;
+    // A grid is counted here, by building its combinations: user code, bounded in time too.
+    const { oracle, total, gridSize } = withTimeLimit(
+      () => buildOracle(study, space, { sampler: o.sampler.instance, oracle: o.oracle }),
+      Math.max(o.sampleTimeout, 300),
+      `counting the grid of search space ${o.space.label}`,
+    );
+    // The study's pruner, whatever this run's flags (a pruner of the user's comes with the run).
+    const pruner = buildPruner(studySettings(study).pruner, o.customPruner, study.name);
+    this.pruner = pruner.name === 'none' ? undefined : pruner;
+    // Finished trials; running and stale ones are (re-)run by this search or another process.
+    const existing = (await store.summaries(study.id)).filter((t) => t.status !== 'running' && t.status !== 'stale').length;
+    this.events.onStart?.({ study, dataset, backend: this.backend, total, existing, workers: o.workers, resumed, gridSize });
+    const deadlines = this.armTimeout();
+    let stopReason = 'stopped';
+    const counters = { finished: 0, running: 0 };
+    try {
       const loops = Array.from({ length: o.workers }, () =>
         this.trialLoop(store, study, oracle, pool, counters).then((reason) => {
           if (reason) stopReason = reason;
         }),
       );
-      await Promise.all(loops);
-      // Also when nothing ran: a finished study searched again with --keep-checkpoints.
-      this.retainCheckpoints(store, study);
-      if (this.failureLimit) throw this.failureLimit;
-      if (this.interrupted) stopReason = 'interrupted: the trials that were running will run again when the same command is run';
-      const trials = store.trials(study.id);
-      return { study, trials, best: bestTrial(study, trials), stopReason, interrupted: this.interrupted, rejection: rejectionSummary(trials), backend, storage: o.storage };
+      // A loop that fails (a store error) ends the search: the others give their trials back.
+      await Promise.all(loops.map((loop) => loop.catch((err) => {
+        this.interrupt();
+        throw err;
+      })));
     } finally {
-      store.close();
+      deadlines.forEach(clearTimeout);
     }
+    // Also when nothing ran: a finished study searched again with --keep-checkpoints.
+    await this.retainCheckpoints(store, study);
+    if (this.failureLimit) throw this.failureLimit;
+    if (this.timedOut === 'stopped') stopReason = `reached --timeout ${o.timeout} s: no new trial was started after it, running ones finished`;
+    else if (this.timedOut === 'interrupted') stopReason = `reached --timeout ${o.timeout} s and --timeout-grace ${o.timeoutGrace} s: the trials still running were given back and run again when the same command is run`;
+    else if (this.interrupted) stopReason = 'interrupted: the trials that were running will run again when the same command is run';
+    const trials = await store.trials(study.id);
+    this.results = { study, trials };
+    const best = bestTrial(study, trials);
+    return { study, trials, best, stopReason, interrupted: this.interrupted && this.timedOut === undefined, rejection: rejectionSummary(trials), backend: this.backend, storage: store.location };
   }
 
-  private dataOptionsImplicit(): boolean {
-    const g = this.given;
-    return g.target === undefined && g.task === undefined && g.valSplit === undefined && g.seed === undefined;
-  }
-
-  private makeOracle(space: SearchSpace): Oracle {
+  /** --timeout: stop asking at the deadline; --timeout-grace later: give running trials back. */
+  private armTimeout(): NodeJS.Timeout[] {
     const o = this.options;
-    if (o.algorithm === 'grid') {
-      // Counted here, before the store is opened: a float without a step or a grid too
-      // large to run whole is an error that writes nothing.
-      this.gridPlan = planGrid(space, { maxTrials: o.maxTrials, gridPoints: o.gridPoints });
-      return gridOracle(space, { maxTrials: o.maxTrials, gridPoints: o.gridPoints });
+    if (!Number.isFinite(o.timeout)) return [];
+    const timers = [
+      setTimeout(() => {
+        this.timedOut = 'stopped';
+        this.stop();
+      }, o.timeout * 1000),
+    ];
+    if (Number.isFinite(o.timeoutGrace)) {
+      timers.push(
+        setTimeout(() => {
+          if (this.running.size > 0) this.timedOut = 'interrupted';
+          this.interrupt();
+        }, (o.timeout + o.timeoutGrace) * 1000),
+      );
     }
-    if (o.algorithm === 'hyperband') {
-      const settings = { maxEpochs: o.maxEpochs, ...o.hyperband! };
-      this.hyperbandTotal = Math.min(o.maxTrials, hyperbandSchedule(settings).totalTrials);
-      return capTrials(hyperbandOracle(space, settings), o.maxTrials);
-    }
-    return randomOracle(space, { maxTrials: o.maxTrials });
-  }
-
-  /** Creates the study, or checks that the existing one is the same search. */
-  private openStudy(store: SqliteStore, name: string, dataset: Dataset, data: DataSource, objective: Objective): { study: StudyRecord; resumed: boolean } {
-    const o = this.options;
-    let existing = store.getStudy(name);
-    if (existing && o.overwrite) {
-      store.deleteStudy(name);
-      existing = undefined;
-    }
-    if (existing) {
-      const fix = `use --overwrite to start it afresh, or --study <another-name>`;
-      if (existing.space !== o.space.label) throw new GradtuneError(`study "${name}" was created with space "${existing.space}", not "${o.space.label}": ${fix}`);
-      if (existing.datasetFingerprint !== dataset.fingerprint) {
-        throw new GradtuneError(`study "${name}" was created on different data ("${existing.datasetName}", other contents or split options): ${fix}`);
-      }
-      if (existing.objective.metric !== objective.metric || existing.objective.direction !== objective.direction) {
-        if (o.objective !== undefined || o.direction !== undefined) {
-          throw new GradtuneError(`study "${name}" optimises ${existing.objective.metric} (${existing.objective.direction}), not ${objective.metric} (${objective.direction}): ${fix}`);
-        }
-      }
-      if (this.given.maxEpochs !== undefined && existing.maxEpochs !== o.maxEpochs) {
-        throw new GradtuneError(`study "${name}" caps trials at --max-epochs ${existing.maxEpochs}, not ${o.maxEpochs}: ${fix}`);
-      }
-      if (existing.algorithm !== o.algorithm) throw new GradtuneError(`study "${name}" uses --algo ${existing.algorithm}, not ${o.algorithm}: ${fix}`);
-      return { study: existing, resumed: true };
-    }
-    let study: StudyRecord;
-    try {
-      study = this.createStudy(store, name, dataset, data, objective);
-    } catch (err) {
-      // Several processes started at once on a new study: one creates it, the others join.
-      if (err instanceof GradtuneError && !o.overwrite && store.getStudy(name)) return this.openStudy(store, name, dataset, data, objective);
-      throw err;
-    }
-    return { study, resumed: false };
-  }
-
-  private createStudy(store: SqliteStore, name: string, dataset: Dataset, data: DataSource, objective: Objective): StudyRecord {
-    const o = this.options;
-    return store.createStudy({
-      name,
-      space: o.space.label,
-      datasetName: o.data.label,
-      datasetFingerprint: dataset.fingerprint,
-      data,
-      objective,
-      algorithm: o.algorithm,
-      settings: { maxTrials: o.maxTrials, ...(o.hyperband ? { hyperband: o.hyperband } : {}), diagnostics: resolveDiagnostics(o.diagnostics) },
-      seed: o.seed,
-      maxEpochs: o.maxEpochs,
-    });
+    return timers;
   }
 
   /** --keep-checkpoints: drops the weights that neither an export of the best nor a promotion can need. */
-  private retainCheckpoints(store: SqliteStore, study: StudyRecord): void {
+  private async retainCheckpoints(store: Store, study: StudyRecord): Promise<void> {
     const keep = this.options.keepCheckpoints;
     if (!Number.isFinite(keep)) return;
-    store.dropCheckpoints(study.id, (s, trials) => checkpointsToKeep(s, trials, { keep }));
+    await store.dropCheckpoints(study.id, (s, trials) => checkpointsToKeep(s, trials, { keep }));
+  }
+
+  private newWakeup(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = () => {
+        resolve();
+        this.woken = this.newWakeup();
+      };
+    });
+  }
+
+  /** Waits until a trial of this process ends (or the search stops), or a while for other processes' trials. */
+  private async idle(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, WAIT_POLL_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /** Whether a trial of the study is running in another process. */
+  private async othersRunning(store: Store, study: StudyRecord): Promise<boolean> {
+    return (await store.summaries(study.id)).some((t) => t.status === 'running' && !this.mine.has(t.number));
   }
 
   /** One of `workers` concurrent loops: ask → run → tell until the oracle says done. */
-  private async trialLoop(store: SqliteStore, study: StudyRecord, oracle: Oracle, pool: TrialPool, counters: { finished: number; running: number }): Promise<string | undefined> {
+  private async trialLoop(store: Store, study: StudyRecord, oracle: Oracle, pool: TrialPool, counters: { finished: number; running: number }): Promise<string | undefined> {
     const o = this.options;
     while (!this.stopping) {
-      const asked = store.ask(study.id, (s, trials) => oracle.next(s, trials), { maxRetries: o.maxRetries });
-      if (asked.kind === 'done') return asked.reason;
+      let asked;
+      try {
+        // The oracle runs the space's build(hp): bounded in time, and Ctrl-C breaks it.
+        const what = `drawing the next configuration from search space ${o.space.label}`;
+        asked = await store.ask(study.id, (s, trials, queued) => withTimeLimit(() => oracle.next(s, trials, queued), o.sampleTimeout, what), { maxRetries: o.maxRetries });
+      } catch (err) {
+        if (!(err instanceof InterruptedError)) throw err;
+        this.interrupt();
+        return undefined;
+      }
+      if (asked.kind === 'done') {
+        // Trials that other processes still run may yet be lost (a worker killed, a machine
+        // gone): wait until they finish or go stale, when the next ask hands them out here.
+        if (await this.othersRunning(store, study)) {
+          await this.idle();
+          continue;
+        }
+        return asked.reason;
+      }
       if (asked.kind === 'wait') {
-        await new Promise((r) => setTimeout(r, 250));
+        await this.idle();
         continue;
       }
       const trial = asked.trial;
+      this.mine.add(trial.number);
       counters.running++;
       this.events.onTrialStart?.(trial, asked.rerun);
       // The heartbeat tells other processes (and a later run) that this trial is alive;
       // one that stops beating is re-queued as stale (store.ask).
-      const beat = setInterval(() => store.heartbeat(study.id, trial.number), o.heartbeatInterval * 1000);
+      const beat = setInterval(() => {
+        store.heartbeat(study.id, trial.number).catch(() => {
+          // A missed beat is harmless; a store that stays away shows in the next tell.
+        });
+      }, o.heartbeatInterval * 1000);
       let result: TrialResult | 'interrupted';
       try {
         result = await this.runInPool(pool, store, study, trial);
@@ -286,11 +530,13 @@ export class Tuner {
         counters.running--;
       }
       if (result === 'interrupted') {
-        store.release(study.id, trial.number, trial.attempt);
+        await store.release(study.id, trial.number, trial.attempt);
+        this.mine.delete(trial.number);
+        this.wake();
         continue;
       }
       counters.finished++;
-      const told = store.tell(study.id, trial.number, {
+      const told = await store.tell(study.id, trial.number, {
         status: result.status,
         score: result.score,
         bestEpoch: result.bestEpoch,
@@ -301,18 +547,69 @@ export class Tuner {
         error: result.error ?? null,
         diagnostics: result.diagnostics ?? null,
         plannedEpochs: result.plannedEpochs ?? null,
-        checkpoint: result.status === 'completed' ? (result.checkpoint ?? null) : null,
+        // A pruned trial keeps its best epoch's weights too: it can be exported.
+        checkpoint: result.status === 'completed' || result.status === 'pruned' ? (result.checkpoint ?? null) : null,
+        pruned: result.status === 'pruned' ? (result.pruned ?? null) : null,
+        runs: result.runs ?? null,
+        scoreStd: result.scoreStd ?? null,
         attempt: trial.attempt,
       });
+      this.mine.delete(trial.number);
+      this.wake();
       // Not told: this attempt went stale and another process runs the trial again.
       if (!told) continue;
-      this.retainCheckpoints(store, study);
-      const trials = store.trials(study.id);
-      const finishedTrial = trials.find((t) => t.number === trial.number)!;
+      await this.retainCheckpoints(store, study);
+      const finishedTrial = (await store.trial(study.id, trial.number))!;
       this.countFailure(finishedTrial);
-      this.events.onTrialEnd?.(finishedTrial, { ...counters, best: bestTrial(study, trials), worker: result.worker });
+      const summaries = await store.summaries(study.id);
+      this.events.onTrialEnd?.(finishedTrial, { ...counters, best: bestTrial(study, summaries), worker: result.worker });
     }
     return undefined;
+  }
+
+  /**
+   * After each epoch of a running trial: a custom objective is computed here, the epoch is
+   * stored (other processes and reports see the running trial's curve), the pruner judges
+   * it, and listeners are told. Without a pruner the trial does not wait for the store.
+   */
+  private async onEpoch(store: Store, study: StudyRecord, trial: TrialSummary, report: EpochReport): Promise<EpochAnswer> {
+    const answer: EpochAnswer = {};
+    const custom = this.options.customObjective;
+    if (custom && report.predictions && this.dataset) {
+      // A fold's predictions are for that fold's rows of the training split.
+      const rows = report.run?.fold !== undefined && report.run.fold !== null ? this.foldRows(this.dataset, report.run.fold) : this.dataset;
+      const { truth, predicted } = customMetricInputs(rows, report.predictions);
+      const value = custom.metric(truth, predicted);
+      if (typeof value !== 'number') throw new Error(`the custom objective ${custom.name} returned ${typeof value}, not a number`);
+      answer.metrics = { [custom.name]: value };
+      report.record[custom.name] = value;
+    }
+    const value = report.record[study.objective.metric];
+    const executions = runsOf(study).executions ?? 1;
+    const run = report.run ? (report.run.fold ?? 0) * executions + report.run.execution : 0;
+    const epoch = { number: trial.number, attempt: trial.attempt, run, epoch: report.record.epoch, value: typeof value === 'number' && Number.isFinite(value) ? value : null, record: report.record };
+    // A trial that trains several runs is judged by its first run (src/store/epoch-values.ts).
+    if (this.pruner && run === 0) {
+      await store.reportEpoch(study.id, epoch);
+      const values = await store.epochValues(study.id);
+      const trials = await store.summaries(study.id);
+      const rule = verdictRule(this.pruner, await this.pruner.prune({ study, trial, epoch: epoch.epoch, values, trials }));
+      if (rule !== undefined) answer.stop = rule;
+    } else {
+      const previous = this.epochWrites.get(trial.number) ?? Promise.resolve();
+      // In order, off the trial's path; the trial's result waits for them (runInPool). A
+      // failed write loses one point of a live curve: the trial's own history is told at its end.
+      this.epochWrites.set(trial.number, previous.then(() => store.reportEpoch(study.id, epoch)).catch(() => undefined));
+    }
+    this.events.onEpoch?.(trial, report.record);
+    return answer;
+  }
+
+  /** --folds: each training row's fold, drawn as the workers draw it (from the study's seed). */
+  private folds: Int32Array | undefined;
+  private foldRows(dataset: Dataset, fold: number): Dataset {
+    this.folds ??= foldOf(dataset, this.options.folds!, this.options.seed);
+    return foldDataset(dataset, this.folds, fold);
   }
 
   /**
@@ -336,12 +633,12 @@ export class Tuner {
     this.interrupt();
   }
 
-  private async runInPool(pool: TrialPool, store: SqliteStore, study: StudyRecord, trial: TrialRecord): Promise<TrialResult | 'interrupted'> {
+  private async runInPool(pool: TrialPool, store: Store, study: StudyRecord, trial: TrialSummary): Promise<TrialResult | 'interrupted'> {
     // A promoted trial continues its parent from the parent's best-epoch weights, which
     // the store holds (any process may have trained the parent).
     let resume: TrialSpec['resume'];
     if (trial.parent !== null) {
-      const checkpoint = store.checkpoint(study.id, trial.parent);
+      const checkpoint = await store.checkpoint(study.id, trial.parent);
       if (!checkpoint) return failedResult(this.backend, 0, `trial ${trial.parent}, which this trial continues, kept no checkpoint`);
       resume = { checkpoint, fromEpoch: trial.fromEpoch ?? 0 };
     }
@@ -349,17 +646,22 @@ export class Tuner {
       trialNumber: trial.number,
       params: trial.params,
       space: { builtin: this.options.space.builtin, path: this.options.space.path },
-      data: study.data,
+      // The study's data options, read from where this process found the file (a worker on
+      // another machine may keep it at another path; its contents were checked).
+      data: { ...study.data, builtin: this.options.data.builtin, path: this.options.data.path },
       objective: study.objective,
       // An oracle with a schedule of epochs (Hyperband) says what the trial trains to.
       maxEpochs: trial.toEpoch ?? study.maxEpochs,
       scheduleEpochs: trial.toEpoch !== null ? study.maxEpochs : undefined,
       resume,
-      seed: trialSeed(study.seed, trial.number),
+      seed: seedOf(study.seed, trial),
       backend: this.options.backend,
-      diagnostics: this.options.diagnostics,
+      // The study's overrides, as every process that joins it uses them.
+      diagnostics: studySettings(study).diagnostics,
       // Every completed trial keeps its best-epoch weights (promotion, export).
       keepCheckpoint: true,
+      epochPredictions: this.options.customObjective !== undefined,
+      ...runsOf(study),
     };
     const controller = new AbortController();
     this.running.add(controller);
@@ -368,7 +670,11 @@ export class Tuner {
       ? setTimeout(() => controller.abort('timeout' satisfies AbortReason), this.options.trialTimeout * 1000)
       : undefined;
     try {
-      return await pool.run(spec, controller.signal);
+      const reports = this.config.epochReports !== false || this.options.customObjective !== undefined;
+      const result = await pool.run(spec, { signal: controller.signal, onEpoch: reports ? (report) => this.onEpoch(store, study, trial, report) : undefined });
+      // Its epochs are in the store before its result: a reader never sees the result first.
+      await this.epochWrites.get(trial.number);
+      return result;
     } catch (err) {
       const elapsed = performance.now() - started;
       if (controller.signal.aborted && controller.signal.reason === 'interrupt') return 'interrupted';
@@ -380,6 +686,7 @@ export class Tuner {
     } finally {
       clearTimeout(timeout);
       this.running.delete(controller);
+      this.epochWrites.delete(trial.number);
     }
   }
 }

@@ -78,7 +78,7 @@ describe('defineSearchSpace', () => {
 });
 
 describe('Tuner and dying workers', () => {
-  it('marks the trial of a worker that dies as failed and goes on with a fresh worker', { timeout: 60_000 }, async () => {
+  it('marks the trial of a worker that dies as failed and goes on with a fresh worker', { timeout: 150_000 }, async () => {
     const dir = tempDir();
     const space = fileURLToPath(new URL('./fixtures/crashing-space.ts', import.meta.url));
     const results = await new Tuner({ space, data: 'iris', maxTrials: 6, workers: 1, seed: 5, storage: join(dir, 'c.db') }).search();
@@ -105,9 +105,9 @@ describe('Tuner and checkpoints', () => {
     const storage = join(dir, 'k.db');
     const results = await new Tuner({ space: 'quick', data: 'iris', maxTrials: 2, workers: 1, seed: 11, storage }).search();
     const best = results.best!;
-    const store = openSqliteStore(storage);
-    const bytes = store.checkpoint(results.study.id, best.number);
-    store.close();
+    const store = await openSqliteStore(storage);
+    const bytes = await store.checkpoint(results.study.id, best.number);
+    await store.close();
     expect(bytes).toBeInstanceOf(Uint8Array);
     await initBackend('auto');
     const space = await loadSpace({ builtin: 'quick' });

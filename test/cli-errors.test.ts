@@ -20,7 +20,7 @@ const hasTfjsNode = (() => {
 interface ErrorCase {
   name: string;
   args: string[];
-  /** What stderr must say, after the `gradtune: error: ` (or commander's `error: `) prefix. */
+  /** What stderr must say, after the `gradtune: error: ` prefix. */
   message: RegExp;
   /** `existing`: the directory holds a store with study quick-iris (space quick, 1 trial). */
   store?: 'none' | 'existing';
@@ -46,6 +46,26 @@ const cases: ErrorCase[] = [
   { name: 'an objective that does not fit the task', args: [...IRIS, '--objective', 'val_mae'], message: /^objective "val_mae" needs a regression target/ },
   { name: 'an unknown option', args: [...IRIS, '--frobnicate'], commander: true, message: /^unknown option '--frobnicate'/ },
   { name: 'an invalid choice', args: ['report', '--study', 'quick-iris', '--format', 'xml'], store: 'existing', commander: true, message: /^option '--format <format>' argument 'xml' is invalid/ },
+  { name: '--direction sideways', args: [...IRIS, '--direction', 'sideways'], commander: true, message: /^option '--direction <dir>' argument 'sideways' is invalid\. Allowed choices are min, max\.$/ },
+  { name: '--task foo', args: [...IRIS, '--task', 'foo'], commander: true, message: /^option '--task <task>' argument 'foo' is invalid\. Allowed choices are classification, regression\.$/ },
+  { name: '--backend webgl', args: [...IRIS, '--backend', 'webgl'], store: 'existing', commander: true, message: /^option '--backend <backend>' argument 'webgl' is invalid\. Allowed choices are auto, tensorflow, wasm, cpu\.$/ },
+  { name: 'a flag without its value', args: ['report', '--study'], commander: true, message: /^option '--study <name>' argument missing; see gradtune report --help$/ },
+  { name: 'a missing required option', args: ['best'], store: 'existing', commander: true, message: /^required option '--study <name>' not specified; see gradtune best --help$/ },
+  { name: 'an unknown command', args: ['serach', '--dataset', 'iris'], commander: true, message: /^unknown command 'serach' \(Did you mean search\?\); see gradtune --help$/ },
+
+  // Broken space modules: the space named, the error's first line, exit 2 (not an internal error).
+  {
+    name: 'a build(hp) that throws a plain Error with the default values',
+    args: ['search', '--dataset', 'iris', '--space', fixture('default-throws-space.ts')],
+    store: 'existing',
+    message: /^search space \S*default-throws-space\.ts: build\(hp\) throws with every parameter at its default: TypeError: fixture: cannot build 4 units; fix the space, then run the command again$/,
+  },
+  {
+    name: 'an async build(hp)',
+    args: ['search', '--dataset', 'iris', '--space', fixture('async-build-space.ts')],
+    message: /^search space \S*async-build-space\.ts: build\(hp\) returned a Promise; it must be synchronous \(no async, no await\)/,
+  },
+  { name: 'spaces --space with an async build(hp)', args: ['spaces', '--space', fixture('async-build-space.ts')], message: /build\(hp\) returned a Promise; it must be synchronous/ },
 
   // Grid search: checked (the grid counted) before the store is opened.
   {
@@ -183,7 +203,8 @@ describe('gradtune rejects user mistakes with exit code 2 and one line, writing 
       expect(stderr.endsWith('\n'), context).toBe(true);
       const lines = stderr.slice(0, -1).split('\n');
       expect(lines, context).toHaveLength(1);
-      const prefix = c.commander ? 'error: ' : 'gradtune: error: ';
+      // Commander's own errors too (an unknown flag, a value outside the choices).
+      const prefix = 'gradtune: error: ';
       expect(lines[0].startsWith(prefix), context).toBe(true);
       expect(lines[0].slice(prefix.length)).toMatch(c.message);
 

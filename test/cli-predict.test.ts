@@ -3,7 +3,7 @@
 // leaderboard score back (the fidelity test, through the command line); every mistake one
 // line, exit code 2, nothing written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -60,6 +60,30 @@ describe('gradtune predict', () => {
     expect(toStdout.stdout).toBe(readFileSync(join(cwd, 'predictions.csv'), 'utf8'));
   });
 
+  it('imputes a missing cell with the training rows\' median, and reads an export of the format before categories as before', async () => {
+    const dir = tempDir();
+    const pre = JSON.parse(readFileSync(join(cwd, modelDir, 'preprocessing.json'), 'utf8'));
+    const median = pre.columns.find((c: { name: string }) => c.name === 'petal_length').fill;
+    writeFileSync(join(dir, 'gaps.csv'), `sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,,0.2\n6.3,2.9,NA,1.8\n`);
+    writeFileSync(join(dir, 'filled.csv'), `sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,${median},0.2\n6.3,2.9,${median},1.8\n`);
+    const gaps = await runOk(['predict', '--model', modelDir, '--data', join(dir, 'gaps.csv')], { cwd });
+    const filled = await runOk(['predict', '--model', modelDir, '--data', join(dir, 'filled.csv')], { cwd });
+    expect(gaps.stdout).toBe(filled.stdout);
+
+    // gradtune-preprocessing-1 (numeric columns, no imputation): the same model, the same predictions.
+    const old = join(dir, 'old-export');
+    cpSync(join(cwd, modelDir), old, { recursive: true });
+    const { features, scaling, target, classes, task } = pre;
+    writeFileSync(join(old, 'preprocessing.json'), JSON.stringify({ format: 'gradtune-preprocessing-1', task, features, scaling, target, classes }));
+    const { csv } = validationCsv();
+    writeFileSync(join(dir, 'val.csv'), csv);
+    const before = await runOk(['predict', '--model', modelDir, '--data', join(dir, 'val.csv')], { cwd });
+    const after = await runOk(['predict', '--model', old, '--data', join(dir, 'val.csv')], { cwd });
+    expect(after.stdout).toBe(before.stdout);
+    const refused = await runCli(['predict', '--model', old, '--data', join(dir, 'gaps.csv')], { cwd });
+    expect(refused.stderr).toMatch(/line 2: column "petal_length" is missing \(""\) and this model does not impute/);
+  });
+
   it('refuses every mistake with one line and exit code 2, writing nothing', async () => {
     const dir = tempDir();
     const write = (name: string, text: string) => {
@@ -68,23 +92,26 @@ describe('gradtune predict', () => {
     };
     const missing = write('missing.csv', 'sepal_length,petal_length,x\n5.1,1.4,1\n');
     const text = write('text.csv', 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n4.9,three,1.4,0.2\n');
-    const empty = write('empty.csv', 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,,0.2\n');
     const good = write('good.csv', 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n');
     const out = join(dir, 'p.csv');
     const cases: Array<[string[], string]> = [
       [['--model', modelDir, '--data', missing], `data file ${missing} lacks the feature columns "sepal_width", "petal_width"; the model reads 4 columns (sepal_length, sepal_width, petal_length, petal_width), in any order, and ignores others`],
-      [['--model', modelDir, '--data', text], `data file ${text} line 3: column "sepal_width" has non-numeric value "three"; the model's features must be numbers`],
-      [['--model', modelDir, '--data', empty], `data file ${empty} line 2: column "petal_length" is empty; missing values are not supported, fill or drop that row`],
+      [['--model', modelDir, '--data', text], `data file ${text} line 3: column "sepal_width" has non-numeric value "three"; the model reads this column as numbers`],
+      [['--model', modelDir, '--data', good, '--passthrough', 'name'], `data file ${good} has no column "name" to pass through; its columns are: sepal_length, sepal_width, petal_length, petal_width`],
       [['--model', 'models', '--data', good], `models is not a gradtune export (no model.json or preprocessing.json in it); it holds the exports trial-${best.number}: use models/trial-${best.number}`],
       [['--model', 'nowhere', '--data', good], 'model directory nowhere does not exist; give a directory written by gradtune export (e.g. models/trial-17)'],
       [['--model', modelDir, '--data', join(dir, 'absent.csv')], `data file not found: ${join(dir, 'absent.csv')}; check the path given to --data`],
       [['--model', modelDir, '--data', good, '--out', join(dir, 'no', 'p.csv')], `cannot write --out ${join(dir, 'no', 'p.csv')}: directory ${join(dir, 'no')} does not exist; create it first`],
     ];
-    const results = await Promise.all(cases.map(([args]) => runCli(['predict', ...args, ...(args.includes('--out') ? [] : ['--out', out])], { cwd })));
+    // Two at a time: seven tfjs processes at once overrun the timeout on a busy 2-core machine.
+    const results: Awaited<ReturnType<typeof runCli>>[] = [];
+    for (let i = 0; i < cases.length; i += 2) {
+      results.push(...(await Promise.all(cases.slice(i, i + 2).map(([args]) => runCli(['predict', ...args, ...(args.includes('--out') ? [] : ['--out', out])], { cwd, timeoutMs: 90_000 })))));
+    }
     results.forEach((r, i) => {
       const [args, message] = cases[i];
       expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }, args.join(' ')).toEqual({ code: 2, stderr: `gradtune: error: ${message}\n`, stdout: '' });
     });
     expect(existsSync(out)).toBe(false);
-  });
+  }, 300_000);
 });

@@ -88,7 +88,7 @@ describe('gradtune search on iris/quick, then report, best, studies', () => {
 
     const csvLines = csv.stdout.trim().split('\n');
     expect(csvLines).toHaveLength(5);
-    expect(csvLines[0]).toMatch(/^rank,trial,status,val_accuracy,epochs,time \(s\),/);
+    expect(csvLines[0]).toMatch(/^rank,trial,status,val_accuracy,best_epoch,epochs,from_epoch,to_epoch,parent,time \(s\),gradients,error,param:/);
     for (const line of csvLines.slice(1)) expect(line).toMatch(/^\d,\d,completed,/);
 
     expect(md.stdout).toMatch(/^\| rank \| trial \| status \| val_accuracy \|/m);
@@ -229,6 +229,18 @@ describe('gradtune search on your own data and spaces', () => {
       expect(t.error).toMatch(/^Error: fixture: the broken variant cannot be built\n\s+at /);
     }
     for (const t of ok) expect(t.status, t.error ?? '').toBe('completed');
+  });
+
+  it('a custom model with the wrong output units fails its trial, its shape written [batch, 7]; the leaderboard shows the first line', { timeout: 60_000 }, async () => {
+    const cwd = tempDir();
+    await runOk(['search', '--dataset', 'iris', '--space', fixture('wrong-output-space.ts'), '--max-trials', '1', '--workers', '1'], { cwd });
+    const report = await jsonReport(cwd, 'wrong-output-space-iris');
+    const [t] = report.trials;
+    expect(t.status).toBe('failed');
+    expect(t.error!.split('\n')[0]).toMatch(/the custom model outputs shape \[batch, 7\] but the data needs 3 output units: end the model with a dense layer of units: shapes\.outputUnits$/);
+    const table = await runOk(['report', '--study', 'wrong-output-space-iris'], { cwd });
+    expect(table.stdout).toContain('outputs shape [batch, 7] but the data needs 3 output units');
+    expect(table.stdout).not.toMatch(/^\s+at /m);
   });
 
   // KNOWN BUG (see the report): a space's build(hp) that throws for some sampled value

@@ -125,7 +125,7 @@ describe('split determinism', () => {
 });
 
 describe('scaling', () => {
-  // x2 is constant (std 0 → divided by 1); y identifies each row since targets are not scaled.
+  // x2 is constant (std 0 → divided by 1); y identifies each row (read back through the target's scaling).
   const rows = [
     [1, 5, 0.5],
     [2, 5, 1.5],
@@ -134,6 +134,8 @@ describe('scaling', () => {
     [10, 5, 4.5],
   ];
   const path = csvFile(['x1,x2,y', ...rows.map((r) => r.join(','))].join('\n'));
+  /** The target value of a row in its own units. */
+  const targetOf = (ds: Dataset, scaled: number) => Math.round((scaled * ds.targetScaling!.std + ds.targetScaling!.mean) * 1e4) / 1e4;
 
   it('standardises training features to mean 0, std 1 and scales validation with training statistics', () => {
     for (const seed of [1, 2, 3, 4]) {
@@ -147,7 +149,7 @@ describe('scaling', () => {
       expect(column(ds.xTrain, 2, 1)).toEqual([0, 0, 0, 0]);
       expect(ds.scaling.std[1]).toBe(1);
 
-      const valRow = rows.find((r) => r[2] === ds.yVal[0])!;
+      const valRow = rows.find((r) => r[2] === targetOf(ds, ds.yVal[0]))!;
       const trainX1 = rows.filter((r) => r !== valRow).map((r) => r[0]);
       expect(ds.scaling.mean[0]).toBeCloseTo(meanOf(trainX1), 10);
       expect(ds.scaling.std[0]).toBeCloseTo(stdOf(trainX1), 10);
@@ -158,26 +160,34 @@ describe('scaling', () => {
 
   it('scales the held-out outlier by the training rows alone (hand-computed)', () => {
     // Find a seed that holds out x1 = 10: training is then 1..4, mean 2.5, std sqrt(1.25).
-    const seed = [...Array(100).keys()].find((s) => load(path, { seed: s }).yVal[0] === 4.5);
+    const seed = [...Array(100).keys()].find((s) => {
+      const ds = load(path, { seed: s });
+      return targetOf(ds, ds.yVal[0]) === 4.5;
+    });
     expect(seed).toBeDefined();
     const ds = load(path, { seed });
     expect(ds.scaling.mean).toEqual([2.5, 5]);
     expect(ds.scaling.std[0]).toBeCloseTo(1.118034, 6);
     expect(ds.xVal[0]).toBeCloseTo(7.5 / Math.sqrt(1.25), 5); // 6.7082, not the 1.897 all-rows scaling gives
-    expect(Array.from(ds.yTrain).sort()).toEqual([0.5, 1.5, 2.5, 3.5]);
+    // The target too is standardised on the training rows alone: 0.5..3.5, mean 2, std sqrt(1.25).
+    expect(ds.targetScaling).toEqual({ mean: 2, std: Math.sqrt(1.25) });
+    expect(Array.from(ds.yTrain).sort((a, b) => a - b)).toEqual([-1.5, -0.5, 0.5, 1.5].map((v) => Math.fround(v / Math.sqrt(1.25))));
   });
 });
 
 describe('task inference', () => {
-  it('infers regression from a float target and leaves it unscaled', () => {
+  it('infers regression from a float target, and standardises it on the training split', () => {
     const lines = ['a,b,price', ...Array.from({ length: 10 }, (_, i) => `${i},${i * 2},${(i * 1.25 + 100).toFixed(2)}`)];
     const ds = load(csvFile(lines.join('\n')));
     expect(ds.task).toBe('regression');
     expect(ds.nOutputs).toBe(1);
     expect(ds.classes).toBeUndefined();
     expect(ds.yTrain.length).toBe(ds.nTrain);
-    const all = [...Array.from(ds.yTrain), ...Array.from(ds.yVal)].sort((p, q) => p - q);
-    expect(all).toEqual(Array.from({ length: 10 }, (_, i) => Math.fround(i * 1.25 + 100)));
+    const train = Array.from(ds.yTrain);
+    expect(meanOf(train)).toBeCloseTo(0, 6);
+    expect(stdOf(train)).toBeCloseTo(1, 6);
+    const all = [...train, ...Array.from(ds.yVal)].map((z) => z * ds.targetScaling!.std + ds.targetScaling!.mean).sort((p, q) => p - q);
+    all.forEach((y, i) => expect(y).toBeCloseTo(i * 1.25 + 100, 4));
     expect(describeDataset(ds)).toMatch(/: 10 rows, 2 features, regression, 8 train \/ 2 val$/);
   });
 
@@ -253,14 +263,14 @@ describe('user errors', () => {
     expectGradtuneError(() => load(csvFile('a,b,y\n1,2,0\n3,4,1\n'), { target: 'label' }), '"label"', 'a, b, y');
   });
 
-  it('non-numeric feature names the file line, column and value', () => {
+  it('a word among the numbers of a feature names the file line, column and value', () => {
     // The blank line counts: line numbers are the file's, not the record index.
     const path = csvFile('a,b,y\n1,2,0\n\n3,abc,1\n4,5,0\n');
-    expectGradtuneError(() => load(path), 'line 4', 'column "b"', '"abc"', 'must be numbers');
+    expectGradtuneError(() => load(path), 'line 4', 'column "b"', '"abc"', 'among 2 numbers', '--categorical b');
   });
 
-  it('empty feature cell: missing values are not supported', () => {
-    expectGradtuneError(() => load(csvFile('a,b,y\n1,2,0\n3,,1\n4,5,0\n')), 'line 3', 'column "b"', 'missing values are not supported');
+  it('an empty feature cell under --missing error', () => {
+    expectGradtuneError(() => load(csvFile('a,b,y\n1,2,0\n3,,1\n4,5,0\n'), { missing: 'error' }), 'line 3', 'column "b"', 'is missing', '--missing error');
   });
 
   it('empty target cell', () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 // --keep-checkpoints: which trials keep their best-epoch weights. The top N by the
 // objective always; under Hyperband also every trial a promotion may still continue —
 // checked by running the oracle over whole schedules, dropping after every result, and
@@ -153,14 +156,15 @@ describe('checkpointsToKeep, Hyperband', () => {
 });
 
 describe('SqliteStore.dropCheckpoints', () => {
-  it('drops, in one transaction, every checkpoint the callback does not keep', () => {
-    const store = openSqliteStore(':memory:');
+  it('drops, in one transaction, every checkpoint the callback does not keep', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradtune-retention-'));
+    const store = await openSqliteStore(join(dir, 'r.db'));
     try {
-      const study = store.createStudy(makeNewStudy({ name: 's', maxEpochs: 3 }));
+      const study = await store.createStudy(makeNewStudy({ name: 's', maxEpochs: 3 }));
       for (let i = 0; i < 4; i++) {
-        const asked = store.ask(study.id, () => ({ kind: 'run', params: { i } }));
+        const asked = await store.ask(study.id, () => ({ kind: 'run', params: { i } }));
         if (asked.kind !== 'run') throw new Error('expected a trial');
-        store.tell(study.id, asked.trial.number, {
+        await store.tell(study.id, asked.trial.number, {
           status: i === 2 ? 'failed' : 'completed',
           score: i === 2 ? null : i / 10,
           bestEpoch: 1,
@@ -171,22 +175,23 @@ describe('SqliteStore.dropCheckpoints', () => {
           checkpoint: i === 2 ? null : new Uint8Array([i, 1, 2]),
         });
       }
-      expect(store.checkpointNumbers(study.id)).toEqual([0, 1, 3]);
+      expect(await store.checkpointNumbers(study.id)).toEqual([0, 1, 3]);
       let seen: number[] = [];
-      const dropped = store.dropCheckpoints(study.id, (s, trials) => {
+      const dropped = await store.dropCheckpoints(study.id, (s, trials) => {
         seen = trials.map((t) => t.number);
         expect(s.name).toBe('s');
         return checkpointsToKeep(s, trials, { keep: 1 });
       });
       expect(seen).toEqual([0, 1, 2, 3]);
       expect(dropped).toEqual([0, 1]);
-      expect(store.checkpointNumbers(study.id)).toEqual([3]);
-      expect(Array.from(store.checkpoint(study.id, 3)!)).toEqual([3, 1, 2]);
-      expect(store.checkpoint(study.id, 0)).toBeNull();
+      expect(await store.checkpointNumbers(study.id)).toEqual([3]);
+      expect(Array.from((await store.checkpoint(study.id, 3))!)).toEqual([3, 1, 2]);
+      expect(await store.checkpoint(study.id, 0)).toBeNull();
       // Nothing else about a trial changes.
-      expect(store.trials(study.id).map((t) => [t.status, t.score])).toEqual([['completed', 0], ['completed', 0.1], ['failed', null], ['completed', 0.3]]);
+      expect((await store.trials(study.id)).map((t) => [t.status, t.score])).toEqual([['completed', 0], ['completed', 0.1], ['failed', null], ['completed', 0.3]]);
     } finally {
-      store.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

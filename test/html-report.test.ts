@@ -22,6 +22,7 @@ import { saveStudy, syntheticStudy } from './fixtures/html-study.js';
 import { listDir, runCli, runOk, tempDir } from './helpers/cli.js';
 import { expectGradtuneError } from './helpers/errors.js';
 import { makeStudy, makeTrial } from './helpers/records.js';
+import type { HyperbandSlot } from '../src/oracle/oracle.js';
 
 const HOSTILE = `<script>window.__pwned=1</script>"'&`;
 
@@ -240,7 +241,7 @@ describe('buildReportData', () => {
     ]);
     expect(hb.hyperband!.notStarted).toBe(2);
     const round0 = hb.hyperband!.brackets[0].rounds[0];
-    const promotedTo = trials.filter((t) => t.slot?.round === 1 && t.slot.iteration === 0 && t.slot.bracket === 2).map((t) => t.parent);
+    const promotedTo = trials.filter((t) => { const s = t.slot as HyperbandSlot | null; return s?.round === 1 && s.iteration === 0 && s.bracket === 2; }).map((t) => t.parent);
     expect(round0.promoted).toEqual(promotedTo.sort((a, b) => a! - b!));
     const chains = new Set(trials.filter((t) => t.parent === null && t.status === 'completed').map((t) => t.number)).size;
     expect(hb.importance.samples).toBe(chains);
@@ -372,15 +373,15 @@ describe('--out', () => {
 });
 
 describe('gradtune report --format html', () => {
-  function store(dir: string): { storage: string; study: StudyRecord } {
+  async function store(dir: string): Promise<{ storage: string; study: StudyRecord }> {
     const { study, trials } = syntheticStudy({ trials: 12, seed: 3, name: 'cli-html' });
     const storage = join(dir, 'gradtune.db');
-    return { storage, study: saveStudy(storage, study, trials) };
+    return { storage, study: await saveStudy(storage, study, trials) };
   }
 
   it('writes the report to --out and says where', async () => {
     const dir = tempDir();
-    const { storage } = store(dir);
+    const { storage } = await store(dir);
     const r = await runOk(['report', '--study', 'cli-html', '--format', 'html', '--out', 'report.html', '--storage', storage], { cwd: dir });
     expect(r.stdout).toMatch(/^wrote report\.html \(1\.\d MB\); open it in a browser, it needs no network\n$/);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
@@ -391,7 +392,7 @@ describe('gradtune report --format html', () => {
 
   it('writes to stdout when it is not a terminal (here, a pipe)', async () => {
     const dir = tempDir();
-    const { storage } = store(dir);
+    const { storage } = await store(dir);
     const r = await runOk(['report', '--study', 'cli-html', '--format', 'html', '--storage', storage], { cwd: dir });
     expect(r.stdout.startsWith('<!doctype html>')).toBe(true);
     expect(r.stdout.endsWith('</html>\n')).toBe(true);
@@ -399,7 +400,7 @@ describe('gradtune report --format html', () => {
 
   it('mistakes are one line, exit code 2, and write nothing', async () => {
     const dir = tempDir();
-    const { storage } = store(dir);
+    const { storage } = await store(dir);
     mkdirSync(join(dir, 'adir'));
     const before = listDir(dir);
     const cases: Array<[string[], string]> = [

@@ -6,9 +6,10 @@ import seedrandom from 'seedrandom';
 import { hyperbandOracle } from '../src/oracle/hyperband.js';
 import { hyperbandSchedule } from '../src/oracle/hyperband-schedule.js';
 import { paramsKey } from '../src/space/params.js';
-import type { Oracle } from '../src/oracle/oracle.js';
+import type { SyncOracle } from '../src/oracle/oracle.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../src/store/store.js';
 import { makeStudy, makeTrial, toySpace } from './helpers/records.js';
+import type { HyperbandSlot } from '../src/oracle/oracle.js';
 
 const space = toySpace;
 
@@ -31,7 +32,7 @@ interface Run {
  * order drawn from `orderSeed` (sequential when workers = 1). `statusOf` may fail or
  * reject some trials.
  */
-function simulate(oracle: Oracle, s: StudyRecord, workers: number, orderSeed = 'order', statusOf: (t: TrialRecord) => TrialStatus = () => 'completed'): Run {
+function simulate(oracle: SyncOracle, s: StudyRecord, workers: number, orderSeed = 'order', statusOf: (t: TrialRecord) => TrialStatus = () => 'completed'): Run {
   const trials: TrialRecord[] = [];
   const rng = seedrandom(orderSeed);
   let decisions = 0;
@@ -55,7 +56,10 @@ function simulate(oracle: Oracle, s: StudyRecord, workers: number, orderSeed = '
   throw new Error('the simulation did not end');
 }
 
-const key = (t: TrialRecord) => `${t.slot!.iteration}:${t.slot!.bracket}:${t.slot!.round}`;
+const key = (t: TrialRecord) => {
+  const s = t.slot as HyperbandSlot;
+  return `${s.iteration}:${s.bracket}:${s.round}`;
+};
 
 describe('Hyperband oracle', () => {
   const schedule = hyperbandSchedule({ maxEpochs: 9, factor: 3 });
@@ -103,7 +107,7 @@ describe('Hyperband oracle', () => {
   it('never promotes a rejected or failed trial, and does not wait for promotions that cannot come', () => {
     // Every trial of round 0 whose x < 0.5 is rejected; those with width 64 fail.
     const statusOf = (t: TrialRecord): TrialStatus =>
-      t.slot!.round === 0 && (t.params.x as number) < 0.5 ? 'rejected' : t.params.width === 64 ? 'failed' : 'completed';
+      (t.slot as HyperbandSlot).round === 0 && (t.params.x as number) < 0.5 ? 'rejected' : t.params.width === 64 ? 'failed' : 'completed';
     const { trials } = simulate(hyperbandOracle(space, { maxEpochs: 9, factor: 3 }), study(), 3, 'z', statusOf);
     for (const t of trials.filter((t) => t.parent !== null)) expect(trials[t.parent!].status).toBe('completed');
     // Fewer promotions than the schedule's where round 0 had fewer successes.

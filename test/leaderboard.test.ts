@@ -139,7 +139,8 @@ describe('columns', () => {
 describe('formatLeaderboard', () => {
   it('table: objective-labelled score, varying params only, no colour codes, a summary', () => {
     const out = formatLeaderboard(study(), trials(), { format: 'table' });
-    const header = out.split('\n')[1];
+    // Line 0 groups the hyperparameters, line 1 is the border, line 2 the header.
+    const header = out.split('\n')[2];
     for (const col of ['rank', 'trial', 'status', 'val_accuracy', 'epochs', 'time (s)', 'gradients', 'learning_rate', 'units']) {
       expect(header).toContain(col);
     }
@@ -156,10 +157,13 @@ describe('formatLeaderboard', () => {
   it('csv: parses back with the header and one row per trial', () => {
     const out = formatLeaderboard(study(), trials(), { format: 'csv' });
     const rows: string[][] = parse(out);
-    expect(rows[0]).toEqual(['rank', 'trial', 'status', 'val_accuracy', 'epochs', 'time (s)', 'gradients', 'learning_rate', 'units']);
+    expect(rows[0]).toEqual([
+      'rank', 'trial', 'status', 'val_accuracy', 'best_epoch', 'epochs', 'from_epoch', 'to_epoch', 'parent',
+      'time (s)', 'gradients', 'error', 'param:learning_rate', 'param:units',
+    ]);
     expect(rows).toHaveLength(1 + trials().length);
     // No diagnostics: an empty gradients cell, like any value a trial does not have.
-    expect(rows[1]).toEqual(['1', '2', 'completed', '0.95', '3', '5.25', '', '0.003', '48']);
+    expect(rows[1]).toEqual(['1', '2', 'completed', '0.95', '2', '3', '0', '3', '', '5.25', '', '', '0.003', '48']);
     // Unranked trials have an empty rank.
     expect(rows.at(-1)?.slice(0, 3)).toEqual(['', '9', 'stale']);
   });
@@ -207,12 +211,17 @@ describe('formatLeaderboard', () => {
       bestEpoch: 2,
       epochsRun: 3,
       plannedEpochs: null,
+      parent: null,
+      fromEpoch: 0,
+      toEpoch: 3,
+      slot: null,
       durationMs: 5250,
       backend: 'cpu',
       params: ts[2].params,
       history: ts[2].history,
       gradients: null,
       error: null,
+      pruned: null,
       attempt: 1,
       retries: 0,
     });
@@ -400,6 +409,11 @@ describe('formatBest', () => {
       params: { learning_rate: 0.006, units: 96, optimizer: 'adam' },
       epochsRun: 3,
       bestEpoch: 3,
+      parent: null,
+      fromEpoch: 0,
+      toEpoch: 3,
+      slot: null,
+      lineage: [5],
     });
   });
 
@@ -415,5 +429,152 @@ describe('formatBest', () => {
     expect((caught as Error).message).toBe(
       'study "iris-demo" has no completed trial yet; run gradtune search --study iris-demo',
     );
+  });
+});
+
+/**
+ * A Hyperband-like chain: trial 0 trains epochs 1–9, trial 12 continues it to 27 (best at
+ * 23, early-stopped after 18 of its epochs would be 10–27), trial 3 failed with a stack.
+ * Every trial has an `epochs` hyperparameter, which must never be taken for a result.
+ */
+function chainTrials(): TrialRecord[] {
+  const params = (lr: number) => ({ epochs: lr > 0.01 ? 50 : 30, learning_rate: lr, activation: lr > 0.01 ? 'relu' : 'tanh', optimizer: 'adam' });
+  return [
+    trial(0, { params: params(0.1), score: 0.9, bestEpoch: 9, epochsRun: 9, slot: { iteration: 0, bracket: 1, round: 0 } }),
+    trial(1, { params: params(0.001), score: 0.5, bestEpoch: 9, epochsRun: 9, slot: { iteration: 0, bracket: 2, round: 0 } }),
+    trial(3, { params: params(0.2), status: 'failed', epochsRun: 0, error: 'Error: out of memory\n    at train (loop.ts:12:3)\n    at run (worker.ts:4:1)', slot: { iteration: 0, bracket: 1, round: 0 } }),
+    trial(12, { params: params(0.1), score: 0.95, bestEpoch: 23, epochsRun: 18, parent: 0, fromEpoch: 9, toEpoch: 27, slot: { iteration: 0, bracket: 1, round: 1 } }),
+  ];
+}
+
+const hbStudy = () => makeStudy({ ...study(), algorithm: 'hyperband', maxEpochs: 27 });
+
+describe('lineage in every format', () => {
+  it('table: the epoch range, the parent and the slot tell a promotion from its parent', () => {
+    const out = formatLeaderboard(hbStudy(), chainTrials(), { format: 'table' });
+    const [header, ...rows] = tableRows(out);
+    expect(header.slice(0, 7)).toEqual(['rank', 'trial', 'status', 'val_accuracy', 'epochs', 'parent', 'bracket/round']);
+    const byTrial = new Map(rows.map((r) => [r[1], r]));
+    expect(byTrial.get('12')!.slice(4, 7)).toEqual(['9→27', '0', '1/1']);
+    expect(byTrial.get('0')!.slice(4, 7)).toEqual(['0→9', '', '1/0']);
+    // The hyperparameters sit under their own group line: `epochs` appears there and as the result.
+    expect(out.split('\n')[0]).toMatch(/^ +┌─ hyperparameters ─+┐$/);
+    expect(header.filter((h) => h === 'epochs')).toHaveLength(2);
+    const groupStart = out.split('\n')[0].indexOf('┌');
+    expect(out.split('\n')[2].slice(groupStart + 2).trimStart().startsWith('epochs')).toBe(true);
+  });
+
+  it('table and csv: a failed trial shows the first line of its error', () => {
+    const table = formatLeaderboard(hbStudy(), chainTrials(), { format: 'table' });
+    const [header, ...rows] = tableRows(table);
+    const failed = rows.find((r) => r[1] === '3')!;
+    expect(failed[header.indexOf('error')]).toBe('Error: out of memory');
+    expect(table).not.toContain('loop.ts');
+    const csv: string[][] = parse(formatLeaderboard(hbStudy(), chainTrials(), { format: 'csv' }));
+    expect(csv.find((r) => r[1] === '3')![csv[0].indexOf('error')]).toBe('Error: out of memory');
+  });
+
+  it('csv: from/to epochs, parent, slot:<field> and param:<name>, no two columns alike', () => {
+    const rows: string[][] = parse(formatLeaderboard(hbStudy(), chainTrials(), { format: 'csv' }));
+    const head = rows[0];
+    expect(new Set(head).size).toBe(head.length);
+    expect(head).toEqual([
+      'rank', 'trial', 'status', 'val_accuracy', 'best_epoch', 'epochs', 'from_epoch', 'to_epoch', 'parent',
+      'slot:iteration', 'slot:bracket', 'slot:round', 'time (s)', 'gradients', 'error', 'param:epochs', 'param:learning_rate', 'param:activation',
+    ]);
+    const promoted = Object.fromEntries(head.map((h, i) => [h, rows.find((r) => r[1] === '12')![i]]));
+    expect(promoted).toMatchObject({ best_epoch: '23', epochs: '18', from_epoch: '9', to_epoch: '27', parent: '0', 'slot:bracket': '1', 'slot:round': '1' });
+    // --columns: `epochs` is the result, `param:epochs` the hyperparameter.
+    const chosen: string[][] = parse(formatLeaderboard(hbStudy(), chainTrials(), { format: 'csv', columns: ['trial', 'epochs', 'param:epochs'] }));
+    expect(chosen[0]).toEqual(['trial', 'epochs', 'from_epoch', 'to_epoch', 'param:epochs']);
+    expect(chosen.find((r) => r[0] === '12')).toEqual(['12', '18', '9', '27', '50']);
+    // A parameter with one value in every trial is no column (it says nothing about the ranking).
+    expect(head).not.toContain('param:optimizer');
+  });
+
+  it('md: lineage columns and param:-prefixed hyperparameters', () => {
+    const md = formatLeaderboard(hbStudy(), chainTrials(), { format: 'md' });
+    const head = md.split('\n').find((l) => l.startsWith('| rank'))!;
+    expect(head).toBe('| rank | trial | status | val_accuracy | epochs | parent | bracket/round | time (s) | gradients | error | param:epochs | param:learning_rate | param:activation |');
+    expect(md).toContain('| 1 | 12 | completed | 0.9500 | 9→27 | 0 | 1/1 |');
+  });
+
+  it('json: parent, from/to epochs and the slot; params in their own object', () => {
+    const doc = JSON.parse(formatLeaderboard(hbStudy(), chainTrials(), { format: 'json' }));
+    const promoted = doc.trials.find((t: { number: number }) => t.number === 12);
+    expect(promoted).toMatchObject({ parent: 0, fromEpoch: 9, toEpoch: 27, epochsRun: 18, bestEpoch: 23, slot: { iteration: 0, bracket: 1, round: 1 } });
+    expect(promoted.params).toEqual({ epochs: 50, learning_rate: 0.1, activation: 'relu', optimizer: 'adam' });
+    expect(doc.trials.find((t: { number: number }) => t.number === 0)).toMatchObject({ parent: null, fromEpoch: 0, toEpoch: 9 });
+  });
+
+  it('best: the best epoch against the epochs this trial trained and the trial it continues', () => {
+    const out = formatBest(hbStudy(), chainTrials(), { json: false }).split('\n');
+    expect(out[0]).toBe('trial 12: val_accuracy 0.9500 (max), best epoch 23 (epochs 10–27 trained by this trial, continuing trial 0)');
+    expect(out[1]).toBe('  schedule: bracket 1, round 1');
+    expect(out[2]).toBe('  lineage:  trial 0 (0→9) → trial 12 (9→27)');
+    expect(out).toContain('    epochs         50');
+    const doc = JSON.parse(formatBest(hbStudy(), chainTrials(), { json: true }));
+    expect(doc).toMatchObject({ trial: 12, bestEpoch: 23, epochsRun: 18, parent: 0, fromEpoch: 9, toEpoch: 27, lineage: [0, 12] });
+  });
+});
+
+describe('fitting the table to the terminal, --columns', () => {
+  /** A study wider than any terminal: long verdicts, errors and many parameters. */
+  function wideTrials(): TrialRecord[] {
+    return sickTrials().map((t, i) => ({
+      ...t,
+      params: Object.fromEntries(Array.from({ length: 12 }, (_, k) => [`parameter_${k}`, (i + 1) * (k + 1) * 0.0137])),
+    }));
+  }
+  const width = (out: string) => Math.max(...out.split('\n').filter((l) => /^[ ┌├│└]/.test(l)).map((l) => [...l].length));
+
+  it('a table that fits is left alone, with no footer', () => {
+    const natural = formatLeaderboard(study(), trials(), { format: 'table' });
+    expect(formatLeaderboard(study(), trials(), { format: 'table', width: 500 })).toBe(natural);
+  });
+
+  it.each([60, 80, 120, 160])('fits %i columns: free text shortened, the least important columns left out, said in a footer', (columns) => {
+    const out = formatLeaderboard(study(), wideTrials(), { format: 'table', width: columns });
+    expect(width(out)).toBeLessThanOrEqual(columns);
+    const footer = out.split('\n').at(-1)!;
+    expect(footer).toMatch(new RegExp(`^fitted to ${columns} columns: left out .*\\(--columns all shows every column\\)$`));
+    // Parameters go from the last declared: a kept parameter is never after a dropped one.
+    const [header] = tableRows(out);
+    const kept = header.filter((h) => h.startsWith('parameter_')).map((h) => Number(h.split('_')[1]));
+    expect(kept).toEqual(kept.map((_, i) => i));
+    expect(header.slice(0, 4)).toEqual(['rank', 'trial', 'status', 'val_accuracy']);
+    // The summary is still there, before the footer.
+    expect(out.split('\n').at(-2)).toMatch(/^6 trials: /);
+  });
+
+  it('shortens before it leaves out: at 160 columns the verdict is cut with … and some parameters stay', () => {
+    const out = formatLeaderboard(study(), wideTrials(), { format: 'table', width: 160 });
+    expect(out).toContain('…');
+    expect(out.split('\n').at(-1)).toContain('shortened gradients');
+    expect(tableRows(out)[0]).toContain('parameter_0');
+  });
+
+  it('even narrower than rank, trial and score, those stay', () => {
+    const [header] = tableRows(formatLeaderboard(study(), wideTrials(), { format: 'table', width: 20 }));
+    expect(header).toEqual(['rank', 'trial', 'val_accuracy']);
+  });
+
+  it('--columns chooses columns by key, metric or bare parameter name, in the leaderboard order, never fitted', () => {
+    const out = formatLeaderboard(hbStudy(), chainTrials(), { format: 'table', columns: ['learning_rate', 'score', 'trial', 'parent'], width: 10 });
+    expect(tableRows(out)[0]).toEqual(['trial', 'val_accuracy', 'parent', 'learning_rate']);
+    expect(out.split('\n').at(-1)).toMatch(/^4 trials/);
+    const all = formatLeaderboard(study(), wideTrials(), { format: 'table', columns: ['all'], width: 40 });
+    expect(tableRows(all)[0]).toContain('parameter_11');
+    // A key wins over a parameter of the same name; param: reaches the parameter.
+    const md = formatLeaderboard(hbStudy(), chainTrials(), { format: 'md', columns: ['trial', 'epochs', 'param:epochs'] });
+    expect(md).toContain('| trial | epochs | param:epochs |');
+    expect(md).toContain('| 12 | 9→27 | 50 |');
+  });
+
+  it('--columns: an unknown name lists the known ones; json refuses it', () => {
+    expect(() => formatLeaderboard(hbStudy(), chainTrials(), { format: 'table', columns: ['trial', 'sideways'] })).toThrow(
+      /--columns: this study has no column "sideways"; choose from rank, trial, status, score, epochs, parent, slot, time, gradients, error, param:epochs, param:learning_rate, param:activation/,
+    );
+    expect(() => formatLeaderboard(hbStudy(), chainTrials(), { format: 'json', columns: ['trial'] })).toThrow(/json has every field/);
   });
 });

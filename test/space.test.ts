@@ -322,11 +322,32 @@ describe('loadSpace errors', () => {
       'good.ts',
       `import { defineSearchSpace } from ${define};\n` +
         'export default defineSearchSpace({ name: "good", description: "", build(hp) {\n' +
-        '  hp.int("units", 8, 64);\n  return { model: { kind: "mlp", hidden: [] }, training: {} };\n} });\n',
+        '  hp.int("units", 8, 64);\n  return { model: { kind: "mlp", hidden: [] }, training: { optimizer: "adam", learningRate: 0.01, batchSize: 32 } };\n} });\n',
     );
     const cwd = process.cwd();
     const relative = relative_(cwd, path);
     const space = await loadSpace({ path: relative });
     expect(space.name).toBe('good');
+  });
+});
+
+describe('training settings and MLP layers a build returns', () => {
+  const base = { optimizer: 'adam', learningRate: 0.01, batchSize: 32 };
+  const layer = { units: 8, activation: 'relu', initializer: 'heNormal' };
+  const spaceReturning = (training: Record<string, unknown>, hidden: Record<string, unknown>[] = [layer]) =>
+    defineSearchSpace({ name: 'bad', description: '', build: () => ({ model: { kind: 'mlp', hidden }, training }) as never });
+  it.each([
+    [{ ...base, optimizer: 'adamw' }, [layer], /training\.optimizer is "adamw"; it must be one of sgd, momentum/],
+    [{ ...base, batchSize: 2.5 }, [layer], /training\.batchSize is 2\.5; it must be a whole number >= 1/],
+    [{ ...base, learningRate: -0.1 }, [layer], /training\.learningRate is -0\.1; it must be a number > 0/],
+    [{ ...base, epochs: 0 }, [layer], /training\.epochs is 0/],
+    [{ ...base, earlyStopping: { patience: -1 } }, [layer], /training\.earlyStopping\.patience is -1/],
+    [{ ...base, clip: { kind: 'norm', value: -1 } }, [layer], /training\.clip\.value \(clip by norm\) is -1/],
+    [{ ...base, decay: 'linear' }, [layer], /training\.decay is "linear"/],
+    [base, [{ ...layer, dropout: 1.5 }], /model\.hidden\[0\]\.dropout is 1\.5; it must be a number in \[0, 1\)/],
+    [base, [{ ...layer, l2: -1 }], /model\.hidden\[0\]\.l2 is -1/],
+    [base, [layer, { ...layer, activation: 'swish' }], /model\.hidden\[1\]\.activation is "swish"/],
+  ])('refuses %j / %j with one line naming the setting and its range', (training, hidden, message) => {
+    expectGradtuneError(() => spaceReturning(training, hidden).configFor({}), /^search space "bad": /, message);
   });
 });

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
-import { DEFAULTS } from '../tuner-options.js';
-import { intFlag } from './flags.js';
+import { intFlag, STORAGE_HELP } from './flags.js';
 import { formatScore } from '../report/columns.js';
 
 interface ExportFlags {
@@ -8,7 +7,7 @@ interface ExportFlags {
   trial?: number;
   top?: number;
   out: string;
-  storage: string;
+  storage?: string;
   force?: boolean;
   retrain?: boolean;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -21,7 +20,7 @@ export function exportCommand(): Command {
     .option('--trial <n>', 'the trial to export (default: the best)', intFlag('--trial'))
     .option('--top <k>', 'the best k completed trials, one directory each', intFlag('--top'))
     .requiredOption('--out <dir>', 'directory to write trial-<n>/ into (created when missing; must be empty unless --force)')
-    .option('--storage <path>', 'SQLite file holding the studies', DEFAULTS.storage)
+    .option('--storage <path|url>', STORAGE_HELP)
     .option('--force', 'write into a non-empty --out, replacing the trial directories being written')
     .option('--retrain', "train the configuration again on training + validation rows, for the epochs its best score needed")
     .addOption(new Option('--backend <backend>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))

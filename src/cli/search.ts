@@ -1,38 +1,66 @@
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
-import { DEFAULTS, OBJECTIVE_METRICS } from '../tuner-options.js';
+import { OBJECTIVE_METRICS, type TunerOptions } from '../tuner-options.js';
 import { formatLeaderboard } from '../report/leaderboard.js';
 import { progressReporter } from './progress.js';
-import { intFlag, numberFlag } from './flags.js';
+import { durationFlag, intFlag, numberFlag, STORAGE_HELP } from './flags.js';
 import { GradtuneError } from '../errors.js';
 import { DEFAULT_DIAGNOSTICS } from '../train/diagnostics-settings.js';
 import { describeRejection } from '../report/rejection.js';
-import { ExitCode, INTERRUPTED_EXIT } from './exit-code.js';
+import { storageFromEnv } from '../store/open-store.js';
+import { SAMPLER_NAMES } from '../sampler/by-name.js';
+import { ExitCode, STOP_EXIT, type StopCause } from './exit-code.js';
+import { onOutputClosed, streamClosed, terminalColumns, writeStderr, writeStdout } from './output.js';
+import type { SearchResults, Tuner, TunerConfig } from '../tuner.js';
+import { StudyWatch } from './study-watch.js';
+
+/** The flags a search and a worker share: how this process runs. */
+function addRunFlags(cmd: Command): Command {
+  return cmd
+    .option('--workers <n>', 'trials run in parallel (default: number of cores)', intFlag('--workers'))
+    .option('--storage <path|url>', STORAGE_HELP)
+    .addOption(new Option('--backend <backend>', 'tfjs backend (default: auto)').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .option('--max-consecutive-failures <n>', `stop after this many trials in a row fail (default: ${3})`, intFlag('--max-consecutive-failures'))
+    .option('--trial-timeout <seconds>', 'end a trial that runs longer as failed and replace its worker (default: no limit)', numberFlag('--trial-timeout'))
+    .option('--heartbeat-interval <seconds>', 'how often a running trial says it is alive (default: 10)', numberFlag('--heartbeat-interval'))
+    .option('--stale-after <seconds>', 'a running trial silent this long lost its process and is run again (default: 60)', numberFlag('--stale-after'))
+    .option('--timeout <duration>', 'start no new trial after this long (90s, 15m, 2h); running trials finish', durationFlag('--timeout'))
+    .option('--timeout-grace <duration>', 'after --timeout, give trials still running back to the store after this long', durationFlag('--timeout-grace'));
+}
 
 export function searchCommand(): Command {
-  return new Command('search')
-    .description('run a hyperparameter search (continues the study if it exists)')
-    .option('--space <name|path>', 'built-in space (mlp, quick, deep-sigmoid) or a space module', DEFAULTS.space)
+  const cmd = new Command('search')
+    .description('run a hyperparameter search (continues the study if it exists; `--study NAME` alone continues it as stored)')
+    .option('--space <name|path>', 'built-in space (mlp, quick, deep-sigmoid) or a space module (default: mlp)')
     .option('--dataset <name>', 'built-in dataset: digits, iris, breast-cancer (default: digits)')
     .option('--data <file.csv>', 'your own CSV file (header row; .gz allowed)')
     .option('--target <column>', 'target column of --data (default: the last column)')
     .addOption(new Option('--task <task>', 'override the inferred task').choices(['classification', 'regression']))
     .option('--val-split <fraction>', 'fraction of rows held out for validation (default: 0.2)', numberFlag('--val-split'))
-    .addOption(new Option('--algo <algorithm>', 'search algorithm').choices(['random', 'grid', 'hyperband']).default('hyperband'))
-    // No commander default: for grid, leaving --max-trials out means the whole grid.
-    .option('--max-trials <n>', `total trials in the study (default: ${DEFAULTS.maxTrials}; grid: the whole grid)`, intFlag('--max-trials'))
+    .addOption(new Option('--algo <algorithm>', 'search algorithm (default: hyperband)').choices(['random', 'grid', 'hyperband', 'asha']))
+    .addOption(new Option('--sampler <name>', 'how new configurations are drawn, for random, hyperband and asha (default: random)').choices([...SAMPLER_NAMES]))
+    // No default: for grid and Hyperband, leaving --max-trials out means the whole grid or schedule.
+    .option('--max-trials <n>', 'total trials in the study (default: random 20; grid and hyperband: all of it)', intFlag('--max-trials'))
     .option('--grid-points <n>', 'grid: points a float without a step is tried at (min and max included)', intFlag('--grid-points'))
-    .option('--factor <n>', 'hyperband: reduction factor between rounds (default: 3)', intFlag('--factor'))
+    .option('--factor <n>', 'hyperband, asha and --pruner asha: reduction factor between rounds or rungs (default: 3)', intFlag('--factor'))
     .option('--hyperband-iterations <n>', 'hyperband: sweeps over the brackets (default: 1)', intFlag('--hyperband-iterations'))
+    .option('--min-epochs <n>', 'asha: epochs of the first rung; rungs at min-epochs * factor^k up to --max-epochs (default: 1)', intFlag('--min-epochs'))
+    // Pruning (README: "Pruning and ASHA"); options named after Optuna's.
+    .addOption(new Option('--pruner <pruner>', 'stop running trials that do worse than others at the same epoch (random and grid; default: none)').choices(['none', 'median', 'asha']))
+    .option('--pruner-startup-trials <n>', 'median: no pruning until n trials have completed (default: 5)', intFlag('--pruner-startup-trials'))
+    .option('--pruner-warmup-epochs <n>', 'median: no pruning before epoch n (default: 0)', intFlag('--pruner-warmup-epochs'))
+    .option('--pruner-interval-epochs <n>', 'median: epochs between checks after the warm-up (default: 1)', intFlag('--pruner-interval-epochs'))
+    .option('--pruner-min-trials <n>', 'median: completed trials that must have reached an epoch to judge it (default: 1)', intFlag('--pruner-min-trials'))
+    .option('--pruner-min-epochs <n>', 'asha pruner: epochs of the first rung; rungs at n * factor^k (default: 1)', intFlag('--pruner-min-epochs'))
+    .option('--pruner-min-early-stopping-rate <n>', 'asha pruner: the first rung at min-epochs * factor^n (default: 0)', intFlag('--pruner-min-early-stopping-rate'))
+    .option('--pruner-bootstrap-count <n>', 'asha pruner: prune while no more than n trials reached a rung (default: 0)', intFlag('--pruner-bootstrap-count'))
     .option('--max-epochs <n>', "cap on each trial's epochs (default: 30; hyperband: its max_epochs, default 27)", intFlag('--max-epochs'))
-    .option('--workers <n>', 'trials run in parallel (default: number of cores)', intFlag('--workers'))
     .option('--seed <n>', 'seed for configurations, split, weights and batches (default: 42)', intFlag('--seed'))
     .option('--objective <metric>', `metric to optimise: ${OBJECTIVE_METRICS.join(', ')}`)
     .addOption(new Option('--direction <dir>', 'optimisation direction').choices(['min', 'max']))
     .option('--study <name>', 'study name (default: <space>-<dataset>)')
-    .option('--storage <path>', 'SQLite file holding the studies', DEFAULTS.storage)
     .option('--overwrite', 'delete the study first and start afresh')
     .option('--keep-checkpoints <n>', 'keep the best-epoch weights of only the n best completed trials, for export (default: all)', intFlag('--keep-checkpoints'))
-    .addOption(new Option('--backend <backend>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
     // Gradient diagnostics: defaults (and why) in src/train/diagnostics-settings.ts and the README.
     .option('--diag-every <steps>', `gradient statistics every n training steps (default: ${DEFAULT_DIAGNOSTICS.diagEvery})`, intFlag('--diag-every'))
     .option('--preflight-steps <steps>', `steps of the preflight probe, 0 for none (default: ${DEFAULT_DIAGNOSTICS.preflightSteps})`, intFlag('--preflight-steps'))
@@ -42,92 +70,234 @@ export function searchCommand(): Command {
     .option('--update-ratio-floor <ratio>', `first layer's lr*|g|/|w| below this is vanishing (default: ${DEFAULT_DIAGNOSTICS.updateRatioFloor})`, numberFlag('--update-ratio-floor'))
     .option('--exploding-ceiling <norm>', `a layer's gradient norm above this is exploding (default: ${DEFAULT_DIAGNOSTICS.explodingCeiling})`, numberFlag('--exploding-ceiling'))
     .option('--growth-factor <factor>', `gradient norm growth per check that, sustained, is exploding (default: ${DEFAULT_DIAGNOSTICS.growthFactor})`, numberFlag('--growth-factor'))
+    .option('--sustain-checks <n>', `consecutive checks a vanishing or growth reading must hold (default: ${DEFAULT_DIAGNOSTICS.sustain})`, intFlag('--sustain-checks'))
     // Failures, timeouts and lost processes (README: "Interruptions, failures and several processes").
     .option('--max-retries <n>', 'runs of a failed trial again, same params, before it stays failed (default: 0)', intFlag('--max-retries'))
-    .option('--max-consecutive-failures <n>', `stop the search after this many trials in a row fail (default: ${DEFAULTS.maxConsecutiveFailures})`, intFlag('--max-consecutive-failures'))
-    .option('--trial-timeout <seconds>', 'end a trial that runs longer as failed and replace its worker (default: no limit)', numberFlag('--trial-timeout'))
-    .option('--heartbeat-interval <seconds>', `how often a running trial says it is alive (default: ${DEFAULTS.heartbeatInterval})`, numberFlag('--heartbeat-interval'))
-    .option('--stale-after <seconds>', `a running trial silent this long lost its process and is run again (default: ${DEFAULTS.staleAfter})`, numberFlag('--stale-after'))
-    .option('--sustain-checks <n>', `consecutive checks a vanishing or growth reading must hold (default: ${DEFAULT_DIAGNOSTICS.sustain})`, intFlag('--sustain-checks'))
-    .action(async (opts) => {
-      if (opts.dataset !== undefined && opts.data !== undefined) {
-        throw new GradtuneError('give --dataset <built-in> or --data <file.csv>, not both');
-      }
-      if (opts.target !== undefined && opts.data === undefined) {
-        throw new GradtuneError('--target applies to --data <file.csv>; built-in datasets have their target set');
-      }
-      // Loaded here, not at startup: it brings tfjs, which the other commands do not need.
-      const { Tuner } = await import('../tuner.js');
-      const progress = progressReporter();
-      const tuner = new Tuner(
-        {
-          space: opts.space,
-          data: opts.data ?? opts.dataset,
-          target: opts.target,
-          task: opts.task,
-          valSplit: opts.valSplit,
-          algorithm: opts.algo,
-          factor: opts.factor,
-          hyperbandIterations: opts.hyperbandIterations,
-          maxTrials: opts.maxTrials,
-          gridPoints: opts.gridPoints,
-          maxEpochs: opts.maxEpochs,
-          workers: opts.workers,
-          seed: opts.seed,
-          objective: opts.objective,
-          direction: opts.direction,
-          study: opts.study,
-          storage: opts.storage,
-          overwrite: Boolean(opts.overwrite),
-          keepCheckpoints: opts.keepCheckpoints,
-          backend: opts.backend,
-          maxRetries: opts.maxRetries,
-          maxConsecutiveFailures: opts.maxConsecutiveFailures,
-          trialTimeout: opts.trialTimeout,
-          heartbeatInterval: opts.heartbeatInterval,
-          staleAfter: opts.staleAfter,
-          diagnostics: {
-            diagEvery: opts.diagEvery,
-            preflightSteps: opts.preflightSteps,
-            // commander sets reject=true unless --no-reject is given; only an explicit "no" overrides a space's setting.
-            reject: opts.reject === false ? false : undefined,
-            vanishingFloor: opts.vanishingFloor,
-            vanishingRatio: opts.vanishingRatio,
-            updateRatioFloor: opts.updateRatioFloor,
-            explodingCeiling: opts.explodingCeiling,
-            growthFactor: opts.growthFactor,
-            sustain: opts.sustainChecks,
-          },
-        },
-        progress,
-      );
-      // Ctrl-C: stop the running trials, give them back to the store (a resume re-runs
-      // them), print what we have and exit 130. A second Ctrl-C exits at once; a resume
-      // still works, since a trial whose process is gone is re-run.
-      const onInterrupt = () => {
-        progress.stop();
-        process.stderr.write('\ninterrupted: stopping the running trials (Ctrl-C again to exit at once)\n');
-        process.once('SIGINT', () => process.exit(INTERRUPTED_EXIT));
-        tuner.interrupt();
-      };
-      process.once('SIGINT', onInterrupt);
-      let results;
-      try {
-        results = await tuner.search();
-      } finally {
-        process.removeListener('SIGINT', onInterrupt);
-        progress.stop();
-      }
-      const out = process.stdout;
-      out.write(`\n${results.stopReason}\n`);
-      const rejection = describeRejection(results.rejection);
-      out.write(rejection ? `gradient diagnostics ${rejection}\n\n` : '\n');
-      out.write(formatLeaderboard(results.study, results.trials, { format: 'table', top: 10 }) + '\n\n');
-      const storageFlag = results.storage === DEFAULTS.storage ? '' : ` --storage ${results.storage}`;
-      out.write(`study "${results.study.name}" is stored in ${results.storage}. Look at it with:\n`);
-      out.write(`  npx gradtune report --study ${results.study.name}${storageFlag}\n`);
-      out.write(`  npx gradtune best --study ${results.study.name}${storageFlag}\n`);
-      if (results.best) out.write(`  npx gradtune export --study ${results.study.name}${storageFlag} --out models   # the best model, for gradtune predict\n`);
-      if (results.interrupted) throw new ExitCode(INTERRUPTED_EXIT);
-    });
+    .option('--executions-per-trial <n>', 'train each configuration n times with different seeds and score the mean (default: 1)', intFlag('--executions-per-trial'))
+    .option('--folds <k>', 'k-fold cross-validation on the training rows: score each configuration by the mean over k folds', intFlag('--folds'))
+    .option('--sample-timeout <seconds>', "how long the space's build(hp) may take to draw one configuration (default: 60)", numberFlag('--sample-timeout'))
+    // Columns, encoding and missing values of the data (README "Your own data").
+    .option('--features <columns>', 'only these comma-separated columns are features (default: all but the target, --id and --passthrough)', columnList)
+    .option('--ignore <columns>', 'comma-separated columns that are never features', columnList)
+    .option('--id <column>', 'a row identifier: never a feature, copied into the output of gradtune predict')
+    .option('--passthrough <columns>', 'comma-separated columns copied into the output of gradtune predict, never features', columnList)
+    .option('--categorical <columns>', 'comma-separated columns read as categories (one-hot) even when they hold numbers', columnList)
+    .option('--max-categories <n>', 'most frequent categories a text column keeps; the rest share an "other" feature (default: 20)', intFlag('--max-categories'))
+    .addOption(new Option('--missing <policy>', 'missing feature values: impute (median / most frequent, plus a missing indicator) or error (default: impute)').choices(['impute', 'error']))
+    .addOption(new Option('--encoding <encoding>', "the CSV's text encoding (default: utf8; invalid UTF-8 is an error naming the line)").choices(['utf8', 'latin1', 'windows-1252']));
+  return addRunFlags(cmd).action(async (opts) => {
+    if (opts.dataset !== undefined && opts.data !== undefined) {
+      throw new GradtuneError('give --dataset <built-in> or --data <file.csv>, not both');
+    }
+    if (opts.target !== undefined && opts.data === undefined) {
+      throw new GradtuneError('--target applies to --data <file.csv>; built-in datasets have their target set');
+    }
+    await runSearch(searchOptions(opts), { defaults: { algorithm: 'hyperband' } });
+  });
 }
+
+export function workerCommand(): Command {
+  const cmd = new Command('worker')
+    .description("join an existing study and run its trials until its algorithm says done (on this or another machine)")
+    .requiredOption('--study <name>', 'the study to work on')
+    .option('--space <name|path>', "the space module, when it is not at the study's recorded path")
+    .option('--data <file.csv>', "the data file, when it is not at the study's recorded path");
+  return addRunFlags(cmd).action(async (opts) => {
+    await runSearch({ ...runOptions(opts), study: opts.study, space: opts.space, data: opts.data }, { join: true });
+  });
+}
+
+/** What this process runs with: free to differ between the processes of one study. */
+function runOptions(opts: Record<string, any>): TunerOptions {
+  return {
+    workers: opts.workers,
+    storage: opts.storage,
+    backend: opts.backend,
+    maxConsecutiveFailures: opts.maxConsecutiveFailures,
+    trialTimeout: opts.trialTimeout,
+    heartbeatInterval: opts.heartbeatInterval,
+    staleAfter: opts.staleAfter,
+    timeout: opts.timeout,
+    timeoutGrace: opts.timeoutGrace,
+  };
+}
+
+/** Only what the user typed: a continued study keeps its own settings for the rest. */
+function searchOptions(opts: Record<string, any>): TunerOptions {
+  return {
+    ...runOptions(opts),
+    space: opts.space,
+    data: opts.data ?? opts.dataset,
+    target: opts.target,
+    task: opts.task,
+    valSplit: opts.valSplit,
+    algorithm: opts.algo,
+    sampler: opts.sampler,
+    factor: opts.factor,
+    hyperbandIterations: opts.hyperbandIterations,
+    minEpochs: opts.minEpochs,
+    pruner: opts.pruner,
+    prunerStartupTrials: opts.prunerStartupTrials,
+    prunerWarmupEpochs: opts.prunerWarmupEpochs,
+    prunerIntervalEpochs: opts.prunerIntervalEpochs,
+    prunerMinTrials: opts.prunerMinTrials,
+    prunerMinEpochs: opts.prunerMinEpochs,
+    prunerMinEarlyStoppingRate: opts.prunerMinEarlyStoppingRate,
+    prunerBootstrapCount: opts.prunerBootstrapCount,
+    maxTrials: opts.maxTrials,
+    gridPoints: opts.gridPoints,
+    maxEpochs: opts.maxEpochs,
+    seed: opts.seed,
+    objective: opts.objective,
+    direction: opts.direction,
+    study: opts.study,
+    overwrite: opts.overwrite ? true : undefined,
+    keepCheckpoints: opts.keepCheckpoints,
+    maxRetries: opts.maxRetries,
+    sampleTimeout: opts.sampleTimeout,
+    executionsPerTrial: opts.executionsPerTrial,
+    folds: opts.folds,
+    features: opts.features,
+    ignore: opts.ignore,
+    id: opts.id,
+    passthrough: opts.passthrough,
+    categorical: opts.categorical,
+    maxCategories: opts.maxCategories,
+    missing: opts.missing,
+    encoding: opts.encoding,
+    diagnostics: {
+      diagEvery: opts.diagEvery,
+      preflightSteps: opts.preflightSteps,
+      // commander sets reject=true unless --no-reject is given; only an explicit "no" overrides a space's setting.
+      reject: opts.reject === false ? false : undefined,
+      vanishingFloor: opts.vanishingFloor,
+      vanishingRatio: opts.vanishingRatio,
+      updateRatioFloor: opts.updateRatioFloor,
+      explodingCeiling: opts.explodingCeiling,
+      growthFactor: opts.growthFactor,
+      sustain: opts.sustainChecks,
+    },
+  };
+}
+
+async function runSearch(options: TunerOptions, config: TunerConfig): Promise<void> {
+  const workers = capWorkers(options.workers);
+  // Loaded here, not at startup: it brings tfjs, which the other commands do not need.
+  const { Tuner } = await import('../tuner.js');
+  const reporter = progressReporter();
+  // The study deleted under this search (--overwrite or gradtune delete elsewhere) ends it with one line.
+  let tuner: Tuner | undefined;
+  const watch = new StudyWatch(storageFromEnv(options.storage), () => {
+    reporter.stop();
+    tuner?.interrupt();
+  });
+  const progress: typeof reporter = {
+    ...reporter,
+    onStart(info) {
+      // The data's warnings (src/data/warnings.ts), one line each on stderr, before the first trial.
+      for (const warning of info.dataset.warnings ?? []) writeStderr(`gradtune: warning: ${warning}\n`);
+      watch.started(info.study);
+      reporter.onStart?.(info);
+    },
+  };
+  tuner = new Tuner({ ...options, workers }, progress, config);
+  const stopper = stopOnSignalOrClosedOutput(tuner, progress);
+  let results;
+  try {
+    results = await tuner.search();
+  } catch (err) {
+    // The store refused a write for a study that is gone: say what happened, not how.
+    if (!(err instanceof ExitCode) && (await watch.check())) throw watch.error();
+    throw err;
+  } finally {
+    stopper.dispose();
+    await watch.dispose();
+    progress.stop();
+  }
+  if (watch.deleted()) throw watch.error();
+  // After the reader of stdout left, nothing is printed: no one is there to read it.
+  writeStdout(searchSummary(results));
+  const cause = stopper.cause();
+  if (cause) throw new ExitCode(STOP_EXIT[cause]);
+}
+
+/** What `search` prints at its end: why it stopped, the top 10, where the study is and what to run next. */
+function searchSummary(results: SearchResults): string {
+  const lines: string[] = [`\n${results.stopReason}`];
+  const rejection = describeRejection(results.rejection);
+  lines.push(rejection ? `gradient diagnostics ${rejection}\n` : '');
+  lines.push(formatLeaderboard(results.study, results.trials, { format: 'table', top: 10, width: terminalColumns() }) + '\n');
+  const storageFlag = results.storage === storageFromEnv(undefined) ? '' : ` --storage ${results.storage}`;
+  lines.push(`study "${results.study.name}" is stored in ${results.storage}. Look at it with:`);
+  lines.push(`  npx gradtune report --study ${results.study.name}${storageFlag}`);
+  lines.push(`  npx gradtune best --study ${results.study.name}${storageFlag}`);
+  if (results.best) lines.push(`  npx gradtune export --study ${results.study.name}${storageFlag} --out models   # the best model, for gradtune predict`);
+  return lines.join('\n') + '\n';
+}
+
+/** "a, b,c" -> ["a", "b", "c"]; an empty name is kept, for loadDataset to refuse with the flag's name. */
+function columnList(value: string): string[] {
+  return value.split(',').map((name) => name.trim());
+}
+
+/** What `search` prints at its end: why it stopped, the top 10, where the study is and what to run next. */
+
+/**
+ * Ctrl-C, SIGTERM (kill, systemd, Docker, CI) and a closed stdout (`| head -3`) all end a
+ * search the same way: the running trials are stopped and given back to the store (a
+ * resume re-runs them first), the leaderboard so far is printed (when stdout is still
+ * open) and the exit code says what stopped it (130, 143, 141). A second signal exits at
+ * once; a resume still works, since a trial whose process is gone is re-run.
+ */
+function stopOnSignalOrClosedOutput(tuner: Tuner, progress: { stop(): void }): { cause(): StopCause | undefined; dispose(): void } {
+  let cause: StopCause | undefined;
+  const stop = (why: StopCause) => {
+    if (cause) return;
+    cause = why;
+    progress.stop();
+    // A second signal (either) exits at once, with its own code.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeListener(signal, handlers[signal]);
+      process.once(signal, () => process.exit(STOP_EXIT[signal]));
+    }
+    const what = why === 'output closed' ? 'the output was closed' : `${why === 'SIGINT' ? 'interrupted' : 'terminated'}`;
+    const again = why === 'output closed' ? '' : ` (${why === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to exit at once)`;
+    writeStderr(`\n${what}: stopping the running trials; they run again when the same command is run${again}\n`);
+    tuner.interrupt();
+  };
+  const handlers = { SIGINT: () => stop('SIGINT'), SIGTERM: () => stop('SIGTERM') };
+  process.once('SIGINT', handlers.SIGINT);
+  process.once('SIGTERM', handlers.SIGTERM);
+  // stdout only: the leaderboard and the progress go there. A stderr whose reader left
+  // costs nothing but the warnings. A full disk under stdout stops it too; main names it.
+  if (streamClosed('stdout')) stop('output closed');
+  const unwatch = onOutputClosed((why) => {
+    if (why.stream === 'stdout') stop('output closed');
+  });
+  return {
+    cause: () => cause,
+    dispose() {
+      process.removeListener('SIGINT', handlers.SIGINT);
+      process.removeListener('SIGTERM', handlers.SIGTERM);
+      unwatch();
+    },
+  };
+}
+
+/**
+ * `--workers` above the number of cores is capped at it, with a warning. Each worker is a
+ * thread with its own tfjs, backend and copy of the data (64 of them on 2 cores: minutes
+ * of start-up and gigabytes), and training is bound by the CPU, so threads beyond the
+ * cores only share the same cores. Results do not depend on the number of workers.
+ * Anything else (not a whole number >= 1) is left to the Tuner's check.
+ */
+function capWorkers(requested: number | undefined): number | undefined {
+  const cores = availableParallelism();
+  if (requested === undefined || !Number.isInteger(requested) || requested <= cores) return requested;
+  writeStderr(
+    `gradtune: warning: --workers ${requested} is more than the ${cores} core${cores === 1 ? '' : 's'} of this machine; using ${cores} ` +
+      '(each worker holds its own tfjs and copy of the data, and more threads than cores only share the same cores)\n',
+  );
+  return cores;
+}
+

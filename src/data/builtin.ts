@@ -1,5 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { GradtuneError } from '../errors.js';
+import { packageFile } from '../package-files.js';
 import type { Task } from './types.js';
 
 /** One dataset shipped in `datasets/` (attribution in datasets/SOURCES.md). */
@@ -49,7 +49,7 @@ export function isBuiltinDataset(name: string): name is BuiltinName {
 }
 
 /**
- * Absolute path of a built-in dataset's file. Resolved from this source file rather than
+ * Absolute path of a built-in dataset's file. Resolved from the package's root rather than
  * the working directory so it works wherever gradtune is installed or run from.
  */
 export function builtinDatasetPath(name: string): string {
@@ -59,5 +59,5 @@ export function builtinDatasetPath(name: string): string {
       `unknown dataset "${name}": built-in datasets are ${known}; use --data <file.csv> for your own`,
     );
   }
-  return fileURLToPath(new URL(`../../datasets/${BUILTIN_DATASETS[name].file}`, import.meta.url));
+  return packageFile(`datasets/${BUILTIN_DATASETS[name].file}`);
 }

@@ -1,65 +1,84 @@
+// The feature columns of a table, each read as numbers or as categories. What a column
+// is, is decided on every row of the file (a schema, not a statistic: a word that only
+// appears in the validation rows must not turn into a crash later); what it is worth —
+// medians, categories, means — is fitted on the training rows only (src/data/encode.ts).
 import { GradtuneError } from '../errors.js';
 import type { CsvTable } from './csv.js';
-import { parseNumber } from './number.js';
+import { isMissing } from './missing.js';
+import { FLOAT32_MAX, isNonFiniteNumber, parseNumber } from './number.js';
+import type { ColumnSelection } from './select.js';
+import type { MissingPolicy } from './types.js';
 
-/** A CSV table split into numeric features and a (still textual) target column. */
-export interface Columns {
-  featureNames: string[];
-  targetName: string;
-  /** Raw feature values, row-major: rows × featureNames.length. */
-  features: Float64Array;
-  /** Target cells as text; what they mean depends on the task, decided later. */
-  targets: string[];
+/** One feature column, parsed. Missing cells are NaN (numeric) or undefined (categorical). */
+export type RawColumn =
+  | { name: string; index: number; kind: 'numeric'; values: Float64Array; missing: number }
+  | { name: string; index: number; kind: 'categorical'; values: (string | undefined)[]; missing: number };
+
+/** `label` ("data file x.csv") starts every error message; `lines` are the rows' lines in the file. */
+export function readFeatureColumns(table: CsvTable, selection: ColumnSelection, missing: MissingPolicy, label: string): RawColumn[] {
+  return selection.features.map((c) => readColumn(table, c, selection.categorical.has(table.header[c]), missing, label));
 }
 
-/**
- * Pick the target (default: the last column); every other column must be numeric.
- * `label` ("data file x.csv", "dataset iris") starts every error message.
- */
-export function splitColumns(table: CsvTable, label: string, target?: string): Columns {
+function readColumn(table: CsvTable, c: number, categorical: boolean, policy: MissingPolicy, label: string): RawColumn {
   const { header, rows, lines } = table;
-  const targetIndex = target === undefined ? header.length - 1 : header.indexOf(target);
-  if (targetIndex < 0) {
-    throw new GradtuneError(
-      `${label} has no column "${target}"; its columns are: ${header.join(', ')} (choose the target with --target)`,
-    );
-  }
-  if (header.length < 2) {
-    // Usually a file separated by ';' or tabs, which reads as a single column.
-    throw new GradtuneError(
-      `${label} has a single column ("${header[0]}"); gradtune needs comma-separated features and a target`,
-    );
-  }
-
-  const targetName = header[targetIndex];
-  const featureIndices = header.map((_, i) => i).filter((i) => i !== targetIndex);
-  const nFeatures = featureIndices.length;
-  const features = new Float64Array(rows.length * nFeatures);
-  const targets: string[] = [];
-
-  rows.forEach((row, r) => {
-    const where = `${label} line ${lines[r]}`;
-    featureIndices.forEach((c, f) => {
-      const cell = row[c];
-      if (cell === '') {
-        throw new GradtuneError(
-          `${where}: column "${header[c]}" is empty; missing values are not supported, fill or drop that row`,
-        );
+  const name = header[c];
+  const at = (r: number) => `${label} line ${lines[r]}: column "${name}"`;
+  let numbers = 0;
+  let texts = 0;
+  let missing = 0;
+  let firstText = -1;
+  let firstNonFinite = -1;
+  // Parsed on the way: most columns are numeric, and the numbers are what they need.
+  const values = new Float64Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const cell = rows[r][c];
+    const number = parseNumber(cell);
+    values[r] = number ?? Number.NaN;
+    if (number !== undefined) {
+      numbers++;
+    } else if (isMissing(cell)) {
+      if (policy === 'error') {
+        throw new GradtuneError(`${at(r)} is missing (${JSON.stringify(cell)}) and --missing error was given; fill that cell, or leave --missing error out to have missing values imputed`);
       }
-      const value = parseNumber(cell);
-      if (value === undefined) {
-        throw new GradtuneError(
-          `${where}: column "${header[c]}" has non-numeric value "${cell}"; features must be numbers ` +
-            `(encode categories as numbers, or choose this column as the target)`,
-        );
-      }
-      features[r * nFeatures + f] = value;
-    });
-    if (row[targetIndex] === '') {
-      throw new GradtuneError(`${where}: target column "${targetName}" is empty; every row needs a target value`);
+      missing++;
+    } else if (isNonFiniteNumber(cell)) {
+      numbers++;
+      if (firstNonFinite < 0) firstNonFinite = r;
+    } else {
+      texts++;
+      if (firstText < 0) firstText = r;
     }
-    targets.push(row[targetIndex]);
-  });
+  }
+  if (missing === rows.length) {
+    throw new GradtuneError(`${label}: column "${name}" has no value in any row (every cell is empty or NA); leave it out with --ignore ${name}`);
+  }
 
-  return { featureNames: featureIndices.map((i) => header[i]), targetName, features, targets };
+  if (categorical || texts > 0) {
+    // Mostly numbers with a few words: a numeric column with bad cells far more often than
+    // a column of categories. Read as categories it would lose its order and magnitude.
+    if (!categorical && numbers > texts) {
+      const others = texts > 1 ? ` (and ${texts - 1} other non-numeric cell${texts > 2 ? 's' : ''})` : '';
+      throw new GradtuneError(
+        `${at(firstText)} has non-numeric value "${rows[firstText][c]}"${others} among ${numbers} numbers; ` +
+          `fix or empty the cell (empty cells are imputed), or read the column as categories with --categorical ${name}`,
+      );
+    }
+    return { name, index: c, kind: 'categorical', values: rows.map((row) => (isMissing(row[c]) ? undefined : row[c])), missing };
+  }
+
+  if (firstNonFinite >= 0) {
+    throw new GradtuneError(`${at(firstNonFinite)} has the value "${rows[firstNonFinite][c]}", which is not a finite number; replace it, or empty the cell to have it imputed`);
+  }
+  for (let r = 0; r < rows.length; r++) {
+    if (Math.abs(values[r]) > FLOAT32_MAX) throw tooLarge(at(r), rows[r][c]);
+  }
+  return { name, index: c, kind: 'numeric', values, missing };
+}
+
+/** A value float32 cannot hold: almost always a sentinel (DBL_MAX for "unknown") or corrupt data. */
+export function tooLarge(where: string, cell: string | number): GradtuneError {
+  return new GradtuneError(
+    `${where} is ${cell}, beyond the ±3.4e38 that float32 (what tfjs computes in) can hold; ` +
+      `if it marks a missing value, empty the cell; otherwise rescale the column (divide it by a power of ten)`,
+  );
 }

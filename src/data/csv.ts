@@ -3,6 +3,8 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { GradtuneError } from '../errors.js';
 import { parseNumber } from './number.js';
+import { decodeText } from './decode.js';
+import type { TextEncoding } from './types.js';
 
 /** A CSV file as text cells, checked for shape but not yet for meaning. */
 export interface CsvTable {
@@ -22,12 +24,13 @@ interface ParsedRecord {
 }
 
 /**
- * Read a comma-separated file with a header row; `.gz` files are decompressed first.
+ * Read a comma-separated file with a header row; `.gz` files are decompressed first, then
+ * decoded as `encoding` (invalid UTF-8 is an error naming its line, never U+FFFD).
  * Every problem is a GradtuneError naming the file (and line) and the fix.
  */
-export function readCsvFile(path: string): CsvTable {
+export function readCsvFile(path: string, encoding: TextEncoding = 'utf8'): CsvTable {
   const bytes = readBytes(path);
-  const text = decode(path, bytes);
+  const text = decodeText(decompress(path, bytes), encoding, `data file ${path}`);
   if (text.trim() === '') {
     throw new GradtuneError(`data file ${path} is empty; it needs a header row and at least one data row`);
   }
@@ -63,10 +66,10 @@ function readBytes(path: string): Buffer {
   }
 }
 
-function decode(path: string, bytes: Buffer): string {
-  if (!path.endsWith('.gz')) return bytes.toString('utf8');
+function decompress(path: string, bytes: Buffer): Buffer {
+  if (!path.endsWith('.gz')) return bytes;
   try {
-    return gunzipSync(bytes).toString('utf8');
+    return gunzipSync(bytes);
   } catch {
     throw new GradtuneError(`data file ${path} is not valid gzip; decompress it or drop the .gz suffix`);
   }

@@ -31,6 +31,8 @@ export interface ExportMetrics {
   score: number;
   bestEpoch: number | null;
   epochsRun: number;
+  /** A pruned trial (exported with its best epoch's weights): the epoch and the rule that stopped it; else absent. */
+  pruned?: { epoch: number; rule: string };
   /** Hyperband: the trial this one continued, and the epoch it started from. */
   parent: number | null;
   fromEpoch: number | null;
@@ -53,6 +55,7 @@ export function exportMetrics(study: StudyRecord, trial: TrialRecord & { score: 
     score: trial.score,
     bestEpoch: trial.bestEpoch,
     epochsRun: trial.epochsRun,
+    ...(trial.pruned ? { pruned: trial.pruned } : {}),
     parent: trial.parent,
     fromEpoch: trial.fromEpoch,
     history: trial.history,

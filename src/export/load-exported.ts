@@ -11,23 +11,29 @@ import type { Params } from '../space/types.js';
 import { fileIO, isDirectory, MODEL_FILE } from './io-handlers.js';
 import { checkPreprocessing, type Preprocessing } from './preprocessing.js';
 import { featureMatrix, type PredictInput } from './features.js';
-import { predictRows, type Prediction } from './predict.js';
+import { predictRows, type Prediction, type PredictOptions } from './predict.js';
+import { beforeRescale } from './rescale.js';
 import { EXPORT_FILES, type ExportMetrics } from './artifacts.js';
 import { decodeLenient } from '../store/codec.js';
 
 export interface ExportedModel {
   /** The export's directory, absolute. */
   dir: string;
-  /** The tfjs model: outputs class probabilities (classification) or the value (regression). */
+  /** The tfjs model: outputs class probabilities (classification) or the value in the target's units (regression, float32). */
   model: TF.LayersModel;
   preprocessing: Preprocessing;
   /** The trial's hyperparameters (null when hyperparameters.json was not kept beside the model). */
   hyperparameters: Params | null;
   /** Score, history and gradient verdict of the trial (null when metrics.json was not kept). */
   metrics: ExportMetrics | null;
-  /** Predicts rows given by column name (records, or a table with a header); throws GradtuneError on a missing or non-numeric feature. */
-  predict(rows: PredictInput): Prediction[];
-  /** The rows as the model's standardised input, for model.predict or model.evaluate; the caller disposes it. */
+  /**
+   * Predicts rows given by column name (records, or a table with a header), with the
+   * export's encoding, imputation and scaling; throws GradtuneError on a missing column or
+   * a value it cannot read. Each prediction carries the export's passthrough (--id)
+   * columns the input has, and `opts.passthrough` ones.
+   */
+  predict(rows: PredictInput, opts?: PredictOptions): Prediction[];
+  /** The rows as the model's input (encoded and standardised), for model.predict or model.evaluate; the caller disposes it. */
   preprocess(rows: PredictInput): TF.Tensor2D;
   /** Frees the model's weights. */
   dispose(): void;
@@ -45,8 +51,13 @@ export async function loadExported(dir: string, opts: { backend?: BackendPrefere
   const metrics = readOptionalJson<ExportMetrics>(join(abs, EXPORT_FILES.metrics));
   await initBackend(opts.backend ?? 'auto');
   const model = await tf.loadLayersModel(fileIO(abs));
+  let scoring = model;
   try {
     checkShapes(model, preprocessing, dir);
+    const layer = preprocessing.targetScaling?.layer;
+    if (layer !== undefined) {
+      scoring = beforeRescale(model, layer) ?? missingRescale(dir, layer);
+    }
   } catch (err) {
     model.dispose();
     throw err;
@@ -57,7 +68,7 @@ export async function loadExported(dir: string, opts: { backend?: BackendPrefere
     preprocessing,
     hyperparameters,
     metrics,
-    predict: (rows) => predictRows(model, preprocessing, rows),
+    predict: (rows, predictOpts) => predictRows(scoring, preprocessing, rows, predictOpts),
     preprocess: (rows) => {
       const { x, rows: n } = featureMatrix(rows, preprocessing);
       return tf.tensor2d(x, [n, preprocessing.features.length]);
@@ -88,6 +99,10 @@ function checkShapes(model: TF.LayersModel, pre: Preprocessing, dir: string): vo
   if (output?.[output.length - 1] !== units) {
     throw new GradtuneError(`${dir}: the model outputs shape [${output?.join(', ')}] but preprocessing.json expects ${units} output${units === 1 ? '' : 's'}; the files come from different exports, export again`);
   }
+}
+
+function missingRescale(dir: string, layer: string): never {
+  throw new GradtuneError(`${dir}: preprocessing.json scales the target with the layer "${layer}", which model.json does not have; the files come from different exports, export again`);
 }
 
 function readJson(file: string): unknown {

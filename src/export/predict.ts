@@ -3,18 +3,29 @@
 import type * as TF from '@tensorflow/tfjs';
 import { stringify } from 'csv-stringify/sync';
 import { tf } from '../train/tf.js';
-import { featureMatrix, type PredictInput } from './features.js';
+import { featureMatrix, passthroughColumns, passthroughValues, type PredictInput } from './features.js';
 import type { Preprocessing } from './preprocessing.js';
 
-export interface ClassPrediction {
+/** What to predict besides the model's outputs. */
+export interface PredictOptions {
+  /** Input columns to copy into each prediction, besides the export's own passthrough (--id) columns; the input must have them. */
+  passthrough?: readonly string[];
+}
+
+interface Carried {
+  /** The input's passthrough columns (the export's --id column first), by name; absent when there are none. */
+  passthrough?: Record<string, string | number | null>;
+}
+
+export interface ClassPrediction extends Carried {
   /** The most probable class (the first of equals). */
   label: string;
   /** Every class's probability, by label, in the model's output order. */
   probabilities: Record<string, number>;
 }
 
-export interface ValuePrediction {
-  /** The predicted target value (regression). */
+export interface ValuePrediction extends Carried {
+  /** The predicted target value (regression), in the target's own units. */
   value: number;
 }
 
@@ -27,7 +38,10 @@ export type Prediction = ClassPrediction | ValuePrediction;
  */
 const BATCH = 4096;
 
-/** The model's raw outputs (probabilities or values), row-major, for the rows. */
+/**
+ * The model's raw outputs (probabilities, or for regression the standardised value when
+ * `model` is the network without its rescale layer), row-major, for the rows.
+ */
 export function predictOutputs(model: TF.LayersModel, pre: Preprocessing, input: PredictInput): { outputs: Float32Array; rows: number; units: number } {
   const { x, rows } = featureMatrix(input, pre);
   const units = pre.task === 'classification' ? pre.classes!.length : 1;
@@ -44,20 +58,29 @@ export function predictOutputs(model: TF.LayersModel, pre: Preprocessing, input:
   return { outputs, rows, units };
 }
 
-export function predictRows(model: TF.LayersModel, pre: Preprocessing, input: PredictInput): Prediction[] {
+/**
+ * Predictions of `model` — for regression the network *before* the export's rescale layer
+ * (see loadExported): its standardised output is brought back to the target's units here,
+ * in float64, so a target like 1e12 + small changes keeps its digits.
+ */
+export function predictRows(model: TF.LayersModel, pre: Preprocessing, input: PredictInput, opts: PredictOptions = {}): Prediction[] {
+  const carried = passthroughColumns(input, pre, opts.passthrough);
   const { outputs, rows, units } = predictOutputs(model, pre, input);
+  const values = carried.length > 0 ? passthroughValues(input, carried) : undefined;
   const out: Prediction[] = [];
   for (let r = 0; r < rows; r++) {
     const row = outputs.subarray(r * units, (r + 1) * units);
+    const passthrough = values ? { passthrough: values[r] } : {};
     if (pre.task === 'regression') {
-      out.push({ value: row[0] });
+      const t = pre.targetScaling;
+      out.push({ value: t ? row[0] * t.std + t.mean : row[0], ...passthrough });
       continue;
     }
     let best = 0;
     for (let c = 1; c < units; c++) if (row[c] > row[best]) best = c;
     const probabilities: Record<string, number> = {};
     pre.classes!.forEach((label, c) => (probabilities[label] = row[c]));
-    out.push({ label: pre.classes![best], probabilities });
+    out.push({ label: pre.classes![best], probabilities, ...passthrough });
   }
   return out;
 }
@@ -67,12 +90,43 @@ export function predictionColumns(pre: Preprocessing): string[] {
   return pre.task === 'classification' ? [pre.target, ...pre.classes!.map((c) => `probability_${c}`)] : [pre.target];
 }
 
-/** Predictions as CSV text, one row per input row, in input order. */
-export function predictionsCsv(pre: Preprocessing, predictions: readonly Prediction[]): string {
-  const rows = predictions.map((p) =>
-    'value' in p ? [float32String(p.value)] : [p.label, ...pre.classes!.map((c) => float32String(p.probabilities[c]))],
-  );
-  return stringify([predictionColumns(pre), ...rows]);
+/**
+ * Predictions as CSV text, one row per input row, in input order: the passthrough columns
+ * (`passthrough`, as passthroughColumns gives them for the input), then the predictions.
+ */
+export function predictionsCsv(pre: Preprocessing, predictions: readonly Prediction[], passthrough: readonly string[] = []): string {
+  const rows = predictions.map((p) => [
+    ...passthrough.map((c) => cellText(p.passthrough?.[c] ?? null)),
+    ...('value' in p ? [valueString(p.value, pre)] : [p.label, ...pre.classes!.map((c) => float32String(p.probabilities[c]))]),
+  ]);
+  return stringify([[...passthrough, ...predictionColumns(pre)], ...rows]);
+}
+
+function cellText(value: string | number | null): string {
+  return value === null ? '' : String(value);
+}
+
+/**
+ * A regression value as the shortest decimal within the model's own precision: the
+ * network's float32 output, brought to the target's units, is good to half a float32 step
+ * of that output times the target's std. (An export without target scaling: float32.)
+ */
+export function valueString(value: number, pre: Preprocessing): string {
+  const t = pre.targetScaling;
+  if (!t || !Number.isFinite(value)) return float32String(value);
+  const z = Math.fround((value - t.mean) / t.std);
+  const tolerance = halfStep32(z) * t.std;
+  for (let digits = 1; digits <= 17; digits++) {
+    const s = Number(value.toPrecision(digits));
+    if (Math.abs(s - value) <= tolerance) return String(s);
+  }
+  return String(value);
+}
+
+/** Half the distance from a float32 to the next one away from zero (the smallest normal's for 0 and subnormals). */
+function halfStep32(z: number): number {
+  const magnitude = Math.max(Math.abs(z), 2 ** -126);
+  return 2 ** (Math.floor(Math.log2(magnitude)) - 24);
 }
 
 /**

@@ -3,7 +3,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { buildModel } from '../train/model.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { trialSeed } from '../tuner.js';
+import { seedOf } from '../oracle/seed.js';
 import { GradtuneError, isGradtuneError } from '../errors.js';
 import type { ModelShapes } from '../space/types.js';
 import type { Dataset } from '../data/types.js';
@@ -12,7 +12,7 @@ import type { StudyContext } from './study-context.js';
 
 /** The shapes a trial's model was built with; the seed only shapes initial weights (and dropout masks). */
 export function trialShapes(dataset: Dataset, study: StudyRecord, trial: TrialRecord): ModelShapes {
-  return { inputDim: dataset.nFeatures, outputUnits: dataset.nOutputs, task: dataset.task, seed: trialSeed(study.seed, trial.number) };
+  return { inputDim: dataset.nFeatures, outputUnits: dataset.nOutputs, task: dataset.task, seed: seedOf(study.seed, trial) };
 }
 
 /** Builds the trial's model and loads its checkpoint; the caller owns (and disposes) the model. */

@@ -2,16 +2,13 @@
 // the study had (training and validation splits together), for as many epochs as the
 // trial needed to reach its best score — the usual last step once a search has chosen
 // hyperparameters (Keras Tuner's docs: "retrain the model with the entire dataset").
-// The scaling is fitted again on all those rows: the model never sees the old split.
+// The preprocessing (imputation, categories, scaling, the target's scaling) is fitted
+// again on all those rows: the model never sees the old split.
 import type * as TF from '@tensorflow/tfjs';
 import { GradtuneError } from '../errors.js';
 import { buildModel } from '../train/model.js';
 import { train } from '../train/loop.js';
-import { builtinDatasetPath } from '../data/builtin.js';
-import { readCsvFile } from '../data/csv.js';
-import { splitColumns } from '../data/columns.js';
-import { encodeTarget } from '../data/target.js';
-import { fitScaling, scaleRows } from '../data/scale.js';
+import { loadAllRows } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import type { StudyRecord, TrialRecord } from '../store/store.js';
 import type { Objective } from '../train/types.js';
@@ -40,7 +37,9 @@ export async function retrainOnAllRows(ctx: StudyContext, study: StudyRecord, tr
   }
   const all = allRows(study, ctx.dataset);
   const config = ctx.space.configFor(trial.params);
-  const model = buildModel(config, trialShapes(ctx.dataset, study, trial));
+  // Fitted on all rows, a text column may keep a category (or a column gain a missing
+  // indicator) the training split lacked: the model is built for all's features.
+  const model = buildModel(config, trialShapes(all, study, trial));
   try {
     const outcome = await train({
       model,
@@ -62,7 +61,7 @@ export async function retrainOnAllRows(ctx: StudyContext, study: StudyRecord, tr
     const metric = ctx.dataset.task === 'classification' ? 'accuracy' : 'mae';
     return {
       model,
-      preprocessing: { ...preprocessingOf(all), scaling: { ...all.scaling, fittedOn: 'train+validation', rows: all.nTrain } },
+      preprocessing: preprocessingOf(all, 'train+validation'),
       info: {
         rows: all.nTrain,
         epochs,
@@ -86,29 +85,15 @@ export function scheduleHorizon(study: StudyRecord, trial: TrialRecord, configEp
 }
 
 /**
- * Every row of the study's data, standardised with statistics of all of them. The loop
- * needs a validation set; it gets the same rows (its val_* numbers are then training
- * numbers, and are not reported).
+ * Every row of the study's data, encoded and standardised with statistics of all of them.
+ * The loop needs a validation set; it gets the same rows (its val_* numbers are then
+ * training numbers, and are not reported).
  */
 function allRows(study: StudyRecord, split: Dataset): Dataset {
-  const source = study.data;
-  const path = source.builtin !== undefined ? builtinDatasetPath(source.builtin) : source.path!;
-  const label = source.builtin !== undefined ? `dataset ${source.builtin}` : `data file ${source.path}`;
-  const table = readCsvFile(path);
-  const columns = splitColumns(table, label, source.target);
-  const target = encodeTarget(columns, split.task, table.lines, label);
-  const n = table.rows.length;
-  const rows = Array.from({ length: n }, (_, i) => i);
-  const scaling = fitScaling(columns.features, split.nFeatures, rows);
-  const x = scaleRows(columns.features, split.nFeatures, rows, scaling);
-  const y = new Float32Array(n * split.nOutputs);
-  for (let i = 0; i < n; i++) {
-    if (target.task === 'classification') y[i * split.nOutputs + target.labels[i]] = 1;
-    else y[i] = target.values[i];
-  }
-  if (target.task === 'classification' && target.classes.join('\u0000') !== (split.classes ?? []).join('\u0000')) {
+  const all = loadAllRows(study.data);
+  if (all.task !== split.task || (all.classes ?? []).join('\u0000') !== (split.classes ?? []).join('\u0000')) {
     // Cannot happen for data whose fingerprint matched; guards the one-hot order all the same.
-    throw new Error(`classes of all rows (${target.classes.join(', ')}) differ from the study's (${split.classes?.join(', ')})`);
+    throw new Error(`classes of all rows (${all.classes?.join(', ')}) differ from the study's (${split.classes?.join(', ')})`);
   }
-  return { ...split, nTrain: n, nVal: n, xTrain: x, yTrain: y, xVal: x, yVal: y, scaling };
+  return all;
 }

@@ -1,17 +1,19 @@
 // Which trials an export writes (the best, one by number, or the top k), refusing with
 // one clear line every trial that has no model to export.
 import { GradtuneError } from '../errors.js';
-import { rankTrials, type ScoredTrial } from '../report/rank.js';
+import { rankTrials } from '../report/rank.js';
 import { describeVerdict } from '../train/diagnostics.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../store/store.js';
 
 export type Selection = { kind: 'best' } | { kind: 'trial'; number: number } | { kind: 'top'; count: number };
 
+/** A trial with a model to export: completed, or pruned (its best epoch's weights are kept), with a finite score. */
+export type ExportableTrial = TrialRecord & { status: 'completed' | 'pruned'; score: number };
+
 /** Why a trial that is not completed has no model, in a few words. */
-const NOT_COMPLETED: Record<Exclude<TrialStatus, 'completed'>, string> = {
+const NOT_COMPLETED: Record<Exclude<TrialStatus, 'completed' | 'pruned'>, string> = {
   running: 'is still running',
   rejected: 'was rejected by the gradient monitor',
-  pruned: 'was pruned',
   failed: 'failed',
   stale: 'lost its worker (stale)',
 };
@@ -20,9 +22,9 @@ const NOT_COMPLETED: Record<Exclude<TrialStatus, 'completed'>, string> = {
  * The trials to export, best first. `hasCheckpoint` tells whether the store still holds a
  * trial's weights (--keep-checkpoints may have dropped them).
  */
-export function selectTrials(study: StudyRecord, trials: readonly TrialRecord[], selection: Selection, hasCheckpoint: (n: number) => boolean): ScoredTrial[] {
+export function selectTrials(study: StudyRecord, trials: readonly TrialRecord[], selection: Selection, hasCheckpoint: (n: number) => boolean): ExportableTrial[] {
   const ranked = rankTrials(study, trials).flatMap((r) => (r.rank === null ? [] : [r.trial]));
-  let chosen: ScoredTrial[];
+  let chosen: ExportableTrial[];
   if (selection.kind === 'trial') {
     chosen = [exportable(study, trials, selection.number)];
   } else {
@@ -45,13 +47,14 @@ export function selectTrials(study: StudyRecord, trials: readonly TrialRecord[],
   return chosen;
 }
 
-function exportable(study: StudyRecord, trials: readonly TrialRecord[], number: number): ScoredTrial {
+function exportable(study: StudyRecord, trials: readonly TrialRecord[], number: number): ExportableTrial {
   const trial = trials.find((t) => t.number === number);
   if (!trial) {
     const range = trials.length === 0 ? 'it has no trials yet' : `its trials are numbered ${trials[0].number} to ${trials[trials.length - 1].number}`;
     throw new GradtuneError(`study "${study.name}" has no trial ${number} (${range}); see gradtune report --study ${study.name}`);
   }
-  if (trial.status !== 'completed') {
+  // A pruned trial stopped early but kept its best epoch's weights: it exports as it is.
+  if (trial.status !== 'completed' && trial.status !== 'pruned') {
     const verdict = trial.status === 'rejected' && trial.diagnostics ? ` (${describeVerdict(trial.diagnostics.verdict)})` : '';
     throw new GradtuneError(
       `trial ${number} of study "${study.name}" did not complete: it ${NOT_COMPLETED[trial.status]}${verdict}, status ${trial.status}; ` +
@@ -59,7 +62,7 @@ function exportable(study: StudyRecord, trials: readonly TrialRecord[], number: 
     );
   }
   if (trial.score === null || !Number.isFinite(trial.score)) {
-    throw new GradtuneError(`trial ${number} of study "${study.name}" completed without a finite score (no epoch's ${study.objective.metric} was a number), so it kept no weights; export another trial`);
+    throw new GradtuneError(`trial ${number} of study "${study.name}" ${trial.status === 'pruned' ? 'was pruned' : 'completed'} without a finite score (no epoch's ${study.objective.metric} was a number), so it kept no weights; export another trial`);
   }
-  return trial as ScoredTrial;
+  return trial as ExportableTrial;
 }

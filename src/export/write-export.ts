@@ -8,19 +8,19 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join, resolve } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { GradtuneError } from '../errors.js';
-import { DEFAULTS } from '../tuner-options.js';
-import { openSqliteStore } from '../store/sqlite.js';
+import { requireStudy, withExistingStore } from '../store/existing.js';
+import { storageFromEnv } from '../store/open-store.js';
 import type { StudyRecord } from '../store/store.js';
 import { initBackend, tf } from '../train/backend.js';
 import type { BackendPreference } from '../train/types.js';
 import { stringifyJson } from '../report/json.js';
-import type { ScoredTrial } from '../report/rank.js';
 import { EXPORT_FILES, exportMetrics, type RetrainedInfo } from './artifacts.js';
 import { isDirectory, layersModelFiles } from './io-handlers.js';
 import { preprocessingOf, type Preprocessing } from './preprocessing.js';
 import { modelFromCheckpoint } from './rebuild.js';
+import { withTargetRescale } from './rescale.js';
 import { retrainOnAllRows } from './retrain.js';
-import { selectTrials, type Selection } from './select.js';
+import { selectTrials, type ExportableTrial, type Selection } from './select.js';
 import { loadStudyContext } from './study-context.js';
 
 export interface ExportOptions {
@@ -53,7 +53,7 @@ export interface ExportedTrialInfo {
 
 /** One trial, ready to write: nothing touches the disk until every trial is ready. */
 interface Prepared {
-  trial: ScoredTrial;
+  trial: ExportableTrial;
   dir: string;
   files: Record<string, string | Uint8Array>;
 }
@@ -61,21 +61,16 @@ interface Prepared {
 export async function exportTrials(opts: ExportOptions): Promise<ExportedTrialInfo[]> {
   const selection = checkSelection(opts);
   checkOutDir(opts.out, Boolean(opts.force));
-  const storage = opts.storage ?? DEFAULTS.storage;
-  if (!existsSync(storage)) throw new GradtuneError(`no study store at ${storage}: run gradtune search first, or point --storage at your store`);
+  const storage = storageFromEnv(opts.storage);
   // Read-only, as reports: exporting never changes the store (and works on a store marked read-only).
-  const store = openSqliteStore(storage, { readOnly: true });
-  let study: StudyRecord;
-  let chosen: ScoredTrial[];
   const checkpoints = new Map<number, Uint8Array>();
-  try {
-    study = requireStudy(store.getStudy(opts.study), opts.study, store.listStudies().map((s) => s.name), storage);
-    const holding = new Set(store.checkpointNumbers(study.id));
-    chosen = selectTrials(study, store.trials(study.id), selection, (n) => holding.has(n));
-    for (const t of chosen) checkpoints.set(t.number, store.checkpoint(study.id, t.number)!);
-  } finally {
-    store.close();
-  }
+  const { study, chosen } = await withExistingStore(storage, async (store) => {
+    const study = await requireStudy(store, opts.study);
+    const holding = new Set(await store.checkpointNumbers(study.id));
+    const chosen = selectTrials(study, await store.trials(study.id), selection, (n) => holding.has(n));
+    for (const t of chosen) checkpoints.set(t.number, (await store.checkpoint(study.id, t.number))!);
+    return { study, chosen };
+  });
 
   const ctx = await loadStudyContext(study);
   await initBackend(opts.backend ?? 'auto');
@@ -112,13 +107,7 @@ function checkOutDir(out: string, force: boolean): void {
   }
 }
 
-function requireStudy(study: StudyRecord | undefined, name: string, known: string[], storage: string): StudyRecord {
-  if (study) return study;
-  const hint = known.length ? `studies in ${storage}: ${known.join(', ')}` : `${storage} has no studies yet`;
-  throw new GradtuneError(`unknown study "${name}" (${hint}); run gradtune studies to list them`);
-}
-
-async function prepare(study: StudyRecord, trial: ScoredTrial, ctx: Awaited<ReturnType<typeof loadStudyContext>>, checkpoint: Uint8Array, retrain: boolean, out: string): Promise<Prepared> {
+async function prepare(study: StudyRecord, trial: ExportableTrial, ctx: Awaited<ReturnType<typeof loadStudyContext>>, checkpoint: Uint8Array, retrain: boolean, out: string): Promise<Prepared> {
   let model: TF.LayersModel;
   let preprocessing: Preprocessing;
   let retrained: RetrainedInfo | null = null;
@@ -132,6 +121,8 @@ async function prepare(study: StudyRecord, trial: ScoredTrial, ctx: Awaited<Retu
   }
   let artifacts: TF.io.ModelArtifacts | undefined;
   try {
+    // Regression: the saved model outputs the target's own units (the wrapper shares, and on dispose frees, the model's layers).
+    if (preprocessing.targetScaling) model = withTargetRescale(model, preprocessing.targetScaling);
     await model.save(
       tf.io.withSaveHandler(async (a) => {
         artifacts = a;

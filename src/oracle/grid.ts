@@ -1,11 +1,12 @@
 // Grid search: every combination of the space's parameters, in grid order (see
 // space/grid.ts: defaults first, the last-declared parameter changing fastest).
 import { GradtuneError } from '../errors.js';
-import { formatGridSize, gridCombinations, gridSize, type GridSize } from '../space/grid.js';
+import { formatGridSize, gridCombinations, gridSize, type Combination, type GridSize } from '../space/grid.js';
 import { checkGridPoints } from '../space/grid-values.js';
 import { paramsKey } from '../space/params.js';
-import type { SearchSpaceDefinition } from '../space/types.js';
-import type { Oracle } from './oracle.js';
+import type { Params, SearchSpaceDefinition } from '../space/types.js';
+import { TriedConfigurations } from './trial-keys.js';
+import type { SyncOracle } from './oracle.js';
 
 export interface GridOracleOptions {
   /** Trials to run; stale trials (lost their worker) do not count. Undefined or Infinity: the whole grid. */
@@ -24,22 +25,35 @@ export interface GridOracleOptions {
  * number), and a stale one (its process was lost) is re-run by the store before the
  * oracle is asked.
  */
-export function gridOracle(space: SearchSpaceDefinition, opts: GridOracleOptions = {}): Oracle {
+export function gridOracle(space: SearchSpaceDefinition, opts: GridOracleOptions = {}): SyncOracle {
   const maxTrials = checkMaxTrials(opts.maxTrials);
   const { gridPoints } = opts;
   checkGridPoints(gridPoints);
+  // The combinations in grid order, built lazily and once (each is a build of the user's
+  // space): an ask at trial 10,000 looks the first 10,000 up instead of building them.
+  const built: { params: Params; key: string }[] = [];
+  let source: Generator<Combination> | undefined;
+  const configurations = new TriedConfigurations();
+  const combination = (i: number) => {
+    while (built.length <= i) {
+      source ??= gridCombinations(space, { gridPoints });
+      const next = source.next();
+      if (next.done) return undefined;
+      built.push({ params: next.value.params, key: paramsKey(next.value.params) });
+    }
+    return built[i];
+  };
   return {
     next(_study, trials) {
       const counted = trials.filter((t) => t.status !== 'stale').length;
       if (counted >= maxTrials) return { kind: 'done', reason: `reached --max-trials ${maxTrials}` };
-      const tried = new Set(trials.map((t) => paramsKey(t.params)));
-      // Lazily, and only as far as the first untried combination: one build per step.
-      let count = 0;
-      for (const c of gridCombinations(space, { gridPoints })) {
-        if (!tried.has(paramsKey(c.params))) return { kind: 'run', params: c.params };
-        count++;
+      const tried = configurations.of(trials);
+      // Only as far as the first untried combination.
+      for (let i = 0; ; i++) {
+        const c = combination(i);
+        if (!c) return { kind: 'done', reason: `the grid is complete: ${formatGridSize({ count: i, exact: true })}` };
+        if (!tried.has(c.key)) return { kind: 'run', params: { ...c.params } };
       }
-      return { kind: 'done', reason: `the grid is complete: ${formatGridSize({ count, exact: true })}` };
     },
   };
 }

@@ -1,11 +1,29 @@
 import type { Params } from '../space/types.js';
-import type { StudyRecord, TrialRecord } from '../store/store.js';
+import type { QueuedParams, StudyRecord, TrialSummary } from '../store/store.js';
 
-/** Where a trial sits in an algorithm's schedule (Hyperband: iteration, bracket, round). */
-export interface ScheduleSlot {
+/**
+ * Where a trial sits in Hyperband's schedule. `kind` is absent in the slots Hyperband
+ * writes (and in every slot stored before other schedules existed).
+ */
+export interface HyperbandSlot {
+  kind?: 'hyperband';
   iteration: number;
   bracket: number;
   round: number;
+}
+
+/** Where a trial sits in ASHA's rungs: rung 0 trains a new configuration, rung k > 0 continues a promoted one. */
+export interface AshaSlot {
+  kind: 'asha';
+  rung: number;
+}
+
+/** Where a trial sits in an algorithm's schedule; stored with the trial as JSON. */
+export type ScheduleSlot = HyperbandSlot | AshaSlot;
+
+/** A Hyperband slot (old stores' slots have no kind). */
+export function isHyperbandSlot(slot: ScheduleSlot | null | undefined): slot is HyperbandSlot {
+  return slot !== null && slot !== undefined && slot.kind !== 'asha';
 }
 
 /** A trial to start: its params and, for schedules of epochs, what it trains. */
@@ -19,6 +37,8 @@ export interface RunDecision {
   /** The epoch to train to; absent: the study's --max-epochs (and the space's epochs). */
   toEpoch?: number;
   slot?: ScheduleSlot;
+  /** The queued configuration (`gradtune enqueue`) this trial runs; the store marks it taken. */
+  queued?: number;
 }
 
 /** What an oracle decides when asked for the next trial. */
@@ -34,5 +54,15 @@ export type Decision =
  * processes and several machines need no extra machinery.
  */
 export interface Oracle {
-  next(study: StudyRecord, trials: readonly TrialRecord[]): Decision;
+  /**
+   * `trials` are light summaries (no histories); `queued` the configurations the user
+   * enqueued, which an oracle that draws fresh configurations runs first (see
+   * withQueue in src/oracle/queue.ts). May be async (a model-based sampler).
+   */
+  next(study: StudyRecord, trials: readonly TrialSummary[], queued?: readonly QueuedParams[]): Decision | Promise<Decision>;
+}
+
+/** An oracle that decides synchronously, as the built-in ones do. */
+export interface SyncOracle extends Oracle {
+  next(study: StudyRecord, trials: readonly TrialSummary[], queued?: readonly QueuedParams[]): Decision;
 }

@@ -1,16 +1,28 @@
-// The worker pool: piscina threads, each running src/pool/worker.ts through worker-entry.mjs.
+// The worker pool: piscina threads, each running worker.ts (worker.js in dist/) through
+// worker-entry.mjs.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { FROM_SOURCE } from '../package-files.js';
 import type { BackendPreference, TrialResult, TrialSpec } from '../train/types.js';
+import { serveEpochs, type EpochAnswer, type EpochReport } from './epoch-channel.js';
+
+export interface RunOptions {
+  /** Aborting terminates the thread mid-trial (a trial timeout, Ctrl-C). */
+  signal?: AbortSignal;
+  /** Called after every epoch of the trial; its answer goes back to the trial. */
+  onEpoch?: (report: EpochReport) => Promise<EpochAnswer> | EpochAnswer;
+}
 
 /**
- * Workers load TypeScript (our worker and the user's space module) through tsx's
- * loader, resolved from this package so it works wherever gradtune is installed and
- * whether or not the main process itself runs under tsx.
+ * Running from source, workers load our TypeScript through tsx's loader, resolved from
+ * this package so it works whether or not the main process itself runs under tsx (vitest
+ * does not). The build's workers are JavaScript and start without tsx.
  */
-function tsxLoaderUrl(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+function workerExecArgv(): string[] {
+  if (!FROM_SOURCE) return [];
+  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 }
 
 export class TrialPool {
@@ -27,9 +39,9 @@ export class TrialPool {
       // One trial per thread at a time: training is CPU-bound.
       concurrentTasksPerWorker: 1,
       idleTimeout: Infinity,
-      execArgv: ['--import', tsxLoaderUrl()],
+      execArgv: workerExecArgv(),
       // Threads start (and load their backend) now, not at the first trial.
-      workerData: { backend },
+      workerData: { backend, fromSource: FROM_SOURCE },
     });
   }
 
@@ -38,8 +50,15 @@ export class TrialPool {
    * or `signal` aborts: piscina then terminates the thread mid-trial and starts a new one,
    * which is the only way to stop synchronous tfjs work (a trial timeout, Ctrl-C).
    */
-  run(spec: TrialSpec, signal?: AbortSignal): Promise<TrialResult> {
-    return this.piscina.run(spec, { signal }) as Promise<TrialResult>;
+  async run(spec: TrialSpec, opts: RunOptions = {}): Promise<TrialResult> {
+    if (!opts.onEpoch) return (await this.piscina.run({ spec }, { signal: opts.signal })) as TrialResult;
+    const { port1, port2 } = new MessageChannel();
+    serveEpochs(port1, opts.onEpoch);
+    try {
+      return (await this.piscina.run({ spec, port: port2 }, { signal: opts.signal, transferList: [port2] as never })) as TrialResult;
+    } finally {
+      port1.close();
+    }
   }
 
   async close(): Promise<void> {

@@ -3,15 +3,19 @@
 // and reused across trials (keyed by what identifies them).
 import type * as TF from '@tensorflow/tfjs';
 import { initBackend, tf } from '../train/backend.js';
+import { ensureHealthyBackend, isBackendFault, resetBackend } from '../train/backend-health.js';
 import { buildModel } from '../train/model.js';
-import { train } from '../train/loop.js';
+import { train, type TrainOutcome } from '../train/loop.js';
+import { aggregateRuns, planRuns, type PlannedRun } from './runs.js';
+import { foldDataset, foldOf } from '../data/folds.js';
 import { resolveDiagnostics } from '../train/diagnostics-settings.js';
 import { loadSpace } from '../space/load.js';
 import { loadDataset } from '../data/load.js';
 import { isGradtuneError } from '../errors.js';
 import type { SearchSpace } from '../space/define.js';
 import type { Dataset } from '../data/types.js';
-import { failedResult, type TrialResult, type TrialSpec } from '../train/types.js';
+import { failedResult, type EpochRecord, type TrialResult, type TrialSpec } from '../train/types.js';
+import type { EpochAnswer } from './epoch-channel.js';
 
 const spaces = new Map<string, Promise<SearchSpace>>();
 const datasets = new Map<string, Dataset>();
@@ -42,48 +46,77 @@ function describeError(err: unknown): string {
   return String(err);
 }
 
-export async function runTrial(spec: TrialSpec): Promise<TrialResult> {
+/**
+ * Sends an epoch's record to the main thread and waits for its answer (see
+ * epoch-channel.ts); `run` says which run of a trial with several (executions, folds).
+ */
+export type EpochReporter = (record: EpochRecord, predictions?: Float32Array, run?: PlannedRun) => Promise<EpochAnswer>;
+
+export async function runTrial(spec: TrialSpec, report?: EpochReporter): Promise<TrialResult> {
   const started = performance.now();
   const backend = await initBackend(spec.backend);
+  await ensureHealthyBackend();
   let model: TF.LayersModel | undefined;
   try {
     const space = await cachedSpace(spec);
     const dataset = cachedDataset(spec);
     const config = space.configFor(spec.params);
-    model = buildModel(config, {
-      inputDim: dataset.nFeatures,
-      outputUnits: dataset.nOutputs,
-      task: dataset.task,
-      seed: spec.seed,
-    });
     const diagnostics = resolveDiagnostics(config.diagnostics, spec.diagnostics);
-    const outcome = await train({
-      model,
-      dataset,
-      // Under a schedule (Hyperband), a round trains exactly to its epoch: the space's own
-      // epochs would cut it short.
-      training: spec.scheduleEpochs ? { ...config.training, epochs: undefined } : config.training,
-      scheduleEpochs: spec.scheduleEpochs,
-      objective: spec.objective,
-      maxEpochs: spec.maxEpochs,
-      seed: spec.seed,
-      diagnostics,
-      resume: spec.resume,
-      keepCheckpoint: spec.keepCheckpoint,
-    });
+    const planned = planRuns(spec);
+    const folds = spec.folds ? foldOf(dataset, spec.folds.k, spec.folds.seed) : undefined;
+    const outcomes: TrainOutcome[] = [];
+    for (const run of planned) {
+      const data = run.fold === null || !folds ? dataset : foldDataset(dataset, folds, run.fold);
+      model = buildModel(config, { inputDim: data.nFeatures, outputUnits: data.nOutputs, task: data.task, seed: run.seed });
+      const outcome = await train({
+        model,
+        dataset: data,
+        // Under a schedule (Hyperband), a round trains exactly to its epoch: the space's own
+        // epochs would cut it short.
+        training: spec.scheduleEpochs ? { ...config.training, epochs: undefined } : config.training,
+        scheduleEpochs: spec.scheduleEpochs,
+        objective: spec.objective,
+        maxEpochs: spec.maxEpochs,
+        seed: run.seed,
+        diagnostics,
+        resume: spec.resume,
+        keepCheckpoint: spec.keepCheckpoint,
+        onEpoch: report ? (record, predictions) => report(record, predictions, planned.length > 1 ? run : undefined) : undefined,
+        wantPredictions: Boolean(report && spec.epochPredictions),
+      });
+      model.dispose();
+      model = undefined;
+      outcomes.push(outcome);
+      // A rejected or pruned run judges the configuration: the other runs would not change that.
+      if (outcome.stoppedEarly === 'rejected' || outcome.stoppedEarly === 'pruned') break;
+    }
+    const { best, score, scoreStd, runs } = aggregateRuns(outcomes, planned, spec.objective);
+    const last = outcomes[outcomes.length - 1];
     return {
-      status: outcome.stoppedEarly === 'rejected' ? 'rejected' : 'completed',
-      plannedEpochs: outcome.plannedEpochs,
-      diagnostics: outcome.diagnostics,
-      checkpoint: outcome.checkpoint,
-      score: outcome.score,
-      bestEpoch: outcome.bestEpoch,
-      epochsRun: outcome.epochsRun,
-      history: outcome.history,
+      status: last.stoppedEarly === 'rejected' ? 'rejected' : last.stoppedEarly === 'pruned' ? 'pruned' : 'completed',
+      ...(last.pruned ? { pruned: last.pruned } : {}),
+      plannedEpochs: best.plannedEpochs,
+      diagnostics: last.stoppedEarly === 'rejected' ? last.diagnostics : best.diagnostics,
+      checkpoint: best.checkpoint,
+      score,
+      bestEpoch: best.bestEpoch,
+      epochsRun: best.epochsRun,
+      history: best.history,
+      ...(planned.length > 1 ? { runs, scoreStd } : {}),
       backend,
       durationMs: performance.now() - started,
     };
   } catch (err) {
+    if (isBackendFault(err)) {
+      // The model abandoned with the old instance: nothing of it is left to dispose.
+      model = undefined;
+      await resetBackend();
+      return failedResult(
+        backend,
+        performance.now() - started,
+        `the ${backend} backend ran out of memory or aborted (${(err as Error).message.split('\n')[0]}): this configuration needs more than the backend can hold (a smaller model or batch size); the backend was reset for the next trial`,
+      );
+    }
     return failedResult(backend, performance.now() - started, describeError(err));
   } finally {
     model?.dispose();

@@ -1,7 +1,8 @@
 // The trial worker: a stateless executor. It never touches the store; it receives a
 // TrialSpec and returns a TrialResult. Loaded by worker-entry.mjs.
 import { getHeapStatistics } from 'node:v8';
-import { threadId } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
+import { epochReporter } from './epoch-channel.js';
 import { runTrial } from './run-trial.js';
 import { initBackend, tf } from '../train/backend.js';
 import type { BackendPreference, TrialResult, TrialSpec, WorkerMemory } from '../train/types.js';
@@ -11,9 +12,19 @@ export async function warmUp(data: { backend?: BackendPreference } | undefined):
   await initBackend(data?.backend ?? 'auto');
 }
 
-export default async function trialWorker(spec: TrialSpec): Promise<TrialResult> {
-  const result = await runTrial(spec);
-  return { ...result, worker: workerMemory() };
+/** A task: the trial, and the port its per-epoch reports go back through (when the pool asked for them). */
+export interface TrialTask {
+  spec: TrialSpec;
+  port?: MessagePort;
+}
+
+export default async function trialWorker(task: TrialTask): Promise<TrialResult> {
+  try {
+    const result = await runTrial(task.spec, task.port ? epochReporter(task.port) : undefined);
+    return { ...result, worker: workerMemory() };
+  } finally {
+    task.port?.close();
+  }
 }
 
 /** Measured after the trial has released everything, so it is this thread's baseline. */

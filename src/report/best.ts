@@ -2,28 +2,48 @@
 import { GradtuneError } from '../errors.js';
 import type { StudyRecord, TrialRecord } from '../store/store.js';
 import { formatScore } from './columns.js';
+import { ancestry, describeAncestry, describeEpochsTrained, describeSlot, epochRange, varyingSlotFields } from './lineage.js';
 import { bestTrial, type ScoredTrial } from './rank.js';
 
 export interface BestOptions {
   json: boolean;
 }
 
-function bestText(study: StudyRecord, best: ScoredTrial): string {
+/**
+ * The best epoch and the epochs behind it. Epochs are numbered across a chain of
+ * promotions, so a promoted trial's best epoch is set against the epochs it trained and
+ * the trial it continues: `best epoch 23 (epochs 10–27 trained by this trial, continuing
+ * trial 12)`, never `23 of 18`.
+ */
+function epochsText(best: ScoredTrial): string {
+  const { from, to } = epochRange(best);
+  if (best.parent === null && from === 0) {
+    return best.bestEpoch === null ? `${best.epochsRun} epochs` : `best epoch ${best.bestEpoch} of ${to}`;
+  }
+  const continuing = best.parent === null ? `after epoch ${from}` : `continuing trial ${best.parent}`;
+  const trained = `${describeEpochsTrained(best)} trained by this trial, ${continuing}`;
+  return best.bestEpoch === null ? trained : `best epoch ${best.bestEpoch} (${trained})`;
+}
+
+function bestText(study: StudyRecord, trials: readonly TrialRecord[], best: ScoredTrial): string {
   const { metric, direction } = study.objective;
-  const epochs =
-    best.bestEpoch === null ? `${best.epochsRun} epochs` : `best epoch ${best.bestEpoch} of ${best.epochsRun}`;
-  const head = `trial ${best.number}: ${metric} ${formatScore(best.score)} (${direction}), ${epochs}`;
+  const head = `trial ${best.number}: ${metric} ${formatScore(best.score)} (${direction}), ${epochsText(best)}`;
+  const lineage: string[] = [];
+  if (best.slot) lineage.push(`  schedule: ${describeSlot(best.slot, varyingSlotFields(trials))}`);
+  const chain = ancestry(best, trials);
+  if (chain.length > 1) lineage.push(`  lineage:  ${describeAncestry(chain)}`);
   const entries = Object.entries(best.params);
-  if (entries.length === 0) return `${head}\n  (no hyperparameters)`;
+  if (entries.length === 0) return [head, ...lineage, '  (no hyperparameters)'].join('\n');
   const width = Math.max(...entries.map(([name]) => name.length));
   // Exact values, not the leaderboard's rounded ones: these are meant to be copied.
   const lines = entries.map(([name, value]) => `  ${name.padEnd(width)}  ${String(value)}`);
-  return [head, ...lines].join('\n');
+  return [head, ...lineage, ...(lineage.length > 0 ? ['  hyperparameters:'] : []), ...lines.map((l) => (lineage.length > 0 ? `  ${l}` : l))].join('\n');
 }
 
 /**
  * The best trial's score and parameters, as an aligned list or as JSON
- * `{ trial, score, objective, params, epochsRun, bestEpoch }`. A study with no
+ * `{ trial, score, objective, params, epochsRun, bestEpoch, parent, fromEpoch, toEpoch,
+ * slot, lineage }` (lineage: the trial numbers of its chain, oldest first, itself last). A study with no
  * completed trial is a user-fixable state (search has not run or finished yet), so it
  * raises a GradtuneError that says what to run.
  */
@@ -34,7 +54,7 @@ export function formatBest(study: StudyRecord, trials: readonly TrialRecord[], o
       `study "${study.name}" has no completed trial yet; run gradtune search --study ${study.name}`,
     );
   }
-  if (!options.json) return bestText(study, best);
+  if (!options.json) return bestText(study, trials, best);
   // Every number here is finite (a best trial has a finite score), so plain JSON is safe.
   return JSON.stringify(
     {
@@ -44,6 +64,12 @@ export function formatBest(study: StudyRecord, trials: readonly TrialRecord[], o
       params: best.params,
       epochsRun: best.epochsRun,
       bestEpoch: best.bestEpoch,
+      // Lineage, as in `report --format json`: epochs numbered across the chain.
+      parent: best.parent,
+      fromEpoch: epochRange(best).from,
+      toEpoch: epochRange(best).to,
+      slot: best.slot,
+      lineage: ancestry(best, trials).map((t) => t.number),
     },
     null,
     2,

@@ -3,11 +3,12 @@
 import { stringify } from 'csv-stringify/sync';
 import { GradtuneError } from '../errors.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../store/store.js';
-import { describeVerdict } from '../train/diagnostics.js';
-import { formatParam, formatScore, formatSeconds, varyingParams } from './columns.js';
+import { formatScore } from './columns.js';
+import { drawnWidths, fitTable, groupLine } from './fit-table.js';
 import { stringifyJson, trialJson } from './json.js';
+import { leaderboardColumns, type Column } from './leaderboard-columns.js';
 import { rankTrials, type RankedTrial } from './rank.js';
-import { markdownTable, textTable, type Align, type Grid } from './render.js';
+import { markdownTable, textTable, type Grid } from './render.js';
 import { describeRejectedKinds, describeSavedEpochs, rejectionSummary } from './rejection.js';
 
 export type LeaderboardFormat = 'table' | 'csv' | 'json' | 'md';
@@ -16,60 +17,17 @@ export interface LeaderboardOptions {
   format: LeaderboardFormat;
   /** Show only the first `top` rows (ranked trials come first). */
   top?: number;
-}
-
-type CsvValue = string | number | null;
-
-interface Column {
-  header: string;
-  align: Align;
-  /** Rounded, for people: table and markdown. */
-  text: (row: RankedTrial) => string;
-  /** Unrounded, for spreadsheets: rounding in a CSV loses what the user cannot get back. */
-  raw: (row: RankedTrial) => CsvValue;
-}
-
-function columns(study: StudyRecord, trials: readonly TrialRecord[]): Column[] {
-  const fixed: Column[] = [
-    { header: 'rank', align: 'right', text: (r) => (r.rank === null ? '-' : String(r.rank)), raw: (r) => r.rank },
-    { header: 'trial', align: 'right', text: (r) => String(r.trial.number), raw: (r) => r.trial.number },
-    { header: 'status', align: 'left', text: (r) => r.trial.status, raw: (r) => r.trial.status },
-    {
-      header: study.objective.metric,
-      align: 'right',
-      text: (r) => formatScore(r.trial.score),
-      raw: (r) => r.trial.score,
-    },
-    { header: 'epochs', align: 'right', text: (r) => String(r.trial.epochsRun), raw: (r) => r.trial.epochsRun },
-    {
-      header: 'time (s)',
-      align: 'right',
-      text: (r) => formatSeconds(r.trial.durationMs),
-      raw: (r) => (r.trial.durationMs === null ? null : r.trial.durationMs / 1000),
-    },
-    {
-      // The verdict with the reading that decided it: why a rejected trial has no rank.
-      header: 'gradients',
-      align: 'left',
-      text: (r) => describeVerdict(r.trial.diagnostics?.verdict),
-      // Empty in a CSV, like every other value a trial does not have.
-      raw: (r) => (r.trial.diagnostics ? describeVerdict(r.trial.diagnostics.verdict) : null),
-    },
-  ];
-  const params = varyingParams(trials).map(
-    (name): Column => ({
-      header: name,
-      // Numbers line up on the right; words (activations, optimizers) read better on the left.
-      align: trials.every((t) => typeof (t.params[name] ?? 0) === 'number') ? 'right' : 'left',
-      text: (r) => formatParam(r.trial.params[name]),
-      raw: (r) => {
-        const value = r.trial.params[name];
-        // csv-stringify would write booleans as 1/"" by default; keep them readable.
-        return value === undefined ? null : typeof value === 'boolean' ? String(value) : value;
-      },
-    }),
-  );
-  return [...fixed, ...params];
+  /**
+   * Table only: fit it into this many characters (the terminal's width), shortening long
+   * text and leaving out the least important columns, said in a footer. Undefined: every
+   * column whole (output to a pipe or a file).
+   */
+  width?: number;
+  /**
+   * Only these columns (by the names `gradtune report --columns` takes), in the
+   * leaderboard's order; `['all']` every column, never fitted. Not for json.
+   */
+  columns?: readonly string[];
 }
 
 // The order rows appear in (rank.ts), so the summary reads like the table.
@@ -96,15 +54,68 @@ function summary(study: StudyRecord, trials: readonly TrialRecord[], ranked: Ran
   return `${head}; ${best}${saved}${limited}`;
 }
 
-function grid(cols: Column[], rows: RankedTrial[]): Grid {
-  return { head: cols.map((c) => c.header), align: cols.map((c) => c.align), rows: rows.map((r) => cols.map((c) => c.text(r))) };
+function grid(cols: readonly Column[], rows: RankedTrial[], header: (c: Column) => string): Grid {
+  return { head: cols.map(header), align: cols.map((c) => c.align), rows: rows.map((r) => cols.map((c) => c.text(r))) };
 }
 
-function renderCsv(cols: Column[], rows: RankedTrial[]): string {
+function renderCsv(cols: readonly Column[], rows: RankedTrial[]): string {
+  const csv = cols.flatMap((c) => c.csv);
   return stringify(
-    rows.map((row) => cols.map((c) => c.raw(row))),
-    { header: true, columns: cols.map((c) => c.header) },
+    rows.map((row) => csv.map((c) => c.raw(row))),
+    { header: true, columns: csv.map((c) => c.header) },
   );
+}
+
+/** The names --columns takes for the study, for an error message. */
+function columnNames(cols: readonly Column[]): string {
+  return cols.map((c) => c.key).join(', ');
+}
+
+/**
+ * The columns a format shows: those the study has values for (the CSV: every column, so
+ * a script finds the same header whatever the study), or the ones --columns names, in
+ * the leaderboard's order. A name is a column's key (rank, trial, status, score, epochs,
+ * parent, slot, time, gradients, error, param:<name>) or its header (the metric, a
+ * parameter's bare name); a key wins over a parameter of the same name.
+ */
+function chooseColumns(all: readonly Column[], format: 'table' | 'csv' | 'md', choice: readonly string[] | undefined): Column[] {
+  if (choice === undefined || (choice.length === 1 && choice[0] === 'all')) {
+    return format === 'csv' ? [...all] : all.filter((c) => c.shown);
+  }
+  const chosen = new Set<Column>();
+  for (const raw of choice) {
+    const name = raw.trim();
+    const found = all.find((c) => c.key === name) ?? all.find((c) => c.aliases.includes(name) || c.header === name);
+    if (!found) {
+      throw new GradtuneError(
+        `--columns: this study has no column "${name}"; choose from ${columnNames(all)} (parameters also by their bare name), or all`,
+      );
+    }
+    chosen.add(found);
+  }
+  return all.filter((c) => chosen.has(c));
+}
+
+/** The table, fitted to `width` when given, with the line grouping the hyperparameters over it. */
+function renderTable(cols: readonly Column[], rows: RankedTrial[], width: number | undefined): { table: string; footer?: string } {
+  const full = grid(cols, rows, (c) => c.header);
+  if (width === undefined) {
+    const table = textTable(full);
+    return { table: withGroupLine(cols, table, drawnWidths(table)) };
+  }
+  const fitted = fitTable(cols, full, width);
+  if (fitted.leftOut.length === 0 && fitted.shortened.length === 0) return { table: withGroupLine(cols, fitted.whole, fitted.widths) };
+  const kept = grid(fitted.columns, rows, (c) => c.header);
+  const table = withGroupLine(fitted.columns, textTable(kept, fitted.widths), fitted.widths);
+  const said: string[] = [];
+  if (fitted.leftOut.length > 0) said.push(`left out ${fitted.leftOut.join(', ')}`);
+  if (fitted.shortened.length > 0) said.push(`shortened ${fitted.shortened.join(', ')}`);
+  return { table, footer: `fitted to ${width} columns: ${said.join('; ')} (--columns all shows every column)` };
+}
+
+function withGroupLine(cols: readonly Column[], table: string, widths: readonly number[]): string {
+  const line = groupLine(cols, widths);
+  return line === '' ? table : `${line}\n${table}`;
 }
 
 /**
@@ -148,18 +159,27 @@ export function formatLeaderboard(
   checkTop(options.top);
   const ranked = rankTrials(study, trials);
   const rows = options.top === undefined ? ranked : ranked.slice(0, options.top);
-  if (options.format === 'json') return stringifyJson(toJsonDocument(study, trials, rows));
-  const cols = columns(study, trials);
+  if (options.format === 'json') {
+    if (options.columns !== undefined) throw new GradtuneError('--columns chooses the columns of table, csv and md; json has every field (pick them with a JSON tool such as jq)');
+    return stringifyJson(toJsonDocument(study, trials, rows));
+  }
+  const all = leaderboardColumns(study, trials);
   switch (options.format) {
     case 'csv':
       // No trailing newline, like every other format: the caller decides how output ends.
-      return renderCsv(cols, rows).replace(/\n$/, '');
-    case 'table':
-      return `${textTable(grid(cols, rows))}\n${summary(study, trials, ranked, rows.length)}`;
+      return renderCsv(chooseColumns(all, 'csv', options.columns), rows).replace(/\n$/, '');
+    case 'table': {
+      const cols = chooseColumns(all, 'table', options.columns);
+      // Columns the user chose are shown whole; so is --columns all.
+      const width = options.columns === undefined ? options.width : undefined;
+      const { table, footer } = renderTable(cols, rows, width);
+      return [table, summary(study, trials, ranked, rows.length), ...(footer ? [footer] : [])].join('\n');
+    }
     case 'md': {
       const { metric, direction } = study.objective;
       const heading = `Study \`${study.name}\`, objective: \`${metric}\` (${direction === 'max' ? 'higher' : 'lower'} is better)`;
-      return `${heading}\n\n${markdownTable(grid(cols, rows))}\n\n${summary(study, trials, ranked, rows.length)}`;
+      const cols = chooseColumns(all, 'md', options.columns);
+      return `${heading}\n\n${markdownTable(grid(cols, rows, (c) => c.mdHeader))}\n\n${summary(study, trials, ranked, rows.length)}`;
     }
     default: {
       // Unreachable for typed callers; a format string from the command line may be anything.

@@ -11,9 +11,15 @@ export interface Grid {
   rows: string[][];
 }
 
-export function textTable(grid: Grid): string {
+/** `colWidths` (padding included) shortens longer cells with `…`; without it every cell is whole. */
+export function textTable(grid: Grid, colWidths?: readonly number[]): string {
   // No colours at all: the output is as often piped or saved as it is read in a terminal.
-  const table = new Table({ head: grid.head, colAligns: grid.align, style: { head: [], border: [], compact: true } });
+  const table = new Table({
+    head: grid.head,
+    colAligns: grid.align,
+    ...(colWidths ? { colWidths: [...colWidths] } : {}),
+    style: { head: [], border: [], compact: true },
+  });
   for (const row of grid.rows) table.push(row);
   return table.toString();
 }

@@ -6,6 +6,7 @@ import type { StudyRecord, TrialRecord } from '../store/store.js';
 import type { DiagnosticsSettings, TrialDiagnostics } from '../train/diagnostics-types.js';
 import { describeVerdict, formatReading } from '../train/diagnostics.js';
 import { formatScore, formatSeconds } from './columns.js';
+import { ancestry, describeAncestry, describeEpochsTrained, describeSlot, epochRange, varyingSlotFields } from './lineage.js';
 import { stringifyJson, trialJson } from './json.js';
 import { rankTrials } from './rank.js';
 import { markdownPairs, markdownTable, textPairs, textTable, type Grid } from './render.js';
@@ -38,18 +39,44 @@ export function findTrial(study: StudyRecord, trials: readonly TrialRecord[], nu
   throw new GradtuneError(`study "${study.name}" has no trial ${number}; it has ${range}`);
 }
 
-function overview(study: StudyRecord, trial: TrialRecord, rank: number | null, ranked: number): Section {
+/** `2 run / 2 planned: epochs 2–3 (continues trial 3)`: epochs are numbered across a chain of promotions. */
+function epochsPair(trial: TrialRecord): string {
+  const counts = `${trial.epochsRun} run / ${trial.plannedEpochs ?? '?'} planned`;
+  const { from } = epochRange(trial);
+  if (trial.parent === null && from === 0) return counts;
+  const after = trial.parent === null ? `after epoch ${from}` : `continues trial ${trial.parent} after its epoch ${from}`;
+  return `${counts}: ${describeEpochsTrained(trial)} (${after})`;
+}
+
+/** Where the trial sits in the schedule and the chain of trials it continues, when it has either. */
+function lineagePairs(trial: TrialRecord, trials: readonly TrialRecord[]): Pairs {
+  const pairs: Pairs = [];
+  if (trial.slot) pairs.push(['schedule', describeSlot(trial.slot, varyingSlotFields(trials))]);
+  const chain = ancestry(trial, trials);
+  if (chain.length > 1) pairs.push(['lineage', describeAncestry(chain)]);
+  const children = trials.filter((t) => t.parent === trial.number).map((t) => t.number);
+  if (children.length > 0) pairs.push(['continued by', children.map((n) => `trial ${n}`).join(', ')]);
+  return pairs;
+}
+
+function overview(study: StudyRecord, trials: readonly TrialRecord[], trial: TrialRecord, rank: number | null, ranked: number): Section {
   const { metric, direction } = study.objective;
   const score =
     trial.score === null ? '-' : `${formatScore(trial.score)}${trial.bestEpoch === null ? '' : ` at epoch ${trial.bestEpoch}`}`;
   const pairs: Pairs = [
-    ['status', trial.status],
+    ['status', trial.status === 'running' ? `running (epoch ${(trial.fromEpoch ?? 0) + trial.epochsRun} so far)` : trial.status],
+    ...(trial.pruned ? [['pruned', `at epoch ${trial.pruned.epoch}: ${trial.pruned.rule}`] as const] : []),
     ['rank', rank === null ? `unranked (${ranked} ranked)` : `${rank} of ${ranked}`],
     [`${metric} (${direction})`, score],
-    ['epochs', `${trial.epochsRun} run / ${trial.plannedEpochs ?? '?'} planned`],
+    ['epochs', epochsPair(trial)],
+    ...lineagePairs(trial, trials),
     ['duration', trial.durationMs === null ? 'still running' : `${formatSeconds(trial.durationMs)} s`],
     ['backend', trial.backend ?? '-'],
   ];
+  if (trial.slot?.kind === 'asha') {
+    const continues = trial.parent === null ? 'a new configuration' : `continues trial ${trial.parent}`;
+    pairs.push(['ASHA rung', `${trial.slot.rung}: epochs ${trial.fromEpoch ?? 0}→${trial.toEpoch ?? study.maxEpochs}, ${continues}`]);
+  }
   // Handed out more than once: it lost its process, or failed and was retried (--max-retries).
   if (trial.attempt > 1) {
     const retried = trial.retries > 0 ? `, ${trial.retries} after failing (--max-retries)` : '';
@@ -151,7 +178,7 @@ export function formatTrial(
   const rank = ranked.find((r) => r.trial.number === number)?.rank ?? null;
   if (options.format === 'json') return stringifyJson(trialJson(rank, trial));
   const sections = [
-    overview(study, trial, rank, ranked.filter((r) => r.rank !== null).length),
+    overview(study, trials, trial, rank, ranked.filter((r) => r.rank !== null).length),
     params(trial),
     verdict(trial.diagnostics),
     gradientStats(trial.diagnostics),

@@ -3,6 +3,7 @@
 import seedrandom from 'seedrandom';
 import { GradtuneError } from '../errors.js';
 import { HyperParameters, type Decider } from './hyperparameters.js';
+import { checkTrialConfig } from './check-config.js';
 import { defaultDecider, fixedDecider, randomDecider } from './sample.js';
 import type { ParamSpec, Params, SearchSpaceDefinition, TrialConfig } from './types.js';
 
@@ -63,11 +64,19 @@ export function isSearchSpace(value: unknown): value is SearchSpace {
 export function buildConfig(space: SearchSpaceDefinition, decider: Decider): BuiltConfig {
   const hp = new HyperParameters(decider);
   const config = space.build(hp);
+  if (isThenable(config)) {
+    // An async build's later rejection must not surface as an unhandled rejection.
+    Promise.resolve(config).catch(() => {});
+    throw new GradtuneError(
+      `search space "${space.name}": build(hp) returned a Promise; it must be synchronous (no async, no await): declare the parameters and return { model, training } directly`,
+    );
+  }
   // The model builder checks the details; here only the shape, so a forgotten
   // `return` is reported against the space rather than deep inside training.
   if (typeof config !== 'object' || config === null || typeof config.model !== 'object' || typeof config.training !== 'object') {
     throw new GradtuneError(`search space "${space.name}": build(hp) must return { model, training }, got ${describe(config)}`);
   }
+  checkTrialConfig(config, `search space "${space.name}"`);
   return { config, params: hp.params, specs: hp.specs };
 }
 
@@ -86,6 +95,10 @@ export function sampleParams(space: SearchSpaceDefinition, decider: Decider): Pa
     if (err instanceof GradtuneError) throw err;
   }
   return hp.params;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function describe(value: unknown): string {

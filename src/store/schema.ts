@@ -70,6 +70,73 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE trials ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE trials ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: stores that scale and studies that own their settings.
+  // - seq: a per-study change counter. Every change that matters to a decision (a trial
+  //   inserted, told, handed out again, given back, marked stale, its checkpoint dropped;
+  //   a configuration queued) takes the next value and stamps the trial with it, so a
+  //   process reads only the trials changed since its last read, and an ask can tell that
+  //   nothing changed between its decision and its insert.
+  // - space_fingerprint: every process joining the study must load the same space.
+  // - seed: a trial's weights and batch order, from what identifies its work.
+  // - trial_attempts: earlier runs of a trial handed out again, kept on record.
+  // - queue: configurations enqueued by the user, run before new ones are drawn.
+  // - pruned_epoch, pruned_rule: the epoch a pruned trial stopped at and the rule that
+  //   stopped it (a pruner, src/pruner/).
+  // - trial_epochs: every epoch of every trial as it is reported (per-epoch reports), under
+  //   the attempt that trained it, so a re-run's epochs never mix with an earlier run's.
+  //   `value` is the objective's (NULL when not finite), `run` the run of a trial that
+  //   trains several (executions, folds; 0 otherwise). `id` is a "changed since" cursor:
+  //   rows of one study are inserted under the study's lock, so ids grow in commit order.
+  `
+  ALTER TABLE studies ADD COLUMN space_fingerprint TEXT NOT NULL DEFAULT '';
+  ALTER TABLE studies ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE trials ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE trials ADD COLUMN seed INTEGER;
+  ALTER TABLE trials ADD COLUMN best_val_loss REAL;
+  ALTER TABLE trials ADD COLUMN score_std REAL;
+  ALTER TABLE trials ADD COLUMN runs_json TEXT;
+  CREATE INDEX trials_by_seq ON trials (study_id, seq);
+
+  CREATE TABLE trial_attempts (
+    study_id     INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    number       INTEGER NOT NULL,
+    attempt      INTEGER NOT NULL,
+    status       TEXT    NOT NULL,
+    owner        TEXT,
+    started_at   TEXT    NOT NULL,
+    finished_at  TEXT,
+    score        REAL,
+    epochs_run   INTEGER NOT NULL DEFAULT 0,
+    error        TEXT,
+    PRIMARY KEY (study_id, number, attempt)
+  );
+
+  CREATE TABLE queue (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_id    INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    params_json TEXT    NOT NULL,
+    created_at  TEXT    NOT NULL,
+    -- The trial that ran this configuration; NULL while it waits.
+    trial       INTEGER
+  );
+  CREATE INDEX queue_waiting ON queue (study_id, trial);
+
+  ALTER TABLE trials ADD COLUMN pruned_epoch INTEGER;
+  ALTER TABLE trials ADD COLUMN pruned_rule TEXT;
+
+  CREATE TABLE trial_epochs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_id    INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    number      INTEGER NOT NULL,
+    attempt     INTEGER NOT NULL,
+    run         INTEGER NOT NULL DEFAULT 0,
+    epoch       INTEGER NOT NULL,
+    value       REAL,
+    record_json TEXT    NOT NULL,
+    UNIQUE (study_id, number, attempt, run, epoch)
+  );
+  CREATE INDEX trial_epochs_since ON trial_epochs (study_id, id);
+  `,
 ];
 
 /** The schema version this code writes; a store with a higher user_version is from a newer gradtune. */

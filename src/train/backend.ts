@@ -16,10 +16,36 @@ async function tryTensorflow(): Promise<boolean> {
   }
 }
 
+/**
+ * The wasm backend's emscripten module, when it starts, adds process-wide
+ * `uncaughtException` and `unhandledRejection` listeners that rethrow. Any later uncaught
+ * error (an EPIPE on stdout, a bug) is then rethrown from inside that minified file: Node
+ * prints its 40 kB source line instead of the error, and exits with code 7. tfjs means to
+ * remove them when the backend is disposed, but never disposes it in a process like ours,
+ * so they are removed here, right after the module started: errors keep Node's own
+ * handling (and ours), in the main thread and in every worker thread alike.
+ */
+async function withoutAddedProcessHooks<T>(start: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
+  try {
+    return await start();
+  } finally {
+    for (const e of events) {
+      for (const listener of emitter.listeners(e)) {
+        if (!before.get(e)!.has(listener)) emitter.removeListener(e, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+}
+
 async function tryWasm(): Promise<boolean> {
   try {
-    requireWasmBackend();
-    return await tf.setBackend('wasm');
+    return await withoutAddedProcessHooks(async () => {
+      requireWasmBackend();
+      return await tf.setBackend('wasm');
+    });
   } catch {
     return false;
   }

@@ -17,6 +17,7 @@ import type { TrainingSettings } from '../space/types.js';
 import { DiagnosticsRecorder } from './diagnostics-recorder.js';
 import { encodeCheckpoint, loadCheckpoint } from './checkpoint.js';
 import type { EpochRecord, Objective } from './types.js';
+import type { EpochAnswer } from '../pool/epoch-channel.js';
 import type { DiagnosticsSettings, TrialDiagnostics } from './diagnostics-types.js';
 
 export interface TrainOptions {
@@ -28,8 +29,14 @@ export interface TrainOptions {
   maxEpochs: number;
   /** Seeds the batch order. */
   seed: number;
-  /** Called after every epoch with its record (progress, heartbeats). */
-  onEpoch?: (record: EpochRecord) => void;
+  /**
+   * Called after every epoch with its record (and the validation predictions when
+   * `wantPredictions`), awaited: its answer may add metrics to the record (a custom
+   * objective computed elsewhere) or stop the trial (a pruner).
+   */
+  onEpoch?: (record: EpochRecord, predictions?: Float32Array) => Promise<EpochAnswer | void> | EpochAnswer | void;
+  /** Read back the validation predictions every epoch for onEpoch (probabilities, or values). */
+  wantPredictions?: boolean;
   /** Watch the gradients (and reject per the settings); off when absent. */
   diagnostics?: DiagnosticsSettings;
   /** Continue a trial: its parent's checkpoint, and the epochs the parent trained. */
@@ -55,7 +62,9 @@ export interface TrainOutcome {
   /** Epochs the trial would have trained without early stopping or rejection. */
   plannedEpochs: number;
   /** Why training ended before its epoch budget, if it did. */
-  stoppedEarly?: 'early-stopping' | 'non-finite-loss' | 'rejected';
+  stoppedEarly?: 'early-stopping' | 'non-finite-loss' | 'rejected' | 'pruned';
+  /** When onEpoch stopped the trial: the epoch and the rule it gave. */
+  pruned?: { epoch: number; rule: string };
   /** What the gradient monitor saw, when it was on. */
   diagnostics?: TrialDiagnostics;
   /** The best epoch's weights, when asked for and an epoch scored. */
@@ -129,6 +138,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   let trialStep = 0;
   let outcomeDiagnostics: TrialDiagnostics | undefined;
   let checkpoint: Uint8Array | undefined;
+  let pruned: TrainOutcome['pruned'];
 
   try {
     if (opts.resume) await loadCheckpoint(model, opts.resume.checkpoint, optimizer);
@@ -169,7 +179,9 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         const pred = stepper!.predict(xVal);
         const metrics = tf.stack([lossSum, tf.addN(stepMetrics), lossOf(pred, yVal, head.outputs), metricSumOf(pred, yVal, head.outputs)]);
         const probe = recorder?.probeTensor();
-        return tf.concat([metrics, ...(recorder?.pendingTensors() ?? []), ...(probe ? [probe] : [])]);
+        // The predictions go last, so the monitor's readings keep their offsets.
+        const predictions = opts.wantPredictions ? [tf.reshape(head.outputs === 'logits' ? tf.softmax(pred) : pred, [-1])] : [];
+        return tf.concat([metrics, ...(recorder?.pendingTensors() ?? []), ...(probe ? [probe] : []), ...predictions]);
       });
       tf.dispose([...stepLosses, ...stepMetrics]);
       const values = (await readback.data()) as Float32Array;
@@ -177,16 +189,20 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       const [lossSum, trainMetricSum, valLoss, valMetricSum] = values;
       recorder?.consumeEpoch(epoch, values, 4);
 
+      // Regression trains on the standardised target: its MSE and MAE go back to the target's units.
+      const unit = ds.targetScaling?.std ?? 1;
       const record: EpochRecord = {
         epoch,
-        loss: lossSum / ds.nTrain,
-        val_loss: valLoss,
-        [metricName]: trainMetricSum / ds.nTrain,
-        [`val_${metricName}`]: valMetricSum / ds.nVal,
+        loss: (lossSum / ds.nTrain) * unit ** 2,
+        val_loss: valLoss * unit ** 2,
+        [metricName]: (trainMetricSum / ds.nTrain) * (classification ? 1 : unit),
+        [`val_${metricName}`]: (valMetricSum / ds.nVal) * (classification ? 1 : unit),
         learningRate: currentRate,
       };
+      const answer = await opts.onEpoch?.(record, opts.wantPredictions ? values.slice(values.length - ds.nVal * ds.nOutputs) : undefined);
+      if (answer?.error) throw new Error(answer.error);
+      if (answer?.metrics) Object.assign(record, answer.metrics);
       history.push(record);
-      opts.onEpoch?.(record);
       // The loss can turn NaN between two checks: the epoch's loss is a reading too.
       const diverged = !Number.isFinite(record.loss) || !Number.isFinite(record.val_loss);
       const verdict = recorder?.observeEpochLoss(epoch, stepsPerEpoch, diverged ? (Number.isFinite(record.loss) ? record.val_loss : record.loss) : record.loss);
@@ -222,6 +238,11 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         stoppedEarly = 'early-stopping';
         break;
       }
+      if (answer?.stop) {
+        stoppedEarly = 'pruned';
+        pruned = { epoch, rule: answer.stop };
+        break;
+      }
     }
     // Restore the best epoch's weights, as Keras's EarlyStopping(restore_best_weights).
     if (bestWeights) model.setWeights(bestWeights);
@@ -242,6 +263,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     epochsRun: history.length,
     plannedEpochs: epochs - fromEpoch,
     stoppedEarly,
+    pruned,
     diagnostics: outcomeDiagnostics,
     checkpoint,
     path: stepper?.path,

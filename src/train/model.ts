@@ -118,9 +118,18 @@ export function buildModel(config: TrialConfig, shapes: ModelShapes): TF.LayersM
   }
   const outShape = model.outputs[0]?.shape;
   if (!outShape || outShape[outShape.length - 1] !== shapes.outputUnits) {
+    const shown = outShape ? `outputs shape ${formatShape(outShape)}` : 'has no output';
     throw new GradtuneError(
-      `the custom model outputs shape [${outShape?.join(', ')}] but the data needs ${shapes.outputUnits} output units: end the model with a dense layer of units: shapes.outputUnits`,
+      `the custom model ${shown} but the data needs ${shapes.outputUnits} output units: end the model with a dense layer of units: shapes.outputUnits`,
     );
   }
   return model;
+}
+
+/**
+ * A tfjs shape as `[batch, 7]`: tfjs writes an unknown dimension as null, which
+ * Array.join would print as nothing (`[, 7]`). The first one is the batch.
+ */
+export function formatShape(shape: ReadonlyArray<number | null>): string {
+  return `[${shape.map((d, i) => (d === null ? (i === 0 ? 'batch' : 'null') : String(d))).join(', ')}]`;
 }

@@ -56,9 +56,28 @@ export interface TrialSpec {
   scheduleEpochs?: number;
   /** Continue a parent trial from its best-epoch weights, numbering epochs after fromEpoch. */
   resume?: { checkpoint: Uint8Array; fromEpoch: number };
+  /** Send the validation predictions with every epoch's report (a custom objective is computed from them). */
+  epochPredictions?: boolean;
+  /** Train the configuration this many times with different seeds and score the mean (executionsPerTrial). Default 1. */
+  executions?: number;
+  /** k-fold cross-validation on the training rows: train once per fold and score the mean. */
+  folds?: { k: number; seed: number };
 }
 
-export type TrialOutcome = 'completed' | 'rejected' | 'failed';
+/** One training run of a trial that trains several (executions, folds). */
+export interface TrialRun {
+  /** The fold validated on (--folds), or null. */
+  fold: number | null;
+  /** 0-based execution (--executions-per-trial). */
+  execution: number;
+  seed: number;
+  status: 'completed' | 'rejected' | 'pruned';
+  score: number | null;
+  bestEpoch: number | null;
+  epochsRun: number;
+}
+
+export type TrialOutcome = 'completed' | 'rejected' | 'pruned' | 'failed';
 
 export interface TrialResult {
   status: TrialOutcome;
@@ -72,6 +91,12 @@ export interface TrialResult {
   error?: string;
   /** Epochs the configuration would train without early stopping or rejection. */
   plannedEpochs?: number;
+  /** A pruned trial: the epoch it stopped at and the rule that stopped it. */
+  pruned?: { epoch: number; rule: string };
+  /** With several runs (executions, folds): each run; the trial's score is their mean, its history the best run's. */
+  runs?: TrialRun[];
+  /** Standard deviation of the runs' scores (several runs only). */
+  scoreStd?: number | null;
   diagnostics?: TrialDiagnostics;
   /** Best-epoch weights (see src/train/checkpoint.ts), when asked for and an epoch scored. */
   checkpoint?: Uint8Array;

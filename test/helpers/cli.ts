@@ -52,7 +52,9 @@ export function startCli(args: readonly string[], opts: RunOptions): RunningCli 
   // Most tests are about random search (trials counted by --max-trials); the CLI's default
   // algorithm is Hyperband, so a search without --algo says random here. Tests of the
   // default call the CLI with --algo hyperband or check the default explicitly.
-  const argv = args[0] === 'search' && !args.includes('--algo') ? [...args, '--algo', 'random'] : [...args];
+  // A search continued by its name alone (no space or data given) keeps its own algorithm.
+  const describesSearch = ['--space', '--dataset', '--data'].some((flag) => args.includes(flag));
+  const argv = args[0] === 'search' && describesSearch && !args.includes('--algo') ? [...args, '--algo', 'random'] : [...args];
   const child = spawn(process.execPath, [CLI, ...argv], {
     cwd: opts.cwd,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
@@ -63,7 +65,7 @@ export function startCli(args: readonly string[], opts: RunOptions): RunningCli 
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const done = new Promise<CliResult>((resolve, reject) => {
-    const timeoutMs = opts.timeoutMs ?? 45_000;
+    const timeoutMs = opts.timeoutMs ?? 90_000;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`gradtune ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));

@@ -66,6 +66,12 @@ export function makeTrial(number: number, params: Params, status: TrialStatus = 
     owner: null,
     attempt: 1,
     retries: 0,
+    seed: null,
+    bestValLoss: null,
+    scoreStd: null,
+    runs: null,
+    hasCheckpoint: false,
+    pruned: null,
     ...over,
   };
 }

@@ -3,7 +3,7 @@
 // Tests feed these rows to `predict` to recompute a trial's score from scratch.
 import { builtinDatasetPath } from '../../src/data/builtin.js';
 import { readCsvFile } from '../../src/data/csv.js';
-import { splitColumns } from '../../src/data/columns.js';
+import { selectColumns } from '../../src/data/select.js';
 import { encodeTarget, inferTask } from '../../src/data/target.js';
 import { splitRows } from '../../src/data/split.js';
 import type { DataSource } from '../../src/data/types.js';
@@ -19,8 +19,9 @@ export interface ValidationSplit {
 
 export function validationSplit(source: DataSource): ValidationSplit {
   const path = source.builtin !== undefined ? builtinDatasetPath(source.builtin) : source.path!;
-  const table = readCsvFile(path);
-  const columns = splitColumns(table, 'test data', source.target);
+  const table = readCsvFile(path, source.encoding);
+  const selection = selectColumns(table.header, source, 'test data');
+  const columns = { targetName: selection.targetName, targets: table.rows.map((row) => row[selection.targetIndex]) };
   const task = source.task ?? inferTask(columns.targets);
   const target = encodeTarget(columns, task, table.lines, 'test data');
   const strata = target.task === 'classification' ? { labels: target.labels, nClasses: target.classes.length } : undefined;

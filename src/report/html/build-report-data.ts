@@ -8,7 +8,7 @@ import type { TrialDiagnostics, VerdictKind } from '../../train/diagnostics-type
 import { describeVerdict } from '../../train/diagnostics.js';
 import type { EpochRecord } from '../../train/types.js';
 import { hyperbandSchedule } from '../../oracle/hyperband-schedule.js';
-import type { ScheduleSlot } from '../../oracle/oracle.js';
+import { isHyperbandSlot, type HyperbandSlot, type ScheduleSlot } from '../../oracle/oracle.js';
 import { formatParam, formatScore, varyingParams } from '../columns.js';
 import { rankTrials } from '../rank.js';
 import { valueGroups } from './groups.js';
@@ -57,6 +57,8 @@ export interface TrialView {
   fromEpoch: number | null;
   toEpoch: number | null;
   slot: ScheduleSlot | null;
+  /** A pruned trial: the epoch it stopped at and the rule that stopped it. */
+  pruned: { epoch: number; rule: string } | null;
   history: HistoryView | null;
   gradients: GradientView | null;
 }
@@ -190,6 +192,7 @@ function trialView(trial: TrialRecord, rank: number | null): TrialView {
     fromEpoch: trial.fromEpoch,
     toEpoch: trial.toEpoch,
     slot: trial.slot,
+    pruned: trial.pruned,
     history: historyView(trial.history),
     gradients: gradientView(trial.diagnostics),
   };
@@ -300,16 +303,16 @@ function hyperbandView(study: StudyRecord, trials: readonly TrialRecord[]): Hype
   const iterations = typeof stored?.iterations === 'number' ? stored.iterations : 1;
   // Without the factor the plan cannot be recomputed; the rounds are still shown as run.
   const schedule = factor === null ? null : hyperbandSchedule({ maxEpochs: study.maxEpochs, factor, iterations });
-  const key = (s: ScheduleSlot) => `${s.iteration}:${s.bracket}:${s.round}`;
+  const key = (s: HyperbandSlot) => `${s.iteration}:${s.bracket}:${s.round}`;
   const bySlot = new Map<string, TrialRecord[]>();
-  for (const t of trials) {
-    if (!t.slot) continue;
+  const slotted = trials.filter((t): t is TrialRecord & { slot: HyperbandSlot } => isHyperbandSlot(t.slot));
+  for (const t of slotted) {
     const here = bySlot.get(key(t.slot));
     if (here) here.push(t);
     else bySlot.set(key(t.slot), [t]);
   }
   const parents = new Set(trials.map((t) => t.parent).filter((p): p is number => p !== null));
-  const round = (slot: ScheduleSlot, fromEpoch: number, toEpoch: number, planned: number): HyperbandRoundView => {
+  const round = (slot: HyperbandSlot, fromEpoch: number, toEpoch: number, planned: number): HyperbandRoundView => {
     const here = (bySlot.get(key(slot)) ?? []).sort((a, b) => a.number - b.number);
     return { round: slot.round, fromEpoch, toEpoch, planned, trials: here.map((t) => t.number), promoted: here.filter((t) => parents.has(t.number)).map((t) => t.number) };
   };
@@ -321,7 +324,7 @@ function hyperbandView(study: StudyRecord, trials: readonly TrialRecord[]): Hype
       rounds: b.rounds.map((r, i) => round({ iteration: b.iteration, bracket: b.bracket, round: i }, r.fromEpoch, r.toEpoch, r.trials)),
     }));
   } else {
-    const slots = [...new Map(trials.filter((t) => t.slot).map((t) => [key(t.slot!), t])).values()];
+    const slots = [...new Map(slotted.map((t) => [key(t.slot), t])).values()];
     const bracketKeys = [...new Set(slots.map((t) => `${t.slot!.iteration}:${t.slot!.bracket}`))];
     brackets = bracketKeys.map((bk) => {
       const inBracket = slots.filter((t) => `${t.slot!.iteration}:${t.slot!.bracket}` === bk).sort((a, b) => a.slot!.round - b.slot!.round);

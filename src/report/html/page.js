@@ -81,6 +81,10 @@
     return tip('trial ' + t.n, lines.concat(extra || []));
   }
 
+  function prunedText(t) {
+    return 'pruned at epoch ' + t.pruned.epoch + ' (' + t.pruned.rule.split(':')[0] + ')';
+  }
+
   function firstLine(text) {
     const line = String(text).split('\n')[0];
     return line.length > 160 ? line.slice(0, 157) + '…' : line;
@@ -205,13 +209,20 @@
       {
         key: 'gradients',
         label: 'gradients',
-        value: (t) => (t.error ? 'error: ' + t.error : t.verdictText),
+        value: (t) => (t.error ? 'error: ' + t.error : t.pruned ? prunedText(t) : t.verdictText),
         cell: (t) => {
-          const text = t.error ? firstLine(t.error) : t.verdictText;
-          return h('td', { class: 'verdict ' + (t.error ? 'error' : t.verdict || ''), title: t.error || t.verdictText, text });
+          // A pruned trial says where and why it stopped; its gradients were healthy to that point.
+          const text = t.error ? firstLine(t.error) : t.pruned ? prunedText(t) : t.verdictText;
+          return h('td', { class: 'verdict ' + (t.error ? 'error' : t.pruned ? 'pruned' : t.verdict || ''), title: t.error || (t.pruned ? t.pruned.rule : t.verdictText), text });
         },
       },
     ];
+    if (data.trials.some((t) => t.slot && t.slot.kind === 'asha')) {
+      columns.push(
+        { key: 'continues', label: 'continues', num: true, value: (t) => t.parent, text: (t) => (t.parent === null ? '' : '#' + t.parent) },
+        { key: 'rung', label: 'rung', num: true, value: (t) => (t.slot && t.slot.kind === 'asha' ? t.slot.rung : null), text: (t) => (t.slot && t.slot.kind === 'asha' ? String(t.slot.rung) : '') },
+      );
+    }
     if (hyperband) {
       columns.push(
         { key: 'continues', label: 'continues', num: true, value: (t) => t.parent, text: (t) => (t.parent === null ? '' : '#' + t.parent) },
@@ -510,6 +521,14 @@
     });
   }
 
+  // Epochs are numbered across a chain of promotions: a promoted trial trains, say, 10–27.
+  function epochsFact(t) {
+    const from = t.fromEpoch || 0;
+    if (from === 0) return t.epochs + ' epoch' + (t.epochs === 1 ? '' : 's');
+    if (t.epochs === 0) return 'no epoch after epoch ' + from;
+    return t.epochs === 1 ? 'epoch ' + (from + 1) : 'epochs ' + (from + 1) + '–' + (from + t.epochs);
+  }
+
   function pickedCard() {
     const card = document.getElementById('picked-card');
     if (!card) return;
@@ -523,15 +542,18 @@
       const facts = [
         t.status + (t.rank !== null ? ', rank ' + t.rank : ''),
         t.scoreText ? metric + ' ' + t.scoreText + (t.bestEpoch !== null ? ' at epoch ' + t.bestEpoch : '') : null,
-        t.epochs + ' epoch' + (t.epochs === 1 ? '' : 's'),
+        epochsFact(t),
         t.seconds !== null ? t.seconds.toFixed(1) + ' s' : null,
         t.parent !== null ? 'continues trial ' + t.parent + ' from epoch ' + t.fromEpoch : null,
+        // The algorithm's slot, read from its fields (Hyperband: iteration, bracket, round).
+        t.slot ? Object.keys(t.slot).map((k) => k + ' ' + t.slot[k]).join(', ') : null,
         'gradients: ' + t.verdictText,
       ].filter((x) => x !== null);
       card.append(h('div', { class: 'title' }, ['Picked trial ' + t.n + ': ', h('span', { text: facts.join(' · ') })]));
       const params = h('div', { class: 'params' });
       for (const [name, value] of Object.entries(t.params)) params.append(h('span', {}, [h('span', { class: 'k', text: name + ' ' }), String(value)]));
       card.append(params);
+      if (t.pruned) card.append(h('div', { class: 'pruned', text: 'pruned at epoch ' + t.pruned.epoch + ': ' + t.pruned.rule }));
       if (t.error) card.append(h('pre', { text: t.error }));
     }
     pickListeners.push(render);

@@ -1,5 +1,6 @@
 // `gradtune report --format html`: the whole study as one self-contained HTML page.
 import { readFileSync } from 'node:fs';
+import { packageFile } from '../../package-files.js';
 import type { StudyRecord, TrialRecord } from '../../store/store.js';
 import { buildReportData } from './build-report-data.js';
 import { describeStudyDataset, type DatasetDescription } from './dataset.js';
@@ -16,7 +17,7 @@ export interface HtmlReportOptions {
 let version: string | undefined;
 
 function gradtuneVersion(): string {
-  version ??= (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  version ??= (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
   return version;
 }
 
