@@ -1,7 +1,7 @@
 // Kernels and time per training step, gradtune's kernels against tfjs's own ops, and how
 // far each backend is from its arithmetic.
 //
-//   npx tsx bench/kernels.ts [--backends wasm,cpu] [--quick] [--rounds 5] [--full]
+//   npx tsx bench/kernels.ts [--backends wasm,cpu] [--quick] [--rounds 5] [--full] [--counts]
 //
 // For each configuration (an MLP of ReLU layers on random data with 64 features and 10
 // classes; depth, width, batch size, optimizer, batch norm, dropout, clipping, L1/L2, and
@@ -25,7 +25,9 @@
 // Then, for the reference configuration (64-64-64-10, Adam, batch 32), kernels per step
 // by kind, both ways. --backends takes wasm, cpu and tensorflow (tfjs-node, when
 // installed; gradtune's kernels do not run there, so both arms are tfjs's ops). The cpu
-// backend skips configurations above 1 GFLOP per step unless --full.
+// backend skips configurations above 1 GFLOP per step unless --full. --counts prints the
+// kernels per step only (exact counts, the same on any machine, in a minute or two):
+// the timing rounds take long on a loaded machine.
 import { parseArgs } from 'node:util';
 import { initBackend, tf } from '../src/train/backend.js';
 import { requireNodeBackend } from '../src/train/tf.js';
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     backends: { type: 'string', default: 'wasm,cpu' },
     quick: { type: 'boolean', default: false },
     full: { type: 'boolean', default: false },
+    counts: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '5' },
   },
 });
@@ -107,10 +110,12 @@ for (const backend of values.backends!.split(',')) {
     console.log(`\n${backend}: not available here, skipped`);
     continue;
   }
-  const gflops = matmulThroughput();
-  console.log(`\n${backend}: matrix product ${gflops.toFixed(1)} GFLOP/s (the best CPU-time throughput of untransposed products, 128 rows by square weights of 64 to 512)`);
+  const gflops = values.counts ? NaN : matmulThroughput();
+  if (values.counts) console.log(`\n${backend}: kernels per training step, tfjs's ops → gradtune's kernels`);
+  else console.log(`\n${backend}: matrix product ${gflops.toFixed(1)} GFLOP/s (the best CPU-time throughput of untransposed products, 128 rows by square weights of 64 to 512)`);
   console.log(
-    `${'configuration'.padEnd(26)} ${pad('kernels/step', 16)} ${pad('ratio', 6)} ${pad('µs/step tfjs', 13)} ${pad('gradtune', 9)} ${pad('speedup', 8)} ${pad('bound µs', 9)} ${pad('x bound', 8)}`,
+    `${'configuration'.padEnd(26)} ${pad('kernels/step', 16)} ${pad('ratio', 6)}` +
+      (values.counts ? '' : ` ${pad('µs/step tfjs', 13)} ${pad('gradtune', 9)} ${pad('speedup', 8)} ${pad('bound µs', 9)} ${pad('x bound', 8)}`),
   );
   let reference: Record<Arm, Map<string, number>> | undefined;
   for (const c of CONFIGS) {
@@ -125,6 +130,13 @@ for (const backend of values.backends!.split(',')) {
       tfjs: await kernelsPerStep(config, SHAPE, 'tfjs', 50, monitor),
       gradtune: await kernelsPerStep(config, SHAPE, 'gradtune', 50, monitor),
     };
+    const kt = totalKernels(kernels.tfjs);
+    const kg = totalKernels(kernels.gradtune);
+    if (c === base) reference = kernels;
+    if (values.counts) {
+      console.log(`${c.name.padEnd(26)} ${pad(`${kt.toFixed(1)} → ${kg.toFixed(1)}`, 16)} ${pad(`${((100 * kg) / kt).toFixed(0)}%`, 6)}`);
+      continue;
+    }
     // Enough steps to time (at least the monitor's 40-step preflight, at most 200).
     const estMs = (flops / (gflops * 1e6)) * 4 + 0.3;
     const steps = Math.max(50, Math.min(200, Math.round(300 / estMs)));
@@ -139,15 +151,12 @@ for (const backend of values.backends!.split(',')) {
         times[arm].push(((b.cpuMs - a.cpuMs) / (2 * steps)) * 1000);
       }
     }
-    const kt = totalKernels(kernels.tfjs);
-    const kg = totalKernels(kernels.gradtune);
     const ut = median(times.tfjs);
     const ug = median(times.gradtune);
     const bound = flops / (gflops * 1e3);
     console.log(
       `${c.name.padEnd(26)} ${pad(`${kt.toFixed(1)} → ${kg.toFixed(1)}`, 16)} ${pad(`${((100 * kg) / kt).toFixed(0)}%`, 6)} ${pad(ut.toFixed(0), 13)} ${pad(ug.toFixed(0), 9)} ${pad(`${(ut / ug).toFixed(2)}x`, 8)} ${pad(bound.toFixed(1), 9)} ${pad(`${(ug / bound).toFixed(1)}x`, 8)}`,
     );
-    if (c === base) reference = kernels;
   }
   if (reference) {
     for (const arm of ['tfjs', 'gradtune'] as const) {
