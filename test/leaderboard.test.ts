@@ -4,7 +4,7 @@ import { isGradtuneError } from '../src/errors.js';
 import type { StudyRecord, TrialRecord } from '../src/store/store.js';
 import type { Direction, EpochRecord } from '../src/train/types.js';
 import { bestTrial, rankTrials } from '../src/report/rank.js';
-import { formatParam, formatScore, formatSeconds, varyingParams } from '../src/report/columns.js';
+import { describeSearch, formatParam, formatScore, formatSeconds, varyingParams } from '../src/report/columns.js';
 import { formatLeaderboard } from '../src/report/leaderboard.js';
 import { formatBest } from '../src/report/best.js';
 import { describeRejection, rejectionSummary } from '../src/report/rejection.js';
@@ -150,7 +150,7 @@ describe('formatLeaderboard', () => {
     expect(out).toContain('2e-3');
     expect(out.split('\n').at(-1)).toBe(
       // Trial 4 recorded neither a verdict nor its planned epochs: counted, but nothing to break down.
-      '10 trials: 5 completed, 1 rejected, 1 running, 1 pruned, 1 failed, 1 stale; best val_accuracy 0.9500 (trial 2); rejection saved 0 of 28 epochs (0%)',
+      '10 trials: 5 completed, 1 rejected, 1 running, 1 pruned, 1 failed, 1 stale; best val_accuracy 0.9500 (trial 2); rejection saved 0 of 28 epochs (0%); search: random',
     );
   });
 
@@ -324,17 +324,25 @@ describe('gradient diagnostics in the leaderboard', () => {
   });
 
   it('summary: rejections by verdict and the epochs they saved, in table and md', () => {
-    const line = '6 trials: 2 completed, 2 rejected (1 vanishing, 1 exploding), 1 running, 1 failed; best val_accuracy 0.9000 (trial 0); rejection saved 17 of 41 epochs (41%)';
+    const line = '6 trials: 2 completed, 2 rejected (1 vanishing, 1 exploding), 1 running, 1 failed; best val_accuracy 0.9000 (trial 0); rejection saved 17 of 41 epochs (41%); search: random';
     expect(formatLeaderboard(study(), sickTrials(), { format: 'table' }).split('\n').at(-1)).toBe(line);
     expect(formatLeaderboard(study(), sickTrials(), { format: 'md' }).split('\n').at(-1)).toBe(line);
     // --top shows fewer rows; the summary still describes the whole study.
     expect(formatLeaderboard(study(), sickTrials(), { format: 'table', top: 1 }).split('\n').at(-1)).toBe(`${line}; showing 1`);
   });
 
+  it('summary and HTML header name the sampler that drew the configurations', () => {
+    const tpe = makeStudy({ ...study(), algorithm: 'hyperband', settings: { sampler: { name: 'tpe' } } });
+    expect(formatLeaderboard(tpe, sickTrials(), { format: 'table' }).split('\n').at(-1)).toMatch(/; search: hyperband, tpe sampler$/);
+    expect(describeSearch(tpe)).toBe('hyperband, tpe sampler');
+    expect(describeSearch(makeStudy({ ...study(), algorithm: 'random', settings: { sampler: { name: 'custom:mine' } } }))).toBe('random, custom:mine sampler');
+    expect(describeSearch(makeStudy({ ...study(), algorithm: 'custom:my-oracle', settings: {} }))).toBe('custom:my-oracle');
+  });
+
   it('no rejection, no rejection clause', () => {
     const ts = sickTrials().filter((t) => t.status !== 'rejected');
     expect(formatLeaderboard(study(), ts, { format: 'table' }).split('\n').at(-1)).toBe(
-      '4 trials: 2 completed, 1 running, 1 failed; best val_accuracy 0.9000 (trial 0)',
+      '4 trials: 2 completed, 1 running, 1 failed; best val_accuracy 0.9000 (trial 0); search: random',
     );
   });
 

@@ -217,7 +217,9 @@ async function runSearch(options: TunerOptions, config: TunerConfig): Promise<vo
   if (watch.deleted()) throw watch.error();
   // After the reader of stdout left, nothing is printed: no one is there to read it.
   writeStdout(searchSummary(results));
-  const cause = stopper.cause();
+  // Ctrl-C while the space's build(hp) ran reached the time limit's sandbox (which breaks
+  // the loop), not our handler: the tuner says it was interrupted.
+  const cause = stopper.cause() ?? (results.interrupted ? 'SIGINT' : undefined);
   if (cause) throw new ExitCode(STOP_EXIT[cause]);
 }
 

@@ -3,7 +3,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { GradtuneError } from '../errors.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../store/store.js';
-import { formatScore } from './columns.js';
+import { describeSearch, formatScore } from './columns.js';
 import { drawnWidths, fitTable, groupLine } from './fit-table.js';
 import { stringifyJson, trialJson } from './json.js';
 import { leaderboardColumns, type Column } from './leaderboard-columns.js';
@@ -51,7 +51,7 @@ function summary(study: StudyRecord, trials: readonly TrialRecord[], ranked: Ran
       : 'no completed trial yet';
   const saved = rejection.rejected > 0 ? `; rejection saved ${describeSavedEpochs(rejection)}` : '';
   const limited = shown < ranked.length ? `; showing ${shown}` : '';
-  return `${head}; ${best}${saved}${limited}`;
+  return `${head}; ${best}${saved}; search: ${describeSearch(study)}${limited}`;
 }
 
 function grid(cols: readonly Column[], rows: RankedTrial[], header: (c: Column) => string): Grid {

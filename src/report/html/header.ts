@@ -3,7 +3,7 @@
 import type { StudyRecord, TrialRecord, TrialStatus } from '../../store/store.js';
 import type { DiagnosticsSettings } from '../../train/diagnostics-types.js';
 import { formatReading } from '../../train/diagnostics.js';
-import { formatScore } from '../columns.js';
+import { describeSearch, formatScore } from '../columns.js';
 import { bestTrial } from '../rank.js';
 import { describeSavedEpochs, rejectionSummary } from '../rejection.js';
 import type { DatasetDescription } from './dataset.js';
@@ -54,9 +54,9 @@ function settingValue(value: unknown): string {
 /** `hyperband: factor 3, iterations 1; max epochs 27; max trials no cap`. */
 function algorithmText(study: StudyRecord): string {
   const parts = Object.entries(study.settings)
-    .filter(([key]) => key !== 'diagnostics')
+    .filter(([key]) => key !== 'diagnostics' && key !== 'sampler')
     .map(([key, value]) => (typeof value === 'object' && value !== null ? `${key}: ${settingValue(value)}` : `${key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)} ${settingValue(value)}`));
-  return [study.algorithm, `max epochs ${study.maxEpochs}`, ...parts].join('; ');
+  return [describeSearch(study), `max epochs ${study.maxEpochs}`, ...parts].join('; ');
 }
 
 function monitorText(s: DiagnosticsSettings): string {
