@@ -1,5 +1,6 @@
 // gradtune's public API: everything a user imports comes from here.
-export { Tuner, type TunerEvents, type SearchResults } from './tuner.js';
+export { Tuner, type TunerEvents, type SearchResults, type SearchOptions } from './tuner.js';
+export type { FeatureMatrix, Targets, ShapedArray, TensorLike } from './data/memory.js';
 export { workSeed, seedOf } from './oracle/seed.js';
 export { type TunerOptions, type Algorithm, type CustomObjective, DEFAULTS, OBJECTIVE_METRICS, ALGORITHMS } from './tuner-options.js';
 export { defineSearchSpace, describeSpace, type SearchSpace } from './space/define.js';

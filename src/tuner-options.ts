@@ -25,7 +25,10 @@ export type Algorithm = (typeof ALGORITHMS)[number];
 export interface TunerOptions {
   /** A built-in space name (mlp, quick) or a path to a space module. Default: mlp. */
   space?: string;
-  /** A built-in dataset name (digits, iris, breast-cancer) or a path to a CSV file. Default: digits. */
+  /**
+   * A built-in dataset name (digits, iris, breast-cancer) or a path to a CSV file. Default:
+   * digits. Leave it out when the data is given to search(x, y) as arrays or tensors.
+   */
   data?: string;
   /** Target column of a CSV; default: the last column. */
   target?: string;
