@@ -116,6 +116,16 @@ export class DiagnosticsRecorder {
     this.pending.push({ stats: tf.keep(gradientStatsTensor(this.plan, grads, loss)), meta });
   }
 
+  /** What a check holds and in which order (statsPlan's layout, as gradientStatsTensor makes it). */
+  get statsPlan(): GradientStatsPlan {
+    return this.plan;
+  }
+
+  /** Takes a check the training step already computed in statsPlan's layout; the recorder owns `stats` from here. */
+  recordStats(stats: TF.Tensor1D, meta: PendingCheck['meta']): void {
+    this.pending.push({ stats, meta });
+  }
+
   /** The checks taken since the last read, to be read back with the epoch's values. */
   pendingTensors(): TF.Tensor[] {
     return this.pending.map((p) => p.stats);

@@ -34,7 +34,20 @@ function activate(x: TF.SymbolicTensor, layer: HiddenLayer, index: number): TF.S
   return tf.layers.activation({ activation: layer.activation, name: `${layer.activation}_${index}` }).apply(x) as TF.SymbolicTensor;
 }
 
+/** Models buildMlp made: the training loop may run them by the lean step (lean-step.ts). */
+const gradtuneMlps = new WeakSet<TF.LayersModel>();
+
+export function isGradtuneMlp(model: TF.LayersModel): boolean {
+  return gradtuneMlps.has(model);
+}
+
 export function buildMlp(desc: MlpModel, shapes: ModelShapes): TF.LayersModel {
+  const model = mlpLayers(desc, shapes);
+  gradtuneMlps.add(model);
+  return model;
+}
+
+function mlpLayers(desc: MlpModel, shapes: ModelShapes): TF.LayersModel {
   const input = tf.input({ shape: [shapes.inputDim], name: 'features' });
   let x = input;
   desc.hidden.forEach((layer, i) => {
