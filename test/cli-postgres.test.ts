@@ -136,7 +136,8 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL: a worker killed with SIGKILL mid-tri
       // A short grace period: a worker on another machine is judged by its heartbeat alone.
       const liveness = ['--heartbeat-interval', '1', '--stale-after', '4'];
       const common = ['--storage', url, '--study', study, '--workers', '1', ...liveness];
-      const search = startCli(['search', '--space', SLOW, '--dataset', 'iris', '--algo', 'random', '--max-trials', '8', '--max-epochs', '6', ...common], { cwd, timeoutMs: 300_000, env: ENV });
+      // Trials of a few seconds (30 epochs of batch 2): long enough to be caught running.
+      const search = startCli(['search', '--space', SLOW, '--dataset', 'iris', '--algo', 'random', '--max-trials', '8', '--max-epochs', '30', ...common], { cwd, timeoutMs: 300_000, env: ENV });
       await waitFor('the study to exist', async () => (await rows(url, study)).length > 0, [search]);
       // The worker runs as another machine when it can (then only its silence frees its
       // trial, judged on the database server's clock), else on this one (then its pid being
