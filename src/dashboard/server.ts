@@ -105,22 +105,23 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let port = options.port;
   const loopback = isLoopback(options.host);
 
-  /** The followed study of that name, opened on first use; undefined when the store has none. */
+  /**
+   * The followed study of that name, brought up to date; opened on first use. A study that
+   * is gone stays gone for the pages that showed it; a new study of the same name is
+   * followed afresh (its pages tell the two apart by id). Undefined: the store has none.
+   */
   async function live(name: string): Promise<LiveStudy | undefined> {
-    let study = studies.get(name);
-    if (study && study.gone) {
-      // Gone for its pages; a new study of the same name is followed afresh.
-      const now = await store.getStudy(name);
-      if (now && now.id !== study.study.id) studies.delete(name);
-      else return study;
-      study = undefined;
+    const known = studies.get(name);
+    if (known) {
+      await known.refresh();
+      if (!known.gone) return known;
+      if (!(await store.getStudy(name))) return known;
+      studies.delete(name);
     }
-    if (!study) {
-      const record = await store.getStudy(name);
-      if (!record) return undefined;
-      study = new LiveStudy(store, record, options.live);
-      studies.set(name, study);
-    }
+    const record = await store.getStudy(name);
+    if (!record) return undefined;
+    const study = new LiveStudy(store, record, options.live);
+    studies.set(name, study);
     await study.refresh();
     return study;
   }
@@ -167,6 +168,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
             trials: `${apiPath(study.study.name)}/trials`,
             home: '/',
             server: serverId,
+            study: study.study.id,
             version: study.version,
             sectionsHash: snap.sectionsHash,
             sectionHashes: Object.fromEntries(snap.sectionList.map((s) => [s.id, s.hash])),
@@ -180,6 +182,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const study = await live(parts[2]);
       if (!study) return sendJson(res, { gone: { reason: 'there is no study of that name in the store.' } });
       if (study.gone) return sendJson(res, { gone: study.gone });
+      // The page's study, by id: one deleted and made again under its name is another study.
+      const id = url.searchParams.get('study');
+      if (id !== null && Number(id) !== study.study.id) return sendJson(res, { gone: { reason: 'a new study of the same name has replaced it in the store.' } });
       if (parts[3] === 'trials') return sendJson(res, { trials: await study.fullViews(numbersParam(url.searchParams.get('n'))) });
       const since = Number(url.searchParams.get('since'));
       if (url.searchParams.get('server') !== serverId || !Number.isInteger(since) || since > study.version) return sendJson(res, { restarted: true });

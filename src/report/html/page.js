@@ -1021,10 +1021,10 @@
     const numbers = [...wanted].slice(0, 20);
     numbers.forEach((n) => wanted.delete(n));
     try {
-      const res = await fetch(live.trials + '?n=' + numbers.join(','), { cache: 'no-store' });
+      const res = await fetch(live.trials + '?study=' + live.study + '&n=' + numbers.join(','), { cache: 'no-store' });
       if (res.ok) {
         const body = await res.json();
-        for (const t of body.trials) {
+        for (const t of body.trials || []) {
           const current = byNumber.get(t.n);
           if (current) Object.assign(current, t, { rank: current.rank });
         }
@@ -1099,7 +1099,7 @@
     let delay = live.interval;
     try {
       const shown = data.top.concat(picked === null ? [] : [picked]);
-      const query = '?since=' + version + '&sections=' + encodeURIComponent(sectionsHash) + '&server=' + encodeURIComponent(live.server) + '&show=' + shown.join(',');
+      const query = '?since=' + version + '&sections=' + encodeURIComponent(sectionsHash) + '&server=' + encodeURIComponent(live.server) + '&study=' + live.study + '&show=' + shown.join(',');
       const res = await fetch(live.updates + query, { cache: 'no-store' });
       if (!res.ok) throw new Error('the server answered ' + res.status);
       const u = await res.json();
