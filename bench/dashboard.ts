@@ -222,6 +222,8 @@ interface Render {
   wall: number;
   /** Navigation start → the page's HTML fully received (the server's part). */
   server: number;
+  /** Bytes of the page's HTML (the data of every trial, as light views, included). */
+  bytes: number;
   /** Time the page's main thread was busy until then (CDP TaskDuration): what the page costs, whatever else runs on the machine. */
   busy: number;
 }
@@ -236,12 +238,15 @@ async function firstRender(browser: Browser, url: string): Promise<Render> {
   await page.goto(`${url}/studies/${STUDY}`, { timeout: 300_000 });
   await page.waitForSelector('body[data-rendered]', { timeout: 300_000 });
   const wall = await page.evaluate(() => performance.now());
-  const server = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).responseEnd);
+  const [server, bytes] = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    return [nav.responseEnd, nav.encodedBodySize];
+  });
   const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
   const busy = 1000 * (metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN);
   await page.close();
   if (errors.length > 0) throw new Error(`the page reported errors: ${errors.join('; ')}`);
-  return { wall, server, busy };
+  return { wall, server, busy, bytes };
 }
 
 /** CPU time (user + system, ms) a process has used so far, all its threads, from /proc. */
@@ -276,7 +281,7 @@ try {
       await stop(d.child);
     }
     const show = (rs: Render[]) =>
-      `${median(rs.map((r) => r.wall)).toFixed(0)} ms (page received after ${median(rs.map((r) => r.server)).toFixed(0)} ms; main thread busy ${median(rs.map((r) => r.busy)).toFixed(0)} ms)`;
+      `${median(rs.map((r) => r.wall)).toFixed(0)} ms (${(median(rs.map((r) => r.bytes)) / 1e6).toFixed(1)} MB page received after ${median(rs.map((r) => r.server)).toFixed(0)} ms; main thread busy ${median(rs.map((r) => r.busy)).toFixed(0)} ms)`;
     console.log(`first render (navigation → every chart drawn), medians of ${ROUNDS}  [target <= 2000 ms]`);
     console.log(`  cold (the dashboard's first read of ${TRIALS} trials included): ${show(cold)}`);
     console.log(`  warm (another page, the dashboard already following the study): ${show(warm)}`);

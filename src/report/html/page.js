@@ -417,6 +417,12 @@
 
   // ---------------------------------------------------------------- optimization history
 
+  /** The trial under a point of the history chart: its x value. */
+  function historyTrial(p) {
+    const n = Array.isArray(p.value) ? p.value[0] : null;
+    return p.seriesName !== 'best so far' && byNumber.has(n) ? n : null;
+  }
+
   function historyChart() {
     const el = document.getElementById('chart-history');
     if (!el) return;
@@ -446,7 +452,11 @@
         type: 'scatter',
         xAxisIndex: 0,
         yAxisIndex: 0,
-        data: scored.map((t) => ({ value: [t.n, t.score], trial: t.n })),
+        // Plain [trial, score] points (the trial is the x value): ECharts' large mode draws
+        // thousands of them as one path instead of one element each.
+        data: scored.map((t) => [t.n, t.score]),
+        large: true,
+        largeThreshold: 2000,
         symbolSize: 8,
         itemStyle: { color: STATUS_COLOR.completed, opacity: 0.8 },
       },
@@ -463,7 +473,9 @@
           type: 'scatter',
           xAxisIndex: 1,
           yAxisIndex: 1,
-          data: unscored.filter((t) => stripOf(t) === status).map((t) => ({ value: [t.n, status], trial: t.n })),
+          data: unscored.filter((t) => stripOf(t) === status).map((t) => [t.n, status]),
+          large: true,
+          largeThreshold: 2000,
           symbol: STATUS_SYMBOL[status] || 'circle',
           symbolSize: 9,
           itemStyle: { color },
@@ -476,11 +488,11 @@
       xAxis: xAxes,
       yAxis: yAxes,
       legend: { top: 4, data: series.filter((s) => s.name !== 'picked' && s.data.length > 0).map((s) => s.name) },
-      tooltip: { trigger: 'item', confine: true, formatter: (p) => (p.data && p.data.trial !== undefined ? trialTip(byNumber.get(p.data.trial)) : '') },
+      tooltip: { trigger: 'item', confine: true, formatter: (p) => (historyTrial(p) !== null ? trialTip(byNumber.get(historyTrial(p))) : '') },
       series,
     });
     instance.on('click', (p) => {
-      if (p.data && p.data.trial !== undefined) pick(p.data.trial);
+      if (historyTrial(p) !== null) pick(historyTrial(p));
     });
     function showPicked(n) {
       const t = byNumber.get(n);
@@ -848,21 +860,27 @@
       xAxis,
       // The y axis is the objective in every slice; the section's text says so.
       yAxis: Object.assign({ type: 'value', scale: true }, AXIS),
-      tooltip: { trigger: 'item', confine: true, formatter: (x) => trialTip(byNumber.get(x.data.trial), [[p.name, byNumber.get(x.data.trial).paramText[p.name]]]) },
+      // Points are [value, score, trial]: plain arrays, drawn in large mode when there are many.
+      tooltip: { trigger: 'item', confine: true, formatter: (x) => trialTip(byNumber.get(x.value[2]), [[p.name, byNumber.get(x.value[2]).paramText[p.name]]]) },
       series: [
         {
           type: 'scatter',
-          data: present.map((t) => ({
-            value: [point(t), t.score],
-            trial: t.n,
-            symbolSize: t.n === data.best ? 13 : 7,
-            itemStyle: t.n === data.best ? { color: '#f08c00', borderColor: '#1d2330', borderWidth: 1 } : undefined,
-          })),
+          data: present.filter((t) => t.n !== data.best).map((t) => [point(t), t.score, t.n]),
+          large: true,
+          largeThreshold: 2000,
+          symbolSize: 7,
           itemStyle: { color: ACCENT, opacity: 0.65 },
+        },
+        {
+          type: 'scatter',
+          data: present.filter((t) => t.n === data.best).map((t) => [point(t), t.score, t.n]),
+          symbolSize: 13,
+          itemStyle: { color: '#f08c00', borderColor: '#1d2330', borderWidth: 1 },
+          z: 3,
         },
       ],
     });
-    instance.on('click', (x) => pick(x.data.trial));
+    instance.on('click', (x) => pick(x.value[2]));
   }
 
   // ---------------------------------------------------------------- Hyperband
@@ -969,7 +987,14 @@
 
   // ---------------------------------------------------------------- start
 
-  function renderAll() {
+  /**
+   * Draws the page from `data`. `studyWide` false (a live update that brought no new
+   * study-wide views and rewrote none of their sections) leaves the rejection, importance,
+   * slice and Hyperband charts as they are: the server recomputes what they show at most
+   * every few seconds on a large study, and redrawing 10,000 points each second for nothing
+   * would take the machine from the search.
+   */
+  function renderAll(studyWide) {
     byNumber = new Map(data.trials.map((t) => [t.n, t]));
     metric = data.study.metric;
     // The first trial of a study that had none: pick it as the report would.
@@ -982,10 +1007,12 @@
     later(pickedCard);
     later(learningCurves);
     later(gradientChart);
-    later(rejectionCharts);
-    later(importanceChart);
-    later(sliceCharts);
-    later(hyperbandView);
+    if (studyWide !== false) {
+      later(rejectionCharts);
+      later(importanceChart);
+      later(sliceCharts);
+      later(hyperbandView);
+    }
     later(pruneCharts);
   }
 
@@ -1043,11 +1070,14 @@
     if (el) el.textContent = text;
   }
 
+  /** Rewrites the sections whose text changed; returns their ids. */
   function replaceSections(sections) {
+    const replaced = [];
     const main = document.querySelector('main');
     for (const section of sections) {
       if (sectionHashes.get(section.id) === section.hash) continue;
       sectionHashes.set(section.id, section.hash);
+      replaced.push(section.id);
       const el = document.getElementById(section.id);
       if (section.html === '') {
         if (el) el.remove();
@@ -1060,10 +1090,11 @@
       if (el) el.replaceWith(template.content);
       else main.append(template.content);
     }
+    return replaced;
   }
 
   function apply(u) {
-    if (u.sections) replaceSections(u.sections);
+    const replaced = u.sections ? replaceSections(u.sections) : [];
     sectionsHash = u.sectionsHash;
     if (u.aggregates) Object.assign(data, u.aggregates);
     const index = new Map(data.trials.map((t, i) => [t.n, i]));
@@ -1080,7 +1111,7 @@
     let rank = 0;
     for (const t of data.trials) t.rank = t.sortKey[0] === 0 ? ++rank : null;
     version = u.version;
-    renderAll();
+    renderAll(Boolean(u.aggregates) || replaced.some((id) => id === 'gradients' || id === 'effects' || id === 'hyperband'));
   }
 
   function showGone(gone) {
