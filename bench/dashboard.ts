@@ -5,7 +5,8 @@
 //
 //   npm run bench:dashboard -- [--trials 10000] [--rounds 3] [--round-trials 24] [--browser]
 //
-// Setup: a real `gradtune search` makes the study (iris, the quick space, --max-epochs 3),
+// Setup: a real `gradtune search` makes the study (iris, bench/dashboard-space.ts: the quick
+// space with a continuous learning rate, --max-epochs 3),
 // then --trials - 1 more finished trials are written through the store's ask/tell (20
 // epochs of history, per-layer gradient statistics for 3 layers, 10% rejected, 4% failed,
 // as a search writes them).
@@ -53,6 +54,7 @@ const CLI = fileURLToPath(new URL('../bin/gradtune.js', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const STUDY = 'dash-bench';
+const SPACE = fileURLToPath(new URL('./dashboard-space.ts', import.meta.url));
 const EPOCHS = 20;
 const LAYERS = ['dense', 'dense_1', 'logits'];
 
@@ -139,7 +141,7 @@ async function fill(db: string, count: number): Promise<void> {
       units_1: pick([8, 16, 32]),
       ...(layers === 2 ? { units_2: pick([8, 16, 32]) } : {}),
       optimizer: pick(['adam', 'sgd']),
-      learning_rate: pick([1e-3, 1e-2, 1e-1]),
+      learning_rate: 10 ** (-3 + 2 * rng()),
       batch_size: pick([16, 32]),
       epochs: 20,
       patience: 5,
@@ -172,6 +174,7 @@ async function throughput(db: string, from: number): Promise<number> {
   const study = (await store.getStudy(STUDY))!;
   const trials = (await store.summaries(study.id)).filter((t) => t.number >= from && t.finishedAt !== null);
   await store.close();
+  if (trials.length < 2) throw new Error(`the search ran ${trials.length} trials: nothing to measure`);
   const start = Math.min(...trials.map((t) => Date.parse(t.startedAt)));
   const end = Math.max(...trials.map((t) => Date.parse(t.finishedAt!)));
   return trials.length / ((end - start) / 1000);
@@ -264,7 +267,7 @@ const dir = mkdtempSync(join(tmpdir(), 'gradtune-bench-dashboard-'));
 const db = join(dir, 'gradtune.db');
 try {
   console.log(`dashboard bench: a ${TRIALS}-trial study in ${db}`);
-  const made = await run(['search', '--study', STUDY, '--algo', 'random', '--dataset', 'iris', '--space', 'quick', '--max-trials', '1', '--max-epochs', '3', '--workers', '1', '--storage', db], dir);
+  const made = await run(['search', '--study', STUDY, '--algo', 'random', '--dataset', 'iris', '--space', SPACE, '--max-trials', '1', '--max-epochs', '3', '--workers', '1', '--storage', db], dir);
   if (made.code !== 0) throw new Error(made.out);
   let t0 = performance.now();
   await fill(db, TRIALS - 1);
