@@ -865,12 +865,13 @@
       series: [
         {
           type: 'scatter',
-          data: present.filter((t) => t.n !== data.best).map((t) => [point(t), t.score, t.n]),
+          data: present.map((t) => [point(t), t.score, t.n]),
           large: true,
           largeThreshold: 2000,
           symbolSize: 7,
           itemStyle: { color: ACCENT, opacity: 0.65 },
         },
+        // The best trial again, larger, on top.
         {
           type: 'scatter',
           data: present.filter((t) => t.n === data.best).map((t) => [point(t), t.score, t.n]),
