@@ -1,7 +1,9 @@
 // The gradient monitor: what it costs when trials are healthy, and what it saves when they are not.
 //
 //   npx tsx bench/diagnostics.ts [--configs 8] [--rounds 3] [--trials 20] [--seed 42]
-//                                [--part both|cost|search] [--backend auto|wasm|cpu]
+//                                [--part both|cost|search|repair] [--backend auto|wasm|cpu]
+//                                [--repair-seeds 1,2,3,4,5] [--repair-trials 20] [--repair-epochs 10]
+//                                [--repair-spaces deep-sigmoid,mlp]
 //
 // (a) Cost. Healthy MLPs on digits (the configurations of bench/overhead-space.ts: fixed
 //     epochs, no early stopping), trained in this process by src/train/loop.ts with the
@@ -33,6 +35,13 @@
 //     and wall time of the run with rejection as a share of the run without. `saved`
 //     counts a rejected trial's planned epochs; allowed to finish, it may have stopped
 //     early anyway, so the difference in epochs trained is the saving actually made.
+//
+// (c) Repair (--part repair, not part of `both`). Random search on digits with the
+//     `deep-sigmoid` and `mlp` spaces, per seed, with and without --repair, the same
+//     number of trials either way (repairs count towards --max-trials), 2 workers. Per
+//     run: the share of trials rejected, the best score, and the epochs trained by trials
+//     that ended rejected; then the medians over the seeds. Target: with --repair a better
+//     median best score on deep-sigmoid, and no worse on mlp. The arms alternate per seed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +68,10 @@ const { values } = parseArgs({
     trials: { type: 'string', default: '20' },
     seed: { type: 'string', default: '42' },
     part: { type: 'string', default: 'both' },
+    'repair-seeds': { type: 'string', default: '1,2,3,4,5' },
+    'repair-trials': { type: 'string', default: '20' },
+    'repair-epochs': { type: 'string', default: '10' },
+    'repair-spaces': { type: 'string', default: 'deep-sigmoid,mlp' },
     backend: { type: 'string', default: 'auto' },
   },
 });
@@ -199,7 +212,82 @@ async function savings(): Promise<void> {
   }
 }
 
+// --- (c) repair --------------------------------------------------------------------
+
+interface RepairRun {
+  rejectedShare: number;
+  best: number | null;
+  rejectedEpochs: number;
+  repairs: number;
+  repairsCompleted: number;
+  bestIsRepair: boolean;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function repair(): Promise<void> {
+  const seeds = values['repair-seeds'].split(',').map(Number);
+  const trialsPerRun = Number(values['repair-trials']);
+  const epochs = Number(values['repair-epochs']);
+  const dir = mkdtempSync(join(tmpdir(), 'gradtune-repair-bench-'));
+  console.log(`\n(c) repair: random search on digits, ${trialsPerRun} trials per run (repairs included), --max-epochs ${epochs}, 2 workers, seeds ${seeds.join(', ')}`);
+  try {
+    for (const space of values['repair-spaces'].split(',')) {
+      const runs: Record<'without' | 'with', RepairRun[]> = { without: [], with: [] };
+      for (const [i, seed] of seeds.entries()) {
+        const order: ('without' | 'with')[] = i % 2 === 0 ? ['without', 'with'] : ['with', 'without'];
+        for (const arm of order) {
+          const results = await new Tuner({
+            space,
+            data: 'digits',
+            algorithm: 'random',
+            maxTrials: trialsPerRun,
+            maxEpochs: epochs,
+            workers: 2,
+            seed,
+            backend: backendPref,
+            storage: join(dir, `${space}-${seed}-${arm}.db`),
+            repair: arm === 'with',
+          }).search();
+          const rejected = results.trials.filter((t) => t.status === 'rejected');
+          const repairs = results.trials.filter((t) => t.repairOf !== null);
+          runs[arm][i] = {
+            rejectedShare: rejected.length / results.trials.length,
+            best: results.best?.score ?? null,
+            rejectedEpochs: rejected.reduce((sum, t) => sum + t.epochsRun, 0),
+            repairs: repairs.length,
+            repairsCompleted: repairs.filter((t) => t.status === 'completed').length,
+            bestIsRepair: results.best?.repairOf !== null && results.best !== undefined,
+          };
+        }
+        const [a, b] = [runs.without[i], runs.with[i]];
+        const f = (r: RepairRun) =>
+          `rejected ${(100 * r.rejectedShare).toFixed(0)}%, best ${r.best?.toFixed(4) ?? '-'}, ${r.rejectedEpochs} epochs on rejected trials` +
+          (r.repairs > 0 ? `, ${r.repairs} repairs (${r.repairsCompleted} completed${r.bestIsRepair ? ', the best is one' : ''})` : '');
+        console.log(`${space} seed ${seed}: without --repair ${f(a)} | with --repair ${f(b)}`);
+      }
+      const med = (arm: 'without' | 'with', pick: (r: RepairRun) => number) => median(runs[arm].map(pick));
+      const bestOf = (r: RepairRun) => r.best ?? 0;
+      const [bestWithout, bestWith] = [med('without', bestOf), med('with', bestOf)];
+      console.log(
+        `${space} medians: rejected ${(100 * med('without', (r) => r.rejectedShare)).toFixed(0)}% -> ${(100 * med('with', (r) => r.rejectedShare)).toFixed(0)}%, ` +
+          `best ${bestWithout.toFixed(4)} -> ${bestWith.toFixed(4)}, epochs on rejected trials ${med('without', (r) => r.rejectedEpochs)} -> ${med('with', (r) => r.rejectedEpochs)}; ` +
+          `best score with --repair ${bestWith > bestWithout ? 'better' : bestWith === bestWithout ? 'the same' : 'WORSE'}`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const backend = await initBackend(backendPref);
 console.log(`backend: ${backend}`);
-if (values.part !== 'search') await cost();
-if (values.part !== 'cost') await savings();
+if (values.part === 'repair') await repair();
+else {
+  if (values.part !== 'search') await cost();
+  if (values.part !== 'cost') await savings();
+}

@@ -149,6 +149,8 @@ async function simulate(study: StudyRecord, n: number): Promise<TrialSummary[]> 
       retries: 0,
       seed: workSeed(study.seed, decision.params, decision.fromEpoch, decision.toEpoch),
       hasCheckpoint: true,
+      repairOf: null,
+      remedies: null,
     };
     summaries.push(summary);
   }

@@ -13,6 +13,7 @@
 //     overshoot and grow, and so do the gradients, until the loss is NaN.
 // The remedies:
 //   - ReLU-family activations, which pass the gradient through unchanged where active;
+//   - residual connections, which carry it past every layer along an identity path;
 //   - He or Glorot initialisation, scaled so that a layer keeps its input's variance;
 //   - batch normalisation, which re-centres and re-scales every layer's pre-activations;
 //   - clipping the gradient by its global norm, which bounds every step.
@@ -65,8 +66,13 @@ export default defineSearchSpace({
     const clip: ClipSetting =
       stabilizer === 'clipNorm' ? { kind: 'norm', value: hp.float('clip_norm', 0.5, 5, { sampling: 'log', default: 1 }) } : { kind: 'none' };
 
+    // Residual connections around every layer after the first: the signal reaches the first
+    // layers along the skips, whatever the activations do to it. Declared last, so that it
+    // changed no earlier parameter's draw.
+    const residual = hp.boolean('residual');
+
     return {
-      model: { kind: 'mlp', hidden },
+      model: { kind: 'mlp', hidden, residual },
       training: {
         optimizer,
         learningRate,

@@ -64,8 +64,13 @@ export default defineSearchSpace({
     // The study's --max-epochs caps this; early stopping usually ends training sooner.
     const epochs = hp.int('epochs', 10, 50, { step: 10, default: 30 });
 
+    // Skip connections around the hidden layers after the first (projected where widths
+    // differ): a remedy for vanishing gradients in deep stacks. Conditional: one layer has
+    // nothing to skip. Declared last, so that it changed no earlier parameter's draw.
+    const residual = layers >= 2 ? hp.boolean('residual') : false;
+
     return {
-      model: { kind: 'mlp', hidden },
+      model: { kind: 'mlp', hidden, residual },
       training: {
         optimizer,
         learningRate,

@@ -1,5 +1,6 @@
 // gradtune's public API: everything a user imports comes from here.
-export { Tuner, type TunerEvents, type SearchResults } from './tuner.js';
+export { Tuner, type TunerEvents, type SearchResults, type SearchOptions } from './tuner.js';
+export type { FeatureMatrix, Targets, ShapedArray, TensorLike } from './data/memory.js';
 export { workSeed, seedOf } from './oracle/seed.js';
 export { type TunerOptions, type Algorithm, type CustomObjective, DEFAULTS, OBJECTIVE_METRICS, ALGORITHMS } from './tuner-options.js';
 export { defineSearchSpace, describeSpace, type SearchSpace } from './space/define.js';
@@ -22,7 +23,14 @@ export type { Oracle, SyncOracle, Decision, RunDecision, ScheduleSlot, Hyperband
 export type { EpochRecord, Objective, Direction, BackendName, BackendPreference, TrialSpec, TrialResult, TrialRun, WorkerMemory } from './train/types.js';
 export { DEFAULT_DIAGNOSTICS, resolveDiagnostics } from './train/diagnostics-settings.js';
 export { describeVerdict } from './train/diagnostics.js';
-export type { DiagnosticsSettings, TrialDiagnostics, Verdict, VerdictEvidence, VerdictKind, EpochGradientStats, LayerGradientStats } from './train/diagnostics-types.js';
+export type { DiagnosticsSettings, TrialDiagnostics, Verdict, VerdictEvidence, VerdictKind, EpochGradientStats, LayerGradientStats, Finding, FindingKind, Remedy, GradientRuleId } from './train/diagnostics-types.js';
+export { FINDING_KINDS } from './train/diagnostics-types.js';
+export { findFindings } from './train/findings.js';
+export { remediesFor, withRemedies } from './remedy/find-remedies.js';
+export { applyRemedy } from './remedy/apply.js';
+export { describeRemedy } from './remedy/describe.js';
+export { repairOracle, type RepairOptions } from './oracle/repair.js';
+export { summariseFindings, describeFindingSummary, type FindingSummary } from './diagnose/summary.js';
 export { rejectionSummary, type RejectionSummary } from './report/rejection.js';
 export { exportTrials, type ExportOptions, type ExportedTrialInfo } from './export/write-export.js';
 export { loadExported, type ExportedModel } from './export/load-exported.js';

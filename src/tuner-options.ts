@@ -12,6 +12,7 @@ import { checkGridPoints } from './space/grid-values.js';
 import { isBuiltinDataset } from './data/builtin.js';
 import type { DataSource, MissingPolicy, Task, TextEncoding } from './data/types.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
+import { DEFAULT_MAX_REPAIRS } from './oracle/repair.js';
 import { HYPERBAND_DEFAULTS, hyperbandSchedule, resolveHyperbandSettings } from './oracle/hyperband-schedule.js';
 import { ASHA_DEFAULTS, ashaRungs } from './oracle/asha.js';
 import { resolvePrunerSettings, type PrunerName, type PrunerSettings } from './pruner/settings.js';
@@ -25,7 +26,10 @@ export type Algorithm = (typeof ALGORITHMS)[number];
 export interface TunerOptions {
   /** A built-in space name (mlp, quick) or a path to a space module. Default: mlp. */
   space?: string;
-  /** A built-in dataset name (digits, iris, breast-cancer) or a path to a CSV file. Default: digits. */
+  /**
+   * A built-in dataset name (digits, iris, breast-cancer) or a path to a CSV file. Default:
+   * digits. Leave it out when the data is given to search(x, y) as arrays or tensors.
+   */
   data?: string;
   /** Target column of a CSV; default: the last column. */
   target?: string;
@@ -100,6 +104,10 @@ export interface TunerOptions {
   heartbeatInterval?: number;
   /** Seconds without a heartbeat after which a running trial is stale and run again. Default 60. */
   staleAfter?: number;
+  /** After a rejection, run the same configuration with a remedy from the space (see src/oracle/repair.ts). */
+  repair?: boolean;
+  /** With `repair`: repairs in a row from one original trial. Default 3. */
+  maxRepairs?: number;
   /** Seconds after which the search starts no new trial; running ones finish. Default: no limit. */
   timeout?: number;
   /** Seconds after `timeout` when trials still running are given back to the store (re-run on resume). Default: let them finish. */
@@ -186,6 +194,8 @@ export interface ResolvedOptions {
   heartbeatInterval: number;
   /** Seconds. */
   staleAfter: number;
+  /** Set with --repair. */
+  repair?: { maxRepairs: number };
   /** Seconds; Infinity: no limit. */
   timeout: number;
   /** Seconds; Infinity: running trials finish. */
@@ -410,6 +420,7 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     trialTimeout: o.trialTimeout === undefined ? Infinity : positiveSeconds('--trial-timeout', o.trialTimeout, Infinity),
     heartbeatInterval,
     staleAfter,
+    repair: resolveRepair(o),
     timeout: o.timeout === undefined ? Infinity : positiveSeconds('--timeout', o.timeout, Infinity),
     timeoutGrace: o.timeoutGrace === undefined ? Infinity : positiveSeconds('--timeout-grace', o.timeoutGrace, Infinity),
     sampleTimeout: positiveSeconds('--sample-timeout', o.sampleTimeout, DEFAULT_SAMPLE_TIMEOUT),
@@ -419,6 +430,13 @@ export function resolveOptions(given: TunerOptions, defaults: Partial<TunerOptio
     oracle: checkOracle(o.oracle),
     dataShape: dataShapeOf(o),
   };
+}
+
+function resolveRepair(o: TunerOptions): ResolvedOptions['repair'] {
+  if (o.maxRepairs !== undefined && !o.repair) throw new GradtuneError('--max-repairs applies with --repair; add --repair or leave --max-repairs out');
+  if (!o.repair) return undefined;
+  if (o.diagnostics?.reject === false) throw new GradtuneError('--repair repairs rejected trials, and --no-reject rejects none: use one or the other');
+  return { maxRepairs: wholeNumber('--max-repairs', o.maxRepairs, DEFAULT_MAX_REPAIRS, 1) };
 }
 
 /** Checks the run's overrides on top of the defaults; returns only what the run set. */

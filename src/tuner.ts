@@ -5,10 +5,13 @@ import { existsSync } from 'node:fs';
 import { GradtuneError } from './errors.js';
 import { loadSpace } from './space/load.js';
 import { spaceFingerprint } from './space/fingerprint.js';
-import { loadDataset, describeDataset } from './data/load.js';
+import { loadDatasetAsync, describeDataset } from './data/load.js';
+import { loadMemoryDataset, MEMORY_DATASET_NAME, type FeatureMatrix, type Targets } from './data/memory.js';
+import { datasetInfo } from './data/types.js';
 import { openStore, parseStorage } from './store/open-store.js';
 import { validateStudyName } from './store/names.js';
 import { buildOracle } from './oracle/build.js';
+import { repairRemedies } from './oracle/repair.js';
 import { seedOf } from './oracle/seed.js';
 import type { GridSize } from './space/grid.js';
 import { TrialPool } from './pool/pool.js';
@@ -17,7 +20,7 @@ import { bestTrial } from './report/rank.js';
 import { checkpointsToKeep } from './export/retention.js';
 import { rejectionSummary, type RejectionSummary } from './report/rejection.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
-import { defaultStudyName, resolveOptions, type ResolvedOptions, type TunerOptions } from './tuner-options.js';
+import { DATA_SHAPE_KEYS, defaultStudyName, resolveOptions, type ResolvedOptions, type TunerOptions } from './tuner-options.js';
 import { resumeOptions } from './study/resume.js';
 import { studySettings, type StudySettings } from './study/settings.js';
 import { checkQueuedParams } from './study/enqueue.js';
@@ -109,6 +112,7 @@ function settingsOf(o: ResolvedOptions): StudySettings {
     ...(o.executionsPerTrial > 1 ? { executionsPerTrial: o.executionsPerTrial } : {}),
     ...(o.folds !== undefined ? { folds: o.folds } : {}),
     ...(o.sampler.name !== 'random' ? { sampler: { name: o.sampler.name } } : {}),
+    ...(o.repair ? { repair: o.repair } : {}),
   };
 }
 
@@ -121,6 +125,28 @@ function runsOf(study: StudyRecord): Pick<TrialSpec, 'executions' | 'folds'> {
     ...(s.folds ? { folds: { k: s.folds, seed: study.seed } } : {}),
   };
 }
+
+/** What `search(x, y, options)` takes besides the arrays (Keras's `validation_data` and `validation_split`). */
+export interface SearchOptions {
+  /** The validation rows, `[xVal, yVal]`, in the forms x and y take. */
+  validationData?: readonly [FeatureMatrix, Targets];
+  /** Or hold out this fraction of x's rows (stratified by class, from the seed). Default: the Tuner's `valSplit` (0.2). */
+  validationSplit?: number;
+  /** The features' names (default x0, x1, ...): exports and `predict` read input columns by these names. */
+  featureNames?: string[];
+}
+
+const SEARCH_OPTION_KEYS = ['validationData', 'validationSplit', 'featureNames'];
+
+/** Arrays given to search(x, y), for the one search that uses them. */
+interface MemoryInput {
+  x: FeatureMatrix;
+  y: Targets;
+  options: SearchOptions;
+}
+
+/** How a study searched on arrays is named in the store and in messages. */
+const MEMORY_LABEL = 'in-memory arrays';
 
 /** Why a running trial was aborted: its --trial-timeout, or the whole search interrupted. */
 type AbortReason = 'timeout' | 'interrupt';
@@ -153,8 +179,11 @@ export class Tuner {
   /** Per running trial, its epochs still being written to the store (when no pruner waits for them). */
   private readonly epochWrites = new Map<number, Promise<void>>();
 
+  /** The arrays of the search() running now, when it was given arrays. */
+  private memory: MemoryInput | undefined;
+
   constructor(
-    private readonly given: TunerOptions = {},
+    private given: TunerOptions = {},
     private readonly events: TunerEvents = {},
     private readonly config: TunerConfig = {},
   ) {
@@ -198,7 +227,9 @@ export class Tuner {
 
   /**
    * The best k trials' models with their best-epoch weights, best first (Keras Tuner's
-   * get_best_models). Their input is the standardised features; dispose them when done.
+   * get_best_models). They take the features as given to search(x, y) (for a CSV, its
+   * encoded features unstandardised: numbers as they are, 0/1 per category) and output
+   * class probabilities or values in the target's units; dispose them when done.
    */
   async getBestModels(k = 1): Promise<TF.LayersModel[]> {
     const { study, trials } = this.requireResults('getBestModels');
@@ -250,7 +281,54 @@ export class Tuner {
     this.wake();
   }
 
-  async search(): Promise<SearchResults> {
+  /**
+   * Runs (or continues) the study. Its data: the `data` option (a built-in dataset or a
+   * CSV file), or arrays, as Keras Tuner takes them: `search(x, y, { validationData:
+   * [xVal, yVal] })` or `{ validationSplit: 0.2 }`. x is `number[][]`, `{ values, shape:
+   * [rows, cols] }` (a Float32Array, Float64Array or number[], row-major) or a
+   * tf.Tensor2D; y class labels (numbers or strings), numbers (regression) or one-hot
+   * rows. A study searched on arrays is continued by passing the same arrays again.
+   */
+  async search(x?: FeatureMatrix, y?: Targets, options: SearchOptions = {}): Promise<SearchResults> {
+    this.memory = this.memoryInput(x, y, options);
+    try {
+      return await this.searchOnce();
+    } finally {
+      // The arrays are the caller's: not kept past the search.
+      this.memory = undefined;
+    }
+  }
+
+  /** Checks the arrays and options of search(x, y, options); undefined without arrays. */
+  private memoryInput(x: FeatureMatrix | undefined, y: Targets | undefined, options: SearchOptions): MemoryInput | undefined {
+    if (x === undefined && y === undefined) {
+      if (Object.keys(options ?? {}).length > 0) throw new GradtuneError('search() options (validationData, validationSplit) go with arrays: search(x, y, options)');
+      return undefined;
+    }
+    if (x === undefined || y === undefined) throw new GradtuneError('search(x, y) needs both the features x and the targets y');
+    if (typeof options !== 'object' || options === null) throw new GradtuneError('the third argument of search(x, y, options) is an object: { validationData } or { validationSplit }');
+    const unknown = Object.keys(options).find((k) => !SEARCH_OPTION_KEYS.includes(k));
+    if (unknown !== undefined) {
+      const hint = unknown === 'epochs' ? ' (the epochs are the Tuner\'s maxEpochs option, or the space\'s)' : unknown === 'batchSize' ? ' (the batch size is a training setting of the space)' : '';
+      throw new GradtuneError(`unknown search() option "${unknown}"${hint}; search(x, y, options) takes ${SEARCH_OPTION_KEYS.join(', ')}`);
+    }
+    if (this.given.data !== undefined) throw new GradtuneError(`the data is given twice: the data option (${this.given.data}) and arrays to search(x, y); give one`);
+    const csvOnly = (['target', ...DATA_SHAPE_KEYS] as const).find((k) => this.given[k] !== undefined);
+    if (csvOnly !== undefined) throw new GradtuneError(`the ${csvOnly} option applies to a CSV file's columns, not to arrays given to search(x, y); leave it out`);
+    if (options.validationData !== undefined && options.validationSplit !== undefined) {
+      throw new GradtuneError('give validationData or validationSplit, not both');
+    }
+    if (options.validationSplit !== undefined) {
+      if (this.given.valSplit !== undefined && this.given.valSplit !== options.validationSplit) {
+        throw new GradtuneError(`validationSplit ${options.validationSplit} contradicts the valSplit option (${this.given.valSplit}); give it once`);
+      }
+      this.given = { ...this.given, valSplit: options.validationSplit };
+      this.options = resolveOptions(this.given, this.config.defaults);
+    }
+    return { x, y, options };
+  }
+
+  private async searchOnce(): Promise<SearchResults> {
     const o = this.options;
     parseStorage(o.storage);
     // Worker threads load tfjs while this process checks the space, data and store.
@@ -263,7 +341,8 @@ export class Tuner {
   }
 
   private async searchWith(pool: TrialPool): Promise<SearchResults> {
-    const name = validateStudyName(this.given.study ?? defaultStudyName(this.options.space.label, this.options.data.label));
+    const memory = this.memory;
+    const name = validateStudyName(this.given.study ?? defaultStudyName(this.options.space.label, memory ? MEMORY_DATASET_NAME : this.options.data.label));
     // Only a store that exists can hold the study: a new file is created once everything checks out.
     let store = await this.openIfExists();
     try {
@@ -271,7 +350,10 @@ export class Tuner {
       if (this.config.join && !existing) {
         throw new GradtuneError(`no study "${name}" in ${store?.location ?? parseStorage(this.options.storage).display}: a worker joins an existing study; start it with gradtune search --study ${name}`);
       }
-      if (existing && !this.options.overwrite) this.options = resolveOptions(this.continuing(existing));
+      if (existing && !this.options.overwrite) {
+        checkSameKindOfData(existing, memory !== undefined);
+        this.options = resolveOptions(this.continuing(existing));
+      }
       const o = this.options;
 
       // Check everything a user can get wrong before the store is written.
@@ -285,8 +367,7 @@ export class Tuner {
         throw err;
       }
       const spaceHash = spaceFingerprint(o.space);
-      const dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed, ...o.dataShape };
-      const dataset = loadDataset(dataSource);
+      const { dataset, dataSource } = await this.loadData(o, memory);
       this.dataset = dataset;
       const objective = defaultObjective(dataset, o);
       // Too many folds for the rows is an error now, not in every trial.
@@ -321,6 +402,26 @@ export class Tuner {
     return { ...stored, space: this.given.space ?? stored.space, data: this.given.data ?? stored.data };
   }
 
+  /**
+   * The study's data, loaded once in this process: its arrays (in shared memory) go to
+   * every trial's worker thread with the trial, so no thread reads the file again.
+   */
+  private async loadData(o: ResolvedOptions, memory: MemoryInput | undefined): Promise<{ dataset: Dataset; dataSource: DataSource }> {
+    if (!memory) {
+      const dataSource: DataSource = { builtin: o.data.builtin, path: o.data.path, target: o.target, task: o.task, valSplit: o.valSplit, seed: o.seed, ...o.dataShape };
+      return { dataset: await loadDatasetAsync(dataSource), dataSource };
+    }
+    const { validationData, featureNames } = memory.options;
+    const dataset = loadMemoryDataset(memory.x, memory.y, { valSplit: o.valSplit, seed: o.seed, task: o.task, validationData, featureNames });
+    const dataSource: DataSource = {
+      memory: { validation: validationData ? 'given' : 'split', info: datasetInfo(dataset) },
+      ...(o.task ? { task: o.task } : {}),
+      valSplit: o.valSplit,
+      seed: o.seed,
+    };
+    return { dataset, dataSource };
+  }
+
   /** The study's store if it can already hold the study: a SQLite file that exists, or a database. */
   private async openIfExists(): Promise<Store | undefined> {
     const location = parseStorage(this.options.storage);
@@ -350,6 +451,14 @@ export class Tuner {
       throw new GradtuneError(`the space module ${study.space} has changed since study "${study.name}" was created (its source no longer matches); restore it, or ${fix}`);
     }
     if (study.datasetFingerprint !== dataset.fingerprint) {
+      if (study.data.memory) {
+        const how = (v: 'split' | 'given') => (v === 'given' ? 'validationData' : 'validationSplit');
+        const current = this.memory?.options.validationData ? 'given' : 'split';
+        if (study.data.memory.validation !== current) {
+          throw new GradtuneError(`study "${study.name}" was searched with ${how(study.data.memory.validation)}, not ${how(current)}: pass the arrays as before, or overwrite: true to start it afresh, or study: '<another-name>'`);
+        }
+        throw new GradtuneError(`the arrays given to search() are not the ones study "${study.name}" was searched on (their values differ); pass the same x, y (and validationData), or overwrite: true to start it afresh, or study: '<another-name>'`);
+      }
       throw new GradtuneError(`the data of study "${study.name}" (${study.datasetName}) has changed since it was created (other contents); restore the file, or ${fix}`);
     }
   }
@@ -372,7 +481,7 @@ export class Tuner {
         name,
         space: o.space.label,
         spaceFingerprint: spaceHash,
-        datasetName: o.data.label,
+        datasetName: data.memory ? MEMORY_LABEL : o.data.label,
         datasetFingerprint: dataset.fingerprint,
         data,
         objective,
@@ -546,6 +655,8 @@ export class Tuner {
         durationMs: Math.round(result.durationMs),
         error: result.error ?? null,
         diagnostics: result.diagnostics ?? null,
+        // What --repair tries next, read by the oracle from the light summaries.
+        remedies: result.status === 'rejected' ? repairRemedies(result.diagnostics) : null,
         plannedEpochs: result.plannedEpochs ?? null,
         // A pruned trial keeps its best epoch's weights too: it can be exported.
         checkpoint: result.status === 'completed' || result.status === 'pruned' ? (result.checkpoint ?? null) : null,
@@ -671,7 +782,7 @@ export class Tuner {
       : undefined;
     try {
       const reports = this.config.epochReports !== false || this.options.customObjective !== undefined;
-      const result = await pool.run(spec, { signal: controller.signal, onEpoch: reports ? (report) => this.onEpoch(store, study, trial, report) : undefined });
+      const result = await pool.run(spec, { dataset: this.dataset, signal: controller.signal, onEpoch: reports ? (report) => this.onEpoch(store, study, trial, report) : undefined });
       // Its epochs are in the store before its result: a reader never sees the result first.
       await this.epochWrites.get(trial.number);
       return result;
@@ -688,6 +799,21 @@ export class Tuner {
       this.running.delete(controller);
       this.epochWrites.delete(trial.number);
     }
+  }
+}
+
+/**
+ * A study searched on arrays can only be continued with arrays (the CLI cannot give
+ * them), and a study of a file only with its file.
+ */
+function checkSameKindOfData(study: StudyRecord, arrays: boolean): void {
+  if (study.data.memory && !arrays) {
+    throw new GradtuneError(
+      `study "${study.name}" was searched on in-memory data (arrays given to tuner.search(x, y)), which no command can read again; continue it through the API with the same arrays: tuner.search(x, y, ...)`,
+    );
+  }
+  if (!study.data.memory && arrays) {
+    throw new GradtuneError(`study "${study.name}" was searched on data "${study.datasetName}", not on arrays; search it without arrays, or give another study name (study: '<name>') for the arrays`);
   }
 }
 

@@ -28,7 +28,9 @@ describe('the Keras Tuner workflow', () => {
     expect(later.getBestHyperparameters(1)).toEqual([ranked[0].params]);
     const [model] = await later.getBestModels(1);
     const data = loadDataset(results.study.data);
-    const predicted = tf.tidy(() => (model.predict(tf.tensor2d(data.xVal, [data.nVal, data.nFeatures])) as tf.Tensor).argMax(1).arraySync() as number[]);
+    // The model takes the features as they are in the file: undo the study's standardisation.
+    const raw = Float32Array.from(data.xVal, (v, i) => v * data.scaling.std[i % data.nFeatures] + data.scaling.mean[i % data.nFeatures]);
+    const predicted = tf.tidy(() => (model.predict(tf.tensor2d(raw, [data.nVal, data.nFeatures])) as tf.Tensor).argMax(1).arraySync() as number[]);
     const truth = Array.from({ length: data.nVal }, (_, i) => Array.from(data.yVal.subarray(i * data.nOutputs, (i + 1) * data.nOutputs)).indexOf(1));
     const accuracy = predicted.filter((p, i) => p === truth[i]).length / data.nVal;
     expect(accuracy).toBeCloseTo(ranked[0].score!, 6);

@@ -104,7 +104,7 @@ describe('gradtune plan --algo hyperband', () => {
     [['--factor', 'three'], /^gradtune: error: --factor must be a number, got "three"$/],
     [['--max-epochs', '0'], /^gradtune: error: --max-epochs must be a whole number >= 1, got 0$/],
     [['--hyperband-iterations', '0'], /^gradtune: error: --hyperband-iterations must be a whole number >= 1, got 0$/],
-    [['--algo', 'grid'], /^gradtune: error: option '--algo <algorithm>' argument 'grid' is invalid\. Allowed choices are hyperband\.$/],
+    [['--algo', 'grid'], /^gradtune: error: option '--algo <algorithm>' argument 'grid' is invalid\. Allowed choices are hyperband, random, asha\.$/],
   ];
   for (const [flags, message] of mistakes) {
     it(`${flags.join(' ')}: one line on stderr, exit code 2, nothing written`, async () => {

@@ -101,7 +101,7 @@ describe('gradtune predict', () => {
       [['--model', 'models', '--data', good], `models is not a gradtune export (no model.json or preprocessing.json in it); it holds the exports trial-${best.number}: use models/trial-${best.number}`],
       [['--model', 'nowhere', '--data', good], 'model directory nowhere does not exist; give a directory written by gradtune export (e.g. models/trial-17)'],
       [['--model', modelDir, '--data', join(dir, 'absent.csv')], `data file not found: ${join(dir, 'absent.csv')}; check the path given to --data`],
-      [['--model', modelDir, '--data', good, '--out', join(dir, 'no', 'p.csv')], `cannot write --out ${join(dir, 'no', 'p.csv')}: directory ${join(dir, 'no')} does not exist; create it first`],
+      [['--model', modelDir, '--data', good, '--out', join(dir, 'no', 'p.csv')], `cannot write --out ${join(dir, 'no', 'p.csv')}: directory ${join(dir, 'no')} does not exist; create it first (mkdir -p ${join(dir, 'no')})`],
     ];
     // Two at a time: seven tfjs processes at once overrun the timeout on a busy 2-core machine.
     const results: Awaited<ReturnType<typeof runCli>>[] = [];

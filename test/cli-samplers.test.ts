@@ -50,6 +50,8 @@ describe('samplers through the CLI', () => {
       expect(new Set(all.map((t) => t.number)).size).toBe(all.length);
       const json = JSON.parse((await runOk(['report', '--study', 'quick-iris', '--format', 'json'], { cwd })).stdout);
       expect(json.study.settings.sampler).toEqual({ name });
+      // The leaderboard's summary says how the study searched.
+      expect(done.stdout).toMatch(new RegExp(`; search: ${algo}, ${name} sampler`));
       const other = await runCli(['search', '--study', 'quick-iris', '--sampler', 'random'], { cwd });
       expect(other.code).toBe(2);
       expect(other.stderr).toMatch(new RegExp(`created with --sampler ${name}, not random`));

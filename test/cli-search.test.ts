@@ -88,7 +88,7 @@ describe('gradtune search on iris/quick, then report, best, studies', () => {
 
     const csvLines = csv.stdout.trim().split('\n');
     expect(csvLines).toHaveLength(5);
-    expect(csvLines[0]).toMatch(/^rank,trial,status,val_accuracy,best_epoch,epochs,from_epoch,to_epoch,parent,time \(s\),gradients,error,param:/);
+    expect(csvLines[0]).toMatch(/^rank,trial,status,val_accuracy,best_epoch,epochs,from_epoch,to_epoch,parent,repair_of,time \(s\),gradients,error,param:/);
     for (const line of csvLines.slice(1)) expect(line).toMatch(/^\d,\d,completed,/);
 
     expect(md.stdout).toMatch(/^\| rank \| trial \| status \| val_accuracy \|/m);

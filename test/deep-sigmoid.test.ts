@@ -66,7 +66,7 @@ describe('deep-sigmoid space', () => {
     }
   });
 
-  it('a small search rejects vanishing and exploding trials early and completes the others', { timeout: 30_000 }, async () => {
+  it('a small search rejects vanishing and exploding trials early and completes the others', { timeout: 120_000 }, async () => {
     // Seed 5 draws, among its first 6 trials, a 9-layer tanh stack with randomNormal(0.01)
     // weights (vanishing) and an 8-layer ReLU network under momentum SGD at 1.6 (exploding).
     const storage = join(tempDir(), 's.db');

@@ -6,7 +6,7 @@ import { initBackend, tf } from '../src/train/backend.js';
 import { buildModel } from '../src/train/model.js';
 import { train } from '../src/train/loop.js';
 import { resolveDiagnostics } from '../src/train/diagnostics-settings.js';
-import { GradientMonitor, describeVerdict, formatReading, type CheckReading } from '../src/train/diagnostics.js';
+import { GRADIENT_RULES, GradientMonitor, describeVerdict, formatReading, rulesFor, type CheckReading } from '../src/train/diagnostics.js';
 import { loadDataset } from '../src/data/load.js';
 import type { HiddenLayer, TrialConfig } from '../src/space/types.js';
 import type { Dataset } from '../src/data/types.js';
@@ -85,6 +85,23 @@ describe('gradient verdicts', () => {
     expect(out.diagnostics!.verdict.kind).toBe('vanishing');
     expect(out.stoppedEarly).toBeUndefined();
     expect(out.epochsRun).toBe(2);
+  });
+
+  it('stops a trial whose verdict comes after it had learned, keeping its best epoch; rejects one that never had', async () => {
+    // A vanishing floor every reading is under: the verdict comes at the `sustain`-th check.
+    const model = stack(2, { units: 64, activation: 'relu', initializer: 'heNormal' });
+    const training = { optimizer: 'adam' as const, learningRate: 1e-2, batchSize: 32, epochs: 3 };
+    const late = await diagnose(model, training, resolveDiagnostics({ vanishingFloor: 100, sustain: 40, diagEvery: 1, preflightSteps: 0 }));
+    expect(late.stoppedEarly).toBe('rejected');
+    expect(late.diagnostics!.verdict).toMatchObject({ kind: 'vanishing', afterLearning: true });
+    expect(late.diagnostics!.stoppedBy).toBe('vanishing');
+    expect(late.diagnostics!.rejectedBy).toBeUndefined();
+    expect(late.score).toBeGreaterThan(0.8);
+    expect(late.bestEpoch).toBe(1);
+    const early = await diagnose(model, training, resolveDiagnostics({ vanishingFloor: 100, sustain: 3, diagEvery: 1, preflightSteps: 10 }));
+    expect(early.diagnostics!.verdict.afterLearning).toBeUndefined();
+    expect(early.diagnostics!.rejectedBy).toBe('vanishing');
+    expect(early.diagnostics!.stoppedBy).toBeUndefined();
   });
 
   it('leaves no tensors behind when monitoring, rejecting or not', async () => {
@@ -197,17 +214,116 @@ describe('GradientMonitor (pure)', () => {
     expect(new GradientMonitor(settings).observe({ ...reading(3, 0.1), layers: layers(0.1, 2e4) }).evidence).toMatchObject({ layer: 'logits', threshold: 1e4 });
   });
 
-  it('says exploding on sustained growth of the global norm with a rising loss, not on one jump', () => {
+  it('says exploding when the global norm stays 8x above the median of the earlier checks with a higher loss', () => {
     const m = new GradientMonitor(settings);
-    for (const [i, g] of [1, 2.5, 1, 2.5].entries()) expect(m.observe(reading(i, 0.1, { globalGrad: g, loss: 1 + i })).kind).toBe('healthy');
-    m.observe(reading(5, 0.1, { globalGrad: 6, loss: 5 }));
-    const v = m.observe(reading(6, 0.1, { globalGrad: 13, loss: 6 }));
-    expect(v).toMatchObject({ kind: 'exploding', evidence: { statistic: 'global gradient growth', value: 13, threshold: 8 } });
+    // A settled run of norms around 1, then three checks far above it while the loss climbs.
+    for (const [i, g] of [1, 1.2, 0.9, 1.1, 1].entries()) expect(m.observe(reading(i, 0.1, { globalGrad: g, loss: 1 })).kind).toBe('healthy');
+    expect(m.observe(reading(5, 0.1, { globalGrad: 9, loss: 2 })).kind).toBe('healthy');
+    expect(m.observe(reading(6, 0.1, { globalGrad: 20, loss: 3 })).kind).toBe('healthy');
+    const v = m.observe(reading(7, 0.1, { globalGrad: 40, loss: 5 }));
+    expect(v).toMatchObject({ kind: 'exploding', evidence: { rule: 'gradient-growth', statistic: 'global gradient growth', value: 40, threshold: 8 } });
+  });
+
+  it('does not call growth from one quiet batch exploding: the issue\'s batch-16 false positive', () => {
+    // Norms mostly between 0.5 and 1.9 and a falling loss; a few small batches the model
+    // already fits (norm 0.01, loss 0.02). Each check doubling the previous one three times
+    // in a row, 0.01 → 0.05 → 0.3 → 1.2, with the last batch loss above the fitted one's,
+    // is what the rule used to call "growth=120 (8 max)".
+    const m = new GradientMonitor(settings);
+    const checks: [number, number][] = [[1.5, 0.9], [1.2, 0.8], [0.8, 0.7], [1.9, 0.75], [0.01, 0.02], [0.05, 0.1], [0.3, 0.4], [1.2, 0.6], [0.9, 0.5], [1.6, 0.55]];
+    for (const [i, [g, loss]] of checks.entries()) expect(m.observe(reading(i, 0.1, { globalGrad: g, loss })).kind).toBe('healthy');
   });
 
   it('does not call growing gradients exploding while the loss keeps falling', () => {
     const m = new GradientMonitor(settings);
-    for (const [i, g] of [1, 2.5, 6, 13, 30].entries()) expect(m.observe(reading(i, 0.1, { globalGrad: g, loss: 1 / (i + 1) })).kind).toBe('healthy');
+    for (const [i, g] of [1, 1, 1, 10, 20, 40, 80].entries()) expect(m.observe(reading(i, 0.1, { globalGrad: g, loss: 1 / (i + 1) })).kind).toBe('healthy');
+  });
+
+  it('leaves adaptive optimizers to the non-finite and vanishing rules: their steps do not grow with the gradient', () => {
+    // Rules that read the gradient's size (or SGD's loss swings) leave them; a NaN, a first
+    // layer's gradient below any optimizer's epsilon, and a flat loss still count.
+    expect(rulesFor('adam')).toEqual(['non-finite', 'vanishing-floor', 'loss-plateau']);
+    expect(rulesFor('sgd')).toEqual(GRADIENT_RULES);
+    const adam = new GradientMonitor(settings, rulesFor('adam'));
+    expect(adam.observe({ ...reading(3, 0.1), layers: layers(0.1, 3e5) }).kind).toBe('healthy');
+    expect(adam.observe(reading(4, 0.1, { loss: NaN })).kind).toBe('exploding');
+  });
+
+  it('says exploding when the validation loss climbs above the chance loss and 1.5x its lowest, two epochs running (SGD)', () => {
+    const m = new GradientMonitor(settings);
+    const chance = Math.log(10);
+    expect(m.observeEpoch(1, 2.0, chance).kind).toBe('healthy');
+    expect(m.observeEpoch(2, 3.5, chance).kind).toBe('healthy'); // one epoch is not a trend
+    const v = m.observeEpoch(3, 4.0, chance);
+    expect(v).toMatchObject({ kind: 'exploding', evidence: { rule: 'loss-divergence', value: 2, threshold: 1.5, epoch: 3, step: 0 } });
+    expect(describeVerdict(v)).toBe('exploding: validation loss rise=2 (1.5 max) at epoch 3');
+    // Overfitting is no divergence: the validation loss doubles, yet stays below chance.
+    const o = new GradientMonitor(settings);
+    for (const [e, loss] of [0.2, 0.5, 0.9, 1.4].entries()) expect(o.observeEpoch(e + 1, loss, chance).kind).toBe('healthy');
+    expect(new GradientMonitor(settings, rulesFor('rmsprop')).observeEpoch(9, 50, chance).kind).toBe('healthy');
+  });
+
+  it('says exploding when the validation loss stays 3x the chance loss or more, two epochs running (SGD)', () => {
+    const chance = Math.log(10);
+    const m = new GradientMonitor(settings, ['loss-above-chance']);
+    expect(m.observeEpoch(1, 19.4, chance).kind).toBe('healthy');
+    const v = m.observeEpoch(2, 23, chance);
+    expect(v).toMatchObject({ kind: 'exploding', evidence: { rule: 'loss-above-chance', threshold: 3, epoch: 2 } });
+    expect(v.evidence!.value).toBeCloseTo(23 / chance);
+    // One bad epoch between good ones is not a run; adaptive optimizers are left alone.
+    const once = new GradientMonitor(settings, ['loss-above-chance']);
+    for (const [e, loss] of [9, 2, 8, 1].entries()) expect(once.observeEpoch(e + 1, loss, chance).kind).toBe('healthy');
+    const adam = new GradientMonitor(settings, rulesFor('adam', ['loss-above-chance']));
+    for (const e of [1, 2, 3]) expect(adam.observeEpoch(e, 1e9, chance).kind).toBe('healthy');
+  });
+
+  it('says vanishing when the loss sits at the chance loss for plateauEpochs epochs and the first layer gets 1/100 of the output\'s gradient', () => {
+    const chance = Math.log(10);
+    const flat = (firstGrad: (epoch: number) => number) => {
+      const m = new GradientMonitor(settings, ['loss-plateau']);
+      for (let epoch = 1; epoch <= 8; epoch++) {
+        m.observe({ epoch, step: 1, preflight: false, loss: 2.31, globalGrad: 1, layers: layers(firstGrad(epoch), 0.5) });
+        const v = m.observeEpoch(epoch, 2.3, chance, 2.31);
+        if (v.kind !== 'healthy') return v;
+      }
+      return m.verdict;
+    };
+    // A first layer at 1e-5 of the output layer's, not moving: vanishing after 5 epochs.
+    expect(flat(() => 5e-6)).toMatchObject({ kind: 'vanishing', evidence: { rule: 'loss-plateau', layer: 'dense_1', threshold: 1e-2, epoch: 5 } });
+    // Adam pulling a deep stack out of its plateau: the first layer's gradient grows each epoch.
+    expect(flat((e) => 5e-6 * 2 ** e).kind).toBe('healthy');
+    // Gradients that reach the first layer: a flat loss alone is not vanishing (slow, or stuck otherwise).
+    expect(flat(() => 0.1).kind).toBe('healthy');
+    // A loss far from chance is not a plateau at chance.
+    const wild = new GradientMonitor(settings, ['loss-plateau']);
+    for (let epoch = 1; epoch <= 8; epoch++) {
+      wild.observe({ epoch, step: 1, preflight: false, loss: 30, globalGrad: 1, layers: layers(5e-6, 0.5) });
+      expect(wild.observeEpoch(epoch, 40, chance, 30).kind).toBe('healthy');
+    }
+    // Regression has no chance loss: the rule does not judge it.
+    const regression = new GradientMonitor(settings, ['loss-plateau']);
+    for (let epoch = 1; epoch <= 8; epoch++) {
+      regression.observe({ epoch, step: 1, preflight: false, loss: 1, globalGrad: 1, layers: layers(5e-6, 0.5) });
+      expect(regression.observeEpoch(epoch, 1, undefined, 1).kind).toBe('healthy');
+    }
+  });
+
+  it('marks a verdict reached after the trial had learned (a loss below half the chance loss): it stops the trial, not rejects it', () => {
+    const chance = Math.log(10);
+    const learned = new GradientMonitor(settings, GRADIENT_RULES, chance);
+    expect(learned.observe(reading(1, 0.1, { loss: 0.4 })).kind).toBe('healthy');
+    const v = learned.observe(reading(2, 0.1, { loss: NaN }));
+    expect(v).toMatchObject({ kind: 'exploding', afterLearning: true });
+    expect(describeVerdict(v)).toMatch(/after the trial had learned/);
+    // A trial that never got below half the chance loss is rejected as before.
+    const never = new GradientMonitor(settings, GRADIENT_RULES, chance);
+    expect(never.observe(reading(1, 0.1, { loss: 2.0 })).kind).toBe('healthy');
+    expect(never.observe(reading(2, 0.1, { loss: NaN })).afterLearning).toBeUndefined();
+    // Regression: the first loss is the reference.
+    const regression = new GradientMonitor(settings, GRADIENT_RULES);
+    regression.observe(reading(1, 0.1, { loss: 100 }));
+    regression.observe(reading(2, 0.1, { loss: 30 }));
+    expect(regression.observe(reading(3, 0.1, { loss: Infinity })).afterLearning).toBe(true);
   });
 
   it('never says vanishing for a model without hidden layers', () => {
@@ -234,6 +350,11 @@ describe('diagnostics settings', () => {
     expect(() => resolveDiagnostics({ vanishingFloor: NaN })).toThrow(/--vanishing-floor/);
     expect(() => resolveDiagnostics({ vanishingFloor: 10, explodingCeiling: 5 })).toThrow(/below --exploding-ceiling/);
     expect(() => resolveDiagnostics({ growthFactor: 1 })).toThrow(/--growth-factor/);
+    expect(() => resolveDiagnostics({ learnedLoss: 0 })).toThrow(/--learned-loss/);
+    expect(() => resolveDiagnostics({ aboveChance: 1 })).toThrow(/--above-chance/);
+    expect(() => resolveDiagnostics({ plateauEpochs: 0 })).toThrow(/--plateau-epochs/);
+    expect(() => resolveDiagnostics({ plateauLoss: 1.5 })).toThrow(/--plateau-loss/);
+    expect(() => resolveDiagnostics({ plateauRatio: 1 })).toThrow(/--plateau-ratio/);
     expect(resolveDiagnostics({ reject: false }, { diagEvery: 5 })).toMatchObject({ reject: false, diagEvery: 5, preflightSteps: 40 });
   });
 });

@@ -4,7 +4,7 @@ import { isGradtuneError } from '../src/errors.js';
 import type { StudyRecord, TrialRecord } from '../src/store/store.js';
 import type { Direction, EpochRecord } from '../src/train/types.js';
 import { bestTrial, rankTrials } from '../src/report/rank.js';
-import { formatParam, formatScore, formatSeconds, varyingParams } from '../src/report/columns.js';
+import { describeSearch, formatParam, formatScore, formatSeconds, varyingParams } from '../src/report/columns.js';
 import { formatLeaderboard } from '../src/report/leaderboard.js';
 import { formatBest } from '../src/report/best.js';
 import { describeRejection, rejectionSummary } from '../src/report/rejection.js';
@@ -150,7 +150,7 @@ describe('formatLeaderboard', () => {
     expect(out).toContain('2e-3');
     expect(out.split('\n').at(-1)).toBe(
       // Trial 4 recorded neither a verdict nor its planned epochs: counted, but nothing to break down.
-      '10 trials: 5 completed, 1 rejected, 1 running, 1 pruned, 1 failed, 1 stale; best val_accuracy 0.9500 (trial 2); rejection saved 0 of 28 epochs (0%)',
+      '10 trials: 5 completed, 1 rejected, 1 running, 1 pruned, 1 failed, 1 stale; best val_accuracy 0.9500 (trial 2); rejection saved 0 of 28 epochs (0%); search: random',
     );
   });
 
@@ -158,12 +158,12 @@ describe('formatLeaderboard', () => {
     const out = formatLeaderboard(study(), trials(), { format: 'csv' });
     const rows: string[][] = parse(out);
     expect(rows[0]).toEqual([
-      'rank', 'trial', 'status', 'val_accuracy', 'best_epoch', 'epochs', 'from_epoch', 'to_epoch', 'parent',
+      'rank', 'trial', 'status', 'val_accuracy', 'best_epoch', 'epochs', 'from_epoch', 'to_epoch', 'parent', 'repair_of',
       'time (s)', 'gradients', 'error', 'param:learning_rate', 'param:units',
     ]);
     expect(rows).toHaveLength(1 + trials().length);
     // No diagnostics: an empty gradients cell, like any value a trial does not have.
-    expect(rows[1]).toEqual(['1', '2', 'completed', '0.95', '2', '3', '0', '3', '', '5.25', '', '', '0.003', '48']);
+    expect(rows[1]).toEqual(['1', '2', 'completed', '0.95', '2', '3', '0', '3', '', '', '5.25', '', '', '0.003', '48']);
     // Unranked trials have an empty rank.
     expect(rows.at(-1)?.slice(0, 3)).toEqual(['', '9', 'stale']);
   });
@@ -224,6 +224,7 @@ describe('formatLeaderboard', () => {
       pruned: null,
       attempt: 1,
       retries: 0,
+      repairOf: null,
     });
     expect(first.params.optimizer).toBe('adam');
     const failed = doc.trials.find((t: { number: number }) => t.number === 1);
@@ -308,6 +309,20 @@ function tableRows(out: string): string[][] {
 }
 
 describe('gradient diagnostics in the leaderboard', () => {
+  it('a trial stopped after it had learned ranks with its best epoch, and the summaries count it apart from the rejected', () => {
+    const stoppedDiagnostics = { ...diagnostics('exploding', gradEpochs(4, 1), EXPLODING), verdict: { kind: 'exploding' as const, evidence: EXPLODING, afterLearning: true }, stoppedBy: 'exploding' as const };
+    const ts = [...sickTrials().slice(0, 3), trial(6, { score: 0.85, bestEpoch: 3, epochsRun: 4, plannedEpochs: 10, diagnostics: stoppedDiagnostics })];
+    const summary = rejectionSummary(ts);
+    expect(summary).toMatchObject({ rejected: 2, stopped: 1 });
+    // Planned but not trained: 9 + 8 by the rejected trials, 6 by the stopped one.
+    expect(summary.epochsSaved).toBe(23);
+    expect(describeRejection(summary)).toBe('rejected 2 trials (1 vanishing, 1 exploding) and stopped 1 after it had learned (best epoch kept), saving 23 of 40 epochs (58%)');
+    const out = formatLeaderboard(study(), ts, { format: 'table' });
+    const rows = tableRows(out).slice(1);
+    expect(rows.find((r) => r[1] === '6')!.slice(0, 3)).toEqual(['2', '6', 'completed']);
+    expect(out.split('\n').at(-1)).toMatch(/; rejection saved 23 of 40 epochs \(58%\); 1 trial stopped after learning, best epoch kept;/);
+  });
+
   it('table: a gradients column after time (s): healthy, the verdict with its evidence, or -', () => {
     const out = formatLeaderboard(study(), sickTrials(), { format: 'table' });
     const [header, ...rows] = tableRows(out);
@@ -324,17 +339,25 @@ describe('gradient diagnostics in the leaderboard', () => {
   });
 
   it('summary: rejections by verdict and the epochs they saved, in table and md', () => {
-    const line = '6 trials: 2 completed, 2 rejected (1 vanishing, 1 exploding), 1 running, 1 failed; best val_accuracy 0.9000 (trial 0); rejection saved 17 of 41 epochs (41%)';
+    const line = '6 trials: 2 completed, 2 rejected (1 vanishing, 1 exploding), 1 running, 1 failed; best val_accuracy 0.9000 (trial 0); rejection saved 17 of 41 epochs (41%); search: random';
     expect(formatLeaderboard(study(), sickTrials(), { format: 'table' }).split('\n').at(-1)).toBe(line);
     expect(formatLeaderboard(study(), sickTrials(), { format: 'md' }).split('\n').at(-1)).toBe(line);
     // --top shows fewer rows; the summary still describes the whole study.
     expect(formatLeaderboard(study(), sickTrials(), { format: 'table', top: 1 }).split('\n').at(-1)).toBe(`${line}; showing 1`);
   });
 
+  it('summary and HTML header name the sampler that drew the configurations', () => {
+    const tpe = makeStudy({ ...study(), algorithm: 'hyperband', settings: { sampler: { name: 'tpe' } } });
+    expect(formatLeaderboard(tpe, sickTrials(), { format: 'table' }).split('\n').at(-1)).toMatch(/; search: hyperband, tpe sampler$/);
+    expect(describeSearch(tpe)).toBe('hyperband, tpe sampler');
+    expect(describeSearch(makeStudy({ ...study(), algorithm: 'random', settings: { sampler: { name: 'custom:mine' } } }))).toBe('random, custom:mine sampler');
+    expect(describeSearch(makeStudy({ ...study(), algorithm: 'custom:my-oracle', settings: {} }))).toBe('custom:my-oracle');
+  });
+
   it('no rejection, no rejection clause', () => {
     const ts = sickTrials().filter((t) => t.status !== 'rejected');
     expect(formatLeaderboard(study(), ts, { format: 'table' }).split('\n').at(-1)).toBe(
-      '4 trials: 2 completed, 1 running, 1 failed; best val_accuracy 0.9000 (trial 0)',
+      '4 trials: 2 completed, 1 running, 1 failed; best val_accuracy 0.9000 (trial 0); search: random',
     );
   });
 
@@ -357,7 +380,7 @@ describe('gradient diagnostics in the leaderboard', () => {
   it('json: every trial has plannedEpochs and its complete diagnostics; NaN as "NaN"; a rejection summary', () => {
     const ts = sickTrials();
     const doc = JSON.parse(formatLeaderboard(study(), ts, { format: 'json' }));
-    expect(doc.rejection).toEqual({ rejected: 2, vanishing: 1, exploding: 1, epochsTrained: 24, epochsSaved: 17 });
+    expect(doc.rejection).toEqual({ rejected: 2, vanishing: 1, exploding: 1, epochsTrained: 24, epochsSaved: 17, stopped: 0 });
     const byNumber = (n: number) => doc.trials.find((t: { number: number }) => t.number === n);
     // A healthy trial's record round-trips whole: verdict, checks, every epoch's layers, settings.
     expect(byNumber(0).plannedEpochs).toBe(10);
@@ -409,6 +432,7 @@ describe('formatBest', () => {
       params: { learning_rate: 0.006, units: 96, optimizer: 'adam' },
       epochsRun: 3,
       bestEpoch: 3,
+      findings: [],
       parent: null,
       fromEpoch: 0,
       toEpoch: 3,
@@ -479,7 +503,7 @@ describe('lineage in every format', () => {
     const head = rows[0];
     expect(new Set(head).size).toBe(head.length);
     expect(head).toEqual([
-      'rank', 'trial', 'status', 'val_accuracy', 'best_epoch', 'epochs', 'from_epoch', 'to_epoch', 'parent',
+      'rank', 'trial', 'status', 'val_accuracy', 'best_epoch', 'epochs', 'from_epoch', 'to_epoch', 'parent', 'repair_of',
       'slot:iteration', 'slot:bracket', 'slot:round', 'time (s)', 'gradients', 'error', 'param:epochs', 'param:learning_rate', 'param:activation',
     ]);
     const promoted = Object.fromEntries(head.map((h, i) => [h, rows.find((r) => r[1] === '12')![i]]));
@@ -573,7 +597,7 @@ describe('fitting the table to the terminal, --columns', () => {
 
   it('--columns: an unknown name lists the known ones; json refuses it', () => {
     expect(() => formatLeaderboard(hbStudy(), chainTrials(), { format: 'table', columns: ['trial', 'sideways'] })).toThrow(
-      /--columns: this study has no column "sideways"; choose from rank, trial, status, score, epochs, parent, slot, time, gradients, error, param:epochs, param:learning_rate, param:activation/,
+      /--columns: this study has no column "sideways"; choose from rank, trial, status, score, epochs, parent, repair_of, slot, time, gradients, error, param:epochs, param:learning_rate, param:activation/,
     );
     expect(() => formatLeaderboard(hbStudy(), chainTrials(), { format: 'json', columns: ['trial'] })).toThrow(/json has every field/);
   });

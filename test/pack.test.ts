@@ -204,7 +204,7 @@ describe.skipIf(process.env.GRADTUNE_SKIP_PACK_TEST === '1')('the npm package, i
       expect(js.stdout).toContain('reached --max-trials 2');
       expect(js.stdout).toMatch(/2 trials: 2 completed/);
       // Without tsx, a TypeScript space is a one-line error, not a crash.
-      const ts = await run(['npx', 'gradtune', 'search', '--space', '../my-space.ts', '--dataset', 'iris', '--max-trials', '1'], folder, MINUTE);
+      const ts = await run(['npx', 'gradtune', 'search', '--space', '../my-space.ts', '--dataset', 'iris', '--study', 'ts-space', '--max-trials', '1'], folder, MINUTE);
       expect(ts.code).toBe(2);
       expect(ts.stderr).toMatch(/^gradtune: error: could not import search space \.\.\/my-space\.ts: .*tsx/);
     } finally {

@@ -372,6 +372,22 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await store.trials(id))[0]).toMatchObject({ parent: null, fromEpoch: null, toEpoch: null, slot: null });
       });
 
+      it('stores the trial a repair repairs, and a rejected trial\'s remedies in its summary (--repair)', async () => {
+        const store = await open();
+        const { id } = await store.createStudy(newStudy());
+        await store.ask(id, run({ act: 'sigmoid' }));
+        const remedies = [{ cure: 'ReLU-family activation', changes: [{ param: 'act', from: 'sigmoid', to: 'relu' }], drops: [], sideEffects: [] }];
+        await store.tell(id, 0, { status: 'rejected', score: null, bestEpoch: null, epochsRun: 1, history: [], backend: 'cpu', durationMs: 1, remedies });
+        const asked = await store.ask(id, () => ({ kind: 'run', params: { act: 'relu' }, repairOf: 0 }));
+        expect(asked.kind === 'run' && asked.trial).toMatchObject({ number: 1, repairOf: 0, remedies: null });
+        const [rejected, repair] = await store.summaries(id);
+        expect(rejected).toMatchObject({ repairOf: null, remedies });
+        expect(repair).toMatchObject({ repairOf: 0, remedies: null });
+        // Only a rejected trial keeps remedies: they are what --repair tries next.
+        await store.tell(id, 1, { status: 'completed', score: 0.9, bestEpoch: 1, epochsRun: 1, history: [], backend: 'cpu', durationMs: 1, remedies });
+        expect((await store.trial(id, 1))!.remedies).toBeNull();
+      });
+
       it('round-trips params, history and diagnostics, keeping NaN and Infinity', async () => {
         const clock = manualClock();
         const store = await open({ now: clock.now, owner: 'me:1' });
@@ -421,6 +437,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
           runs: null,
           hasCheckpoint: false,
           pruned: null,
+          repairOf: null,
+          remedies: null,
         });
         expect(Number.isNaN(trial.diagnostics!.verdict.evidence!.value)).toBe(true);
         expect(Number.isNaN(trial.history[1].val_loss)).toBe(true);

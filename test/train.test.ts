@@ -5,6 +5,7 @@ import { buildModel } from '../src/train/model.js';
 import { train } from '../src/train/loop.js';
 import { clipGradients } from '../src/train/clip.js';
 import { learningRateAt } from '../src/train/schedule.js';
+import { resolveDiagnostics } from '../src/train/diagnostics-settings.js';
 import type { TrialConfig } from '../src/space/types.js';
 import { separableDataset } from './helpers/synthetic.js';
 
@@ -53,6 +54,30 @@ describe('training loop', () => {
       expect(out.checkpoint, optimizer).toBeInstanceOf(Uint8Array);
       expect(tf.memory().numTensors).toBe(baseline);
     }
+  });
+
+  it('leaves no tensors behind on every training path (lean, Layers with the one-kernel update, tfjs ops only)', async () => {
+    const ds = separableDataset();
+    const training = { optimizer: 'adam' as const, learningRate: 0.02, batchSize: 32, epochs: 2, clip: { kind: 'value' as const, value: 1 } };
+    const custom = () =>
+      tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 4, activation: 'relu' }), tf.layers.batchNormalization(), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    const mlp = () => buildModel(config(training, { kind: 'mlp', hidden: [{ units: 8, activation: 'tanh', initializer: 'glorotUniform', batchNorm: true, dropout: 0.2, l2: 1e-3 }] }), { inputDim: 2, outputUnits: 2, task: 'classification', seed: 1 });
+    const runOnce = async (make: () => TF.LayersModel, kernels: 'auto' | 'tfjs') => {
+      const model = make();
+      const out = await train({ model, dataset: ds, training, objective, maxEpochs: 2, seed: 1, kernels, keepCheckpoint: true, diagnostics: resolveDiagnostics({ diagEvery: 2, preflightSteps: 3 }) });
+      model.dispose();
+      return out.path;
+    };
+    await runOnce(mlp, 'auto');
+    const baseline = tf.memory().numTensors;
+    const paths = [];
+    for (const make of [mlp, custom]) {
+      for (const kernels of ['auto', 'tfjs'] as const) {
+        paths.push(await runOnce(make, kernels));
+        expect(tf.memory().numTensors).toBe(baseline);
+      }
+    }
+    expect(paths).toEqual(['lean', 'tfjs', 'fused', 'tfjs']);
   });
 
   it('is deterministic for a seed', async () => {

@@ -10,6 +10,14 @@ export function numberFlag(flag: string): (value: string) => number {
   };
 }
 
+/** `a,b, c` → ['a', 'b', 'c']; the values are checked with the option they belong to. */
+export function listFlag(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
 export function intFlag(flag: string): (value: string) => number {
   return (value: string) => {
     const n = numberFlag(flag)(value);

@@ -122,7 +122,8 @@ export function progressReporter(out: NodeJS.WriteStream = process.stdout): Tune
       // A promotion's epochs as a range (numbered across its chain) and the trial it continues.
       const epochs = trial.parent === null && (trial.fromEpoch ?? 0) === 0 ? String(trial.epochsRun) : `${formatEpochRange(trial)}${trial.parent === null ? '' : ` (continues #${trial.parent})`}`;
       const pruned = trial.pruned ? ` | pruned at epoch ${trial.pruned.epoch}: ${trial.pruned.rule}` : '';
-      write(`trial ${trial.number} ${trial.status} ${metric}=${score} epochs=${epochs}${time} | ${before + progress.finished}/${total} | best ${bestText(progress.best)}${verdict}${pruned}${error}\n`);
+      const repair = trial.repairOf === null ? '' : ` (repair of ${trial.repairOf})`;
+      write(`trial ${trial.number}${repair} ${trial.status} ${metric}=${score} epochs=${epochs}${time} | ${before + progress.finished}/${total} | best ${bestText(progress.best)}${verdict}${pruned}${error}\n`);
     },
     stop() {
       if (!closed()) live?.clear();

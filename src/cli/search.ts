@@ -3,9 +3,11 @@ import { Command, Option } from 'commander';
 import { OBJECTIVE_METRICS, type TunerOptions } from '../tuner-options.js';
 import { formatLeaderboard } from '../report/leaderboard.js';
 import { progressReporter } from './progress.js';
-import { durationFlag, intFlag, numberFlag, STORAGE_HELP } from './flags.js';
+import { durationFlag, intFlag, listFlag, numberFlag, STORAGE_HELP } from './flags.js';
 import { GradtuneError } from '../errors.js';
 import { DEFAULT_DIAGNOSTICS } from '../train/diagnostics-settings.js';
+import { FINDING_KINDS } from '../train/diagnostics-types.js';
+import { DEFAULT_MAX_REPAIRS } from '../oracle/repair.js';
 import { describeRejection } from '../report/rejection.js';
 import { storageFromEnv } from '../store/open-store.js';
 import { SAMPLER_NAMES } from '../sampler/by-name.js';
@@ -71,6 +73,22 @@ export function searchCommand(): Command {
     .option('--exploding-ceiling <norm>', `a layer's gradient norm above this is exploding (default: ${DEFAULT_DIAGNOSTICS.explodingCeiling})`, numberFlag('--exploding-ceiling'))
     .option('--growth-factor <factor>', `gradient norm growth per check that, sustained, is exploding (default: ${DEFAULT_DIAGNOSTICS.growthFactor})`, numberFlag('--growth-factor'))
     .option('--sustain-checks <n>', `consecutive checks a vanishing or growth reading must hold (default: ${DEFAULT_DIAGNOSTICS.sustain})`, intFlag('--sustain-checks'))
+    .option('--divergence-factor <factor>', `validation loss above chance and this many times its lowest is exploding, under SGD (default: ${DEFAULT_DIAGNOSTICS.divergenceFactor})`, numberFlag('--divergence-factor'))
+    .option('--divergence-epochs <n>', `...at this many epochs in a row (default: ${DEFAULT_DIAGNOSTICS.divergenceEpochs})`, intFlag('--divergence-epochs'))
+    .option('--above-chance <factor>', `validation loss this many times the chance loss, --divergence-epochs in a row, is exploding, under SGD (default: ${DEFAULT_DIAGNOSTICS.aboveChance})`, numberFlag('--above-chance'))
+    .option('--plateau-epochs <n>', `vanishing when the loss sits at the chance loss this many epochs... (default: ${DEFAULT_DIAGNOSTICS.plateauEpochs})`, intFlag('--plateau-epochs'))
+    .option('--plateau-loss <fraction>', `...within this factor of it... (default: ${DEFAULT_DIAGNOSTICS.plateauLoss})`, numberFlag('--plateau-loss'))
+    .option('--plateau-ratio <ratio>', `...and the first/output layer gradient norm ratio is below this (default: ${DEFAULT_DIAGNOSTICS.plateauRatio})`, numberFlag('--plateau-ratio'))
+    .option('--learned-loss <fraction>', `a trial whose loss fell below this share of the chance loss has learned: a later verdict stops it, keeping its best epoch, instead of rejecting it (default: ${DEFAULT_DIAGNOSTICS.learnedLoss})`, numberFlag('--learned-loss'))
+    // Findings beyond the gradients, and --repair (README: "Gradient diagnostics").
+    .option('--reject-on <findings>', `also reject on these findings, comma-separated: ${FINDING_KINDS.filter((k) => k !== 'vanishing' && k !== 'exploding').join(', ')}`, listFlag)
+    .option('--slow-progress <fraction>', `slow-training: still falling, less than this share of the way from the chance loss to 0 (default: ${DEFAULT_DIAGNOSTICS.slowProgress})`, numberFlag('--slow-progress'))
+    .option('--overfit-rise <fraction>', `overfitting: validation loss this far above its minimum... (default: ${DEFAULT_DIAGNOSTICS.overfitRise})`, numberFlag('--overfit-rise'))
+    .option('--overfit-epochs <n>', `...at least this many epochs after it (default: ${DEFAULT_DIAGNOSTICS.overfitEpochs})`, intFlag('--overfit-epochs'))
+    .option('--dead-units <fraction>', `dead-units: share of a ReLU layer's units never active on the probe batch (default: ${DEFAULT_DIAGNOSTICS.deadUnits})`, numberFlag('--dead-units'))
+    .option('--saturation <fraction>', `saturation: share of a sigmoid/tanh layer's activations at their bounds (default: ${DEFAULT_DIAGNOSTICS.saturation})`, numberFlag('--saturation'))
+    .option('--repair', 'after a rejection, try the same configuration with the first remedy its space allows')
+    .option('--max-repairs <n>', `--repair: repairs in a row from one trial (default: ${DEFAULT_MAX_REPAIRS})`, intFlag('--max-repairs'))
     // Failures, timeouts and lost processes (README: "Interruptions, failures and several processes").
     .option('--max-retries <n>', 'runs of a failed trial again, same params, before it stays failed (default: 0)', intFlag('--max-retries'))
     .option('--executions-per-trial <n>', 'train each configuration n times with different seeds and score the mean (default: 1)', intFlag('--executions-per-trial'))
@@ -176,7 +194,22 @@ function searchOptions(opts: Record<string, any>): TunerOptions {
       explodingCeiling: opts.explodingCeiling,
       growthFactor: opts.growthFactor,
       sustain: opts.sustainChecks,
+      divergenceFactor: opts.divergenceFactor,
+      divergenceEpochs: opts.divergenceEpochs,
+      aboveChance: opts.aboveChance,
+      plateauEpochs: opts.plateauEpochs,
+      plateauLoss: opts.plateauLoss,
+      plateauRatio: opts.plateauRatio,
+      learnedLoss: opts.learnedLoss,
+      rejectOn: opts.rejectOn,
+      slowProgress: opts.slowProgress,
+      overfitRise: opts.overfitRise,
+      overfitEpochs: opts.overfitEpochs,
+      deadUnits: opts.deadUnits,
+      saturation: opts.saturation,
     },
+    repair: opts.repair ? true : undefined,
+    maxRepairs: opts.maxRepairs,
   };
 }
 
@@ -217,7 +250,9 @@ async function runSearch(options: TunerOptions, config: TunerConfig): Promise<vo
   if (watch.deleted()) throw watch.error();
   // After the reader of stdout left, nothing is printed: no one is there to read it.
   writeStdout(searchSummary(results));
-  const cause = stopper.cause();
+  // Ctrl-C while the space's build(hp) ran reached the time limit's sandbox (which breaks
+  // the loop), not our handler: the tuner says it was interrupted.
+  const cause = stopper.cause() ?? (results.interrupted ? 'SIGINT' : undefined);
   if (cause) throw new ExitCode(STOP_EXIT[cause]);
 }
 

@@ -3,11 +3,14 @@
 // process still trains them. The store refuses what this process then tries to write
 // (ids are never reused, so nothing lands in the study that replaced it), but the search
 // would only find out when a trial ends, possibly hours later, and with a store error.
-// So the CLI looks every few seconds, on a read-only connection of its own, and ends
-// the search with one line as soon as the study it runs is gone.
+// So the CLI looks every few seconds, on a connection of its own, and ends the search
+// with one line as soon as the study it runs is gone. The connection only reads, but is
+// opened read-write: it is closed after the search's own, and SQLite's last connection
+// to close folds the write-ahead log back into the store file and removes it, which a
+// read-only connection cannot do (the search would leave gradtune.db-wal and -shm behind).
 import { GradtuneError } from '../errors.js';
 import type { StudyRecord } from '../store/store.js';
-import { openExistingStore } from '../store/existing.js';
+import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 
 /** How often the study's presence is checked. A query on an open connection: negligible. */
@@ -42,7 +45,7 @@ export class StudyWatch {
     if (!this.study || this.checking) return false;
     this.checking = true;
     try {
-      this.store ??= await openExistingStore(this.storage);
+      this.store ??= await openStore(this.storage);
       const now = await this.store.getStudy(this.study.name);
       if (now?.id !== this.study.id) {
         this.gone = true;
@@ -75,7 +78,7 @@ export class StudyWatch {
     try {
       await this.store?.close();
     } catch {
-      // Closing a read-only connection has nothing to lose.
+      // This connection never wrote: closing it has nothing to lose.
     }
     this.store = undefined;
   }

@@ -154,13 +154,15 @@ export class LiveStudy {
     // Full views are made for what a page is likely to draw next: running trials (their
     // curves grow) and the few trials a poll brings; not for the 10,000 of a first read.
     const fullFor = (t: TrialRecord) => t.status === 'running' || (this.version > 0 && changed.length <= 50);
+    for (const t of changed) this.records.set(t.number, slim(t));
+    // Where a --repair trial finds the trial it repairs (its params, not its curves).
+    const all = [...this.records.values()];
     for (const t of changed) {
-      this.records.set(t.number, slim(t));
-      this.views.set(t.number, lightTrialView(this.study, t, null));
+      this.views.set(t.number, lightTrialView(this.study, t, null, all));
       if ((t.diagnostics?.epochs.length ?? 0) > 0) this.hasGradients.add(t.number);
       this.changedAt.set(t.number, version);
       this.full.delete(t.number);
-      if (fullFor(t)) this.full.set(t.number, trialView(this.study, t, null));
+      if (fullFor(t)) this.full.set(t.number, trialView(this.study, t, null, all));
     }
     // The most recently changed trials keep their full views (a Map iterates in insertion order).
     for (const n of this.full.keys()) {
@@ -274,6 +276,7 @@ export class LiveStudy {
     const cached = numbers.map((n) => this.full.get(n)).filter((v): v is TrialView => v !== undefined);
     const missing = numbers.filter((n) => !this.full.has(n) && this.records.has(n));
     const read = missing.length === 0 ? [] : await this.store.trials(this.study.id, missing);
-    return [...cached, ...read.map((t) => trialView(this.study, t, null))];
+    const all = [...this.records.values()];
+    return [...cached, ...read.map((t) => trialView(this.study, t, null, all))];
   }
 }

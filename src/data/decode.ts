@@ -1,6 +1,7 @@
 // Bytes to text, refusing to guess: a file that is not valid UTF-8 is an error naming the
 // line of its first bad byte, never text with U+FFFD in it (in a Latin-1 file `café` and
 // `cafè` would both read as `caf\uFFFD`, merging two classes without a word).
+import { isUtf8 } from 'node:buffer';
 import { GradtuneError } from '../errors.js';
 import { TEXT_ENCODINGS, type TextEncoding } from './types.js';
 
@@ -10,29 +11,31 @@ export function checkTextEncoding(encoding: unknown): asserts encoding is TextEn
   }
 }
 
-/** `label` ("data file x.csv") starts every error message. A UTF-8 byte-order mark is dropped. */
-export function decodeText(bytes: Uint8Array, encoding: TextEncoding, label: string): string {
+/**
+ * A block of whole lines (it ends with a newline, or at the end of the file) as UTF-8
+ * bytes for the CSV parser: UTF-8 checked as is, Latin-1 and Windows-1252 decoded and
+ * re-encoded. `firstLine` is the block's first line in the file, for the error message;
+ * `label` ("data file x.csv") starts it. A UTF-8 byte-order mark is left for the parser.
+ */
+export function utf8Block(bytes: Buffer, encoding: TextEncoding, label: string, firstLine: number): Buffer {
   switch (encoding) {
     case 'latin1':
       // ISO-8859-1: every byte is the code point of the same number; nothing can be invalid.
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+      return Buffer.from(bytes.toString('latin1'), 'utf8');
     case 'windows-1252':
-      return new TextDecoder('windows-1252').decode(bytes);
+      return Buffer.from(new TextDecoder('windows-1252').decode(bytes), 'utf8');
     case 'utf8':
-      try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      } catch {
-        throw invalidUtf8(bytes, label);
-      }
+      if (isUtf8(bytes)) return bytes;
+      throw invalidUtf8(bytes, label, firstLine);
   }
 }
 
 /**
  * Finds the first invalid byte. A newline byte (0x0A) is never part of a multi-byte UTF-8
- * sequence, so the file can be checked line by line and the line counted on the way.
+ * sequence, so the bytes can be checked line by line and the line counted on the way.
  */
-function invalidUtf8(bytes: Uint8Array, label: string): GradtuneError {
-  let line = 1;
+function invalidUtf8(bytes: Uint8Array, label: string, firstLine: number): GradtuneError {
+  let line = firstLine;
   let start = 0;
   while (start <= bytes.length) {
     let end = bytes.indexOf(0x0a, start);
@@ -48,7 +51,7 @@ function invalidUtf8(bytes: Uint8Array, label: string): GradtuneError {
     line++;
     start = end + 1;
   }
-  // Unreachable when the whole file failed to decode; kept so the caller always has an error.
+  // Unreachable when the block failed to decode; kept so the caller always has an error.
   return new GradtuneError(`${label} is not valid UTF-8; give its --encoding (latin1 or windows-1252) or save it as UTF-8`);
 }
 

@@ -20,24 +20,26 @@ export function fitColumn(column: RawColumn, train: readonly number[], maxCatego
     new GradtuneError(`${label}: column "${column.name}" has no value in the training split (its values are all in validation rows); leave it out with --ignore ${column.name}, or use another --seed or --val-split`);
   let trainMissing = false;
   if (column.kind === 'numeric') {
-    const values: number[] = [];
+    const values = new Float64Array(train.length);
+    let n = 0;
     for (const r of train) {
       const v = column.values[r];
       if (Number.isNaN(v)) trainMissing = true;
-      else values.push(v);
+      else values[n++] = v;
     }
-    if (values.length === 0) throw noValue();
-    return { name: column.name, kind: 'numeric', fill: median(values), indicator: trainMissing };
+    if (n === 0) throw noValue();
+    return { name: column.name, kind: 'numeric', fill: median(values.subarray(0, n)), indicator: trainMissing };
   }
-  const counts = new Map<string, number>();
+  const perCode = new Float64Array(column.texts.length);
   for (const r of train) {
-    const v = column.values[r];
-    if (v === undefined) trainMissing = true;
-    else counts.set(v, (counts.get(v) ?? 0) + 1);
+    const code = column.codes[r];
+    if (code < 0) trainMissing = true;
+    else perCode[code]++;
   }
-  if (counts.size === 0) throw noValue();
+  const counts = column.texts.map((text, code) => [text, perCode[code]] as const).filter(([, n]) => n > 0);
+  if (counts.length === 0) throw noValue();
   // Most frequent first; ties in code-unit order (not the locale's), so the encoding is a function of the data alone.
-  const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([v]) => v);
+  const ranked = counts.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([v]) => v);
   return {
     name: column.name,
     kind: 'categorical',
@@ -48,8 +50,8 @@ export function fitColumn(column: RawColumn, train: readonly number[], maxCatego
   };
 }
 
-function median(values: number[]): number {
-  const sorted = Float64Array.from(values).sort();
+function median(values: Float64Array): number {
+  const sorted = values.sort();
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

@@ -1,27 +1,32 @@
-import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { basename } from 'node:path';
 import { GradtuneError } from '../errors.js';
 import { builtinDatasetPath } from './builtin.js';
-import { readFeatureColumns, type RawColumn } from './columns.js';
-import { readCsvFile, type CsvTable } from './csv.js';
+import { ColumnCells, growableU32, shownText, type CellColumn } from './column-cells.js';
+import { becomesCategorical, readFeatureColumn, type RowPlace } from './columns.js';
+import { readCsvAsync, readCsvSync, type CsvRead, type CsvSink } from './csv-stream.js';
 import { checkTextEncoding } from './decode.js';
-import { binaryFeatures, encodeCell, encodedNames, encodedWidth, fitColumn } from './encode.js';
-import { farFrom, fitScaling, MAX_STANDARDISED, scaleRows } from './scale.js';
-import { selectColumns } from './select.js';
+import { prepareDataset } from './prepare.js';
+import { selectColumns, type ColumnSelection } from './select.js';
 import { checkValSplit, splitRows, type Split } from './split.js';
-import { checkScaledTarget, checkTargetPresent, encodeTarget, fitTargetScaling, inferTask, type EncodedTarget } from './target.js';
-import { MISSING_POLICIES, DEFAULT_MAX_CATEGORIES, type ColumnEncoding, type Dataset, type DataSource, type Scaling, type TargetScaling, type Task } from './types.js';
-import { constantColumnWarning, idColumnWarnings, tinyValidationWarnings } from './warnings.js';
+import { checkTargetPresent, encodeTarget, inferTask, targetNeedsTexts, type TargetColumn } from './target.js';
+import { MISSING_POLICIES, DEFAULT_MAX_CATEGORIES, type Dataset, type DataSource, type TextEncoding, type Task } from './types.js';
 
 /**
  * Read, select, encode, split and standardise a dataset: a pure function of `source` (and
- * the file), synchronous and deterministic, so a worker that reloads the same source gets
- * byte-identical arrays. Everything fitted (imputation, categories, scaling, the target's
- * scaling) is fitted on the training split only. Every problem with the data is a
- * GradtuneError naming the column (and line), raised before any trial runs.
+ * the file), deterministic, so a worker that reloads the same source gets byte-identical
+ * arrays. Everything fitted (imputation, categories, scaling, the target's scaling) is
+ * fitted on the training split only. Every problem with the data is a GradtuneError
+ * naming the column (and line), raised before any trial runs. The file is read as a
+ * stream (src/data/csv-stream.ts); the arrays live in SharedArrayBuffers.
  */
 export function loadDataset(source: DataSource): Dataset {
-  return prepare(source, 'train');
+  return runSync(prepare(source, 'train'));
+}
+
+/** loadDataset, reading the file asynchronously: the event loop (and Ctrl-C) stays alive while a large file loads. */
+export function loadDatasetAsync(source: DataSource): Promise<Dataset> {
+  return runAsync(prepare(source, 'train'));
 }
 
 /**
@@ -29,84 +34,141 @@ export function loadDataset(source: DataSource): Dataset {
  * validation rows too), with everything fitted on all of them: `export --retrain`.
  */
 export function loadAllRows(source: DataSource): Dataset {
-  return prepare(source, 'all');
+  return runSync(prepare(source, 'all'));
+}
+
+export function loadAllRowsAsync(source: DataSource): Promise<Dataset> {
+  return runAsync(prepare(source, 'all'));
 }
 
 /** One line for logs and the CLI, e.g. `iris: 150 rows, 4 features, classification (3 classes), 120 train / 30 val`. */
-export function describeDataset(ds: Dataset): string {
+export function describeDataset(ds: Omit<Dataset, 'xTrain' | 'yTrain' | 'xVal' | 'yVal'>): string {
   const task = ds.task === 'classification' ? `classification (${ds.classes?.length ?? ds.nOutputs} classes)` : 'regression';
   const features = `${ds.nFeatures} feature${ds.nFeatures === 1 ? '' : 's'}`;
   const columns = ds.columns && ds.columns.length !== ds.nFeatures ? ` from ${ds.columns.length} column${ds.columns.length === 1 ? '' : 's'}` : '';
   return `${ds.name}: ${ds.rows} rows, ${features}${columns}, ${task}, ${ds.nTrain} train / ${ds.nVal} val`;
 }
 
-function prepare(source: DataSource, fitOn: 'train' | 'all'): Dataset {
+/** A read of the file that `prepare` asks its driver for: the sink gets the records. */
+interface ReadRequest {
+  path: string;
+  encoding: TextEncoding;
+  sink: CsvSink;
+}
+
+/** The loading steps, written once: a driver reads the file when asked, synchronously or not. */
+type Steps = Generator<ReadRequest, Dataset, CsvRead>;
+
+function runSync(steps: Steps): Dataset {
+  let next = steps.next(undefined as never);
+  while (!next.done) next = steps.next(readCsvSync(next.value.path, next.value.encoding, next.value.sink));
+  return next.value;
+}
+
+async function runAsync(steps: Steps): Promise<Dataset> {
+  let next = steps.next(undefined as never);
+  while (!next.done) next = steps.next(await readCsvAsync(next.value.path, next.value.encoding, next.value.sink));
+  return next.value;
+}
+
+/**
+ * The file's target and feature columns as they stream in (other columns are not kept):
+ * numbers as float64, texts as dictionary codes (src/data/column-cells.ts).
+ */
+class ColumnsSink implements CsvSink {
+  selection: ColumnSelection | undefined;
+  target: ColumnCells | undefined;
+  features: ColumnCells[] = [];
+  readonly lines = growableU32();
+
+  constructor(
+    private readonly source: DataSource,
+    private readonly label: string,
+  ) {}
+
+  header(names: string[]): void {
+    const selection = selectColumns(names, this.source, this.label);
+    this.selection = selection;
+    this.target = new ColumnCells(selection.targetName, selection.targetIndex);
+    this.features = selection.features.map((c) => new ColumnCells(names[c], c, selection.categorical.has(names[c])));
+  }
+
+  row(cells: string[], line: number): void {
+    this.lines.push(line);
+    this.target!.add(cells[this.selection!.targetIndex]);
+    for (const column of this.features) column.add(cells[column.index]);
+  }
+}
+
+/** The same columns read again, keeping every cell's text: columns that turned out to be categories after numbers' spellings were dropped. */
+class TextsSink implements CsvSink {
+  readonly columns: ColumnCells[];
+  constructor(private readonly wanted: CellColumn[]) {
+    this.columns = wanted.map((c) => new ColumnCells(c.name, c.index, true));
+  }
+  header(): void {}
+  row(cells: string[]): void {
+    for (const column of this.columns) column.add(cells[column.index]);
+  }
+}
+
+function* prepare(source: DataSource, fitOn: 'train' | 'all'): Steps {
   checkSource(source);
   const { name, path, label } = locate(source);
   const encoding = source.encoding ?? 'utf8';
-  const table = readCsvFile(path, encoding);
-  const selection = selectColumns(table.header, source, label);
-  const targetColumn = { targetName: selection.targetName, targets: table.rows.map((row) => row[selection.targetIndex]) };
-  checkTargetPresent(targetColumn, table.lines, label);
-  const task = source.task ?? inferTask(targetColumn.targets);
-  const target = encodeTarget(targetColumn, task, table.lines, label);
-  const missing = source.missing ?? 'impute';
-  const raw = readFeatureColumns(table, selection, missing, label);
+  const sink = new ColumnsSink(source, label);
+  const read: CsvRead = yield { path, encoding, sink };
+  const selection = sink.selection!;
+  const lines = sink.lines.trimmed();
+  const place: RowPlace = (r) => `${label} line ${lines[r]}`;
+  let targetCells = sink.target!.finish();
+  let featureCells = sink.features.map((c) => c.finish());
+  sink.features = [];
+  const rows = read.rows;
 
-  const rows = table.rows.length;
+  const targetOf = (cells: CellColumn): TargetColumn => ({ targetName: selection.targetName, cells, place });
+  checkTargetPresent(targetOf(targetCells));
+  const task = source.task ?? inferTask(targetOf(targetCells));
+  const missing = source.missing ?? 'impute';
+
+  // Columns whose numbers' spellings were dropped but that turn out to be text: read their cells again.
+  const categorical = (c: CellColumn) => selection.categorical.has(c.name);
+  const again = [
+    ...(targetCells.lost && targetNeedsTexts(targetCells, task) ? [targetCells] : []),
+    ...featureCells.filter((c) => c.lost && becomesCategorical(c, categorical(c))),
+  ];
+  if (again.length > 0) {
+    const texts = new TextsSink(again);
+    yield { path, encoding, sink: texts };
+    const reread = new Map(texts.columns.map((c) => [c.index, c.finish()]));
+    targetCells = reread.get(targetCells.index) ?? targetCells;
+    featureCells = featureCells.map((c) => reread.get(c.index) ?? c);
+  }
+
+  const targetColumn = targetOf(targetCells);
+  const target = encodeTarget(targetColumn, task, undefined, label);
+  const raw = featureCells.map((c) => readFeatureColumn(c, categorical(c), missing, label, place));
   const strata = target.task === 'classification' ? { labels: target.labels, nClasses: target.classes.length } : undefined;
   const all = Array.from({ length: rows }, (_, i) => i);
-  const { train, val }: Split = fitOn === 'train' ? splitRows(rows, source.valSplit, source.seed, strata) : { train: all, val: all };
-
+  const split: Split = fitOn === 'train' ? splitRows(rows, source.valSplit, source.seed, strata) : { train: all, val: all };
   const maxCategories = source.maxCategories ?? DEFAULT_MAX_CATEGORIES;
-  const columns = raw.map((c) => fitColumn(c, train, maxCategories, label));
-  const featureNames = encodedNames(columns);
-  const nFeatures = featureNames.length;
-  const encoded = encodeTable(table, raw, columns, nFeatures, label);
-  const scaling = fitScaling(encoded, nFeatures, train, binaryFeatures(columns));
-  const owner = featureOwners(columns);
-  checkScaling(scaling, columns, owner, label);
-  const standardised = (subset: number[]) => checkedScale(encoded, nFeatures, subset, scaling, { table, raw, columns, owner, label });
+  const hasCategorical = raw.some((c) => c.kind === 'categorical');
 
-  const nOutputs = target.task === 'classification' ? target.classes.length : 1;
-  const targetScaling = target.task === 'regression' ? fitTargetScaling(target.values, train, selection.targetName, label) : undefined;
-  if (target.task === 'regression') checkScaledTarget(target.values, targetScaling!, targetColumn, table.lines, label);
-
-  const warnings =
-    fitOn === 'train'
-      ? [
-          ...tinyValidationWarnings({
-            nVal: val.length,
-            rows,
-            valSplit: source.valSplit,
-            ...(target.task === 'classification' ? { classes: target.classes, valLabels: val.map((r) => target.labels[r]) } : {}),
-          }),
-          ...idColumnWarnings(raw, rows),
-          ...constantColumnWarning(constantColumns(encoded, nFeatures, train, columns)),
-        ]
-      : [];
-
-  return {
+  return prepareDataset({
     name,
-    task,
-    featureNames,
-    targetName: selection.targetName,
-    ...(target.task === 'classification' ? { classes: target.classes } : {}),
-    nFeatures,
-    nOutputs,
-    nTrain: train.length,
-    nVal: val.length,
-    xTrain: standardised(train),
-    yTrain: targetRows(target, train, nOutputs, targetScaling),
-    xVal: standardised(val),
-    yVal: targetRows(target, val, nOutputs, targetScaling),
-    scaling,
-    columns,
+    label,
+    rows,
+    place,
+    columns: raw,
+    shown: (c, r) => shownText(featureCells[c], r),
+    target,
+    targetColumn,
+    split,
+    maxCategories,
     missing,
-    ...(targetScaling ? { targetScaling } : {}),
     passthrough: selection.passthrough,
-    warnings,
-    fingerprint: fingerprint(table.bytes, {
+    ...(fitOn === 'train' ? { warnings: { valSplit: source.valSplit } } : {}),
+    fingerprint: fingerprint(read.hash, {
       target: selection.targetName,
       task,
       valSplit: source.valSplit,
@@ -115,17 +177,19 @@ function prepare(source: DataSource, fitOn: 'train' | 'all'): Dataset {
       // existed keeps its fingerprint; anything that changes the features is covered.
       ...(selection.everyColumn ? {} : { features: raw.map((c) => c.name) }),
       ...(selection.categorical.size > 0 ? { categorical: [...selection.categorical].sort() } : {}),
-      ...(columns.some((c) => c.kind === 'categorical') ? { maxCategories } : {}),
+      ...(hasCategorical ? { maxCategories } : {}),
       ...(encoding !== 'utf8' ? { encoding } : {}),
       // The model learns the standardised target: trials from before target scaling do not mix with these.
       ...(task === 'regression' ? { targetScaling: 'standard' } : {}),
     }),
-    rows,
-  };
+  });
 }
 
 /** Cheap checks first, so a bad option fails before a large file is read. */
 function checkSource(source: DataSource): void {
+  if (source.memory !== undefined) {
+    throw new GradtuneError('this data was given in memory (arrays passed to tuner.search(x, y)), so it cannot be read again; pass the same arrays to tuner.search(x, y)');
+  }
   if ((source.builtin === undefined) === (source.path === undefined)) {
     throw new GradtuneError('a data source needs exactly one of a built-in dataset name or a CSV path');
   }
@@ -168,105 +232,10 @@ function locate(source: DataSource): { name: string; path: string; label: string
 }
 
 /**
- * Every row's features, unstandardised (float64), row-major. Cells go through encodeCell,
- * as at prediction time; numeric ones as the numbers readFeatureColumns parsed (parsing
- * them again would give the same numbers, slower).
- */
-function encodeTable(table: CsvTable, raw: RawColumn[], columns: ColumnEncoding[], nFeatures: number, label: string): Float64Array {
-  const out = new Float64Array(table.rows.length * nFeatures);
-  let at = 0;
-  columns.forEach((column, c) => {
-    const source = raw[c];
-    let r = 0;
-    // readFeatureColumns has already refused missing cells under --missing error.
-    const ctx = { where: () => `${label} line ${table.lines[r]}: column "${column.name}"`, missing: 'impute' as const, missingHint: '' };
-    for (; r < table.rows.length; r++) {
-      const cell = source.kind === 'numeric' ? (Number.isNaN(source.values[r]) ? null : source.values[r]) : (source.values[r] ?? null);
-      encodeCell(column, cell, out, r * nFeatures + at, ctx);
-    }
-    at += encodedWidth(column);
-  });
-  return out;
-}
-
-/** The input column each feature comes from. */
-function featureOwners(columns: ColumnEncoding[]): number[] {
-  return columns.flatMap((column, c) => new Array<number>(encodedWidth(column)).fill(c));
-}
-
-/** Cannot fail for values within float32's range; kept so a statistic is never silently NaN or zero. */
-function checkScaling(scaling: Scaling, columns: ColumnEncoding[], owner: number[], label: string): void {
-  scaling.mean.forEach((m, f) => {
-    const s = scaling.std[f];
-    if (!(Number.isFinite(m) && Number.isFinite(s) && s > 0)) {
-      throw new GradtuneError(`${label}: column "${columns[owner[f]].name}" cannot be standardised (mean ${m}, standard deviation ${s}); check its values, or leave it out with --ignore ${columns[owner[f]].name}`);
-    }
-  });
-}
-
-/**
- * Standardised rows as float32. A value can be representable and still land absurdly far
- * out once standardised (far outside a near-constant training column): named here rather
- * than fed to the model to overflow it.
- */
-function checkedScale(
-  encoded: Float64Array,
-  nFeatures: number,
-  subset: number[],
-  scaling: Scaling,
-  ctx: { table: CsvTable; raw: RawColumn[]; columns: ColumnEncoding[]; owner: number[]; label: string },
-): Float32Array {
-  const x = scaleRows(encoded, nFeatures, subset, scaling);
-  for (let i = 0; i < x.length; i++) {
-    if (Math.abs(x[i]) <= MAX_STANDARDISED) continue;
-    const r = subset[Math.floor(i / nFeatures)];
-    const f = i % nFeatures;
-    const column = ctx.columns[ctx.owner[f]];
-    throw new GradtuneError(
-      `${ctx.label} line ${ctx.table.lines[r]}: column "${column.name}" is ${ctx.table.rows[r][ctx.raw[ctx.owner[f]].index]}, ` +
-        `${farFrom(encoded[r * nFeatures + f], scaling, f)}; check that value, or leave the column out with --ignore ${column.name}`,
-    );
-  }
-  return x;
-}
-
-/** Input columns whose every feature is the same in all training rows. */
-function constantColumns(encoded: Float64Array, nFeatures: number, train: number[], columns: ColumnEncoding[]): string[] {
-  const out: string[] = [];
-  let f = 0;
-  for (const column of columns) {
-    const width = encodedWidth(column);
-    let constant = true;
-    for (let k = f; k < f + width && constant; k++) {
-      const first = encoded[train[0] * nFeatures + k];
-      for (const r of train) {
-        if (encoded[r * nFeatures + k] !== first) {
-          constant = false;
-          break;
-        }
-      }
-    }
-    if (constant) out.push(column.name);
-    f += width;
-  }
-  return out;
-}
-
-/** One-hot rows for classification; for regression the standardised target. */
-function targetRows(target: EncodedTarget, rows: number[], nOutputs: number, scaling: TargetScaling | undefined): Float32Array {
-  const out = new Float32Array(rows.length * nOutputs);
-  rows.forEach((r, i) => {
-    if (target.task === 'classification') out[i * nOutputs + target.labels[r]] = 1;
-    else out[i] = (target.values[r] - scaling!.mean) / scaling!.std;
-  });
-  return out;
-}
-
-/**
  * Identifies "the same data, encoded and split the same way"; a study stores it so that
  * resuming on different data can be caught. Hashes the file as stored, plus every option
  * that changes the features or which rows land where.
  */
-function fingerprint(bytes: Buffer, options: Record<string, unknown>): string {
-  return createHash('sha256').update(bytes).update(JSON.stringify(options)).digest('hex');
+function fingerprint(fileHash: Hash, options: Record<string, unknown>): string {
+  return fileHash.update(JSON.stringify(options)).digest('hex');
 }

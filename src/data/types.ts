@@ -11,12 +11,17 @@ export type MissingPolicy = (typeof MISSING_POLICIES)[number];
 /** Most frequent categories a text column keeps by default; the rest share an "other" column. */
 export const DEFAULT_MAX_CATEGORIES = 20;
 
-/** Where a dataset comes from, plus the options that shape it. Serialisable: workers reload it. */
+/** Where a dataset comes from, plus the options that shape it. Serialisable: stored with the study. */
 export interface DataSource {
-  /** A built-in dataset name (digits, iris, breast-cancer) or undefined when `path` is set. */
+  /** A built-in dataset name (digits, iris, breast-cancer); exactly one of builtin, path and memory. */
   builtin?: string;
   /** Path to a CSV file (optionally .gz). */
   path?: string;
+  /**
+   * Arrays given to `tuner.search(x, y)`: in no file, so nothing can read them again. The
+   * study keeps what a later process needs to rebuild its models without them.
+   */
+  memory?: MemoryData;
   /** Target column; default: the last column. */
   target?: string;
   /** Force the task; default: inferred from the target column. */
@@ -41,6 +46,14 @@ export interface DataSource {
   missing?: MissingPolicy;
   /** How the file's bytes are decoded. Default utf8 (invalid UTF-8 is an error naming the line). */
   encoding?: TextEncoding;
+}
+
+/** What a study searched on in-memory arrays keeps of them (src/data/memory.ts). */
+export interface MemoryData {
+  /** The validation rows were a seeded split of x (`valSplit`, `seed`), or given (`validationData`). */
+  validation: 'split' | 'given';
+  /** The dataset without its arrays: features, their preprocessing, task, classes, target scaling, sizes. */
+  info: DatasetInfo;
 }
 
 /** Standardisation statistics, computed on the training split only. */
@@ -116,4 +129,13 @@ export interface Dataset {
   fingerprint: string;
   /** Total rows in the file. */
   rows: number;
+}
+
+/** A dataset's description and preprocessing, without its rows: what rebuilding or exporting a model needs. */
+export type DatasetInfo = Omit<Dataset, 'xTrain' | 'yTrain' | 'xVal' | 'yVal' | 'warnings'>;
+
+/** The description of a dataset, without its rows. */
+export function datasetInfo(ds: Dataset | DatasetInfo): DatasetInfo {
+  const { xTrain: _x, yTrain: _y, xVal: _xv, yVal: _yv, warnings: _w, ...info } = ds as Dataset;
+  return info;
 }

@@ -49,7 +49,7 @@ export function idColumnWarnings(columns: readonly RawColumn[], rows: number): s
     if (column.missing > 0) continue;
     const fix = `leave it out with --ignore ${column.name}, or name it with --id ${column.name} to carry it into predictions`;
     if (column.kind === 'categorical') {
-      if (new Set(column.values).size === rows) out.push(`column "${column.name}" has a different value in every row, like an identifier; as a feature it lets the model memorise rows: ${fix}`);
+      if (column.texts.length === rows) out.push(`column "${column.name}" has a different value in every row, like an identifier; as a feature it lets the model memorise rows: ${fix}`);
       continue;
     }
     let min = Infinity;

@@ -4,7 +4,7 @@
 // preprocessing.json beside model.json, read back by loadExported and `gradtune predict`.
 import { GradtuneError } from '../errors.js';
 import { encodedWidth } from '../data/encode.js';
-import { MISSING_POLICIES, type ColumnEncoding, type Dataset, type MissingPolicy, type Scaling, type TargetScaling, type Task } from '../data/types.js';
+import { MISSING_POLICIES, type ColumnEncoding, type DatasetInfo, type MissingPolicy, type Scaling, type TargetScaling, type Task } from '../data/types.js';
 
 export const PREPROCESSING_FORMAT = 'gradtune-preprocessing-2';
 /** Exports written before categories, imputation and target scaling: numeric columns only. Still read. */
@@ -43,7 +43,7 @@ export interface Preprocessing {
 }
 
 /** The preprocessing of a loaded dataset (its training split's statistics). */
-export function preprocessingOf(dataset: Dataset, fittedOn: 'train' | 'train+validation' = 'train'): Preprocessing {
+export function preprocessingOf(dataset: DatasetInfo, fittedOn: 'train' | 'train+validation' = 'train'): Preprocessing {
   return {
     format: PREPROCESSING_FORMAT,
     task: dataset.task,

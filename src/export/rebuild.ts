@@ -6,12 +6,12 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { seedOf } from '../oracle/seed.js';
 import { GradtuneError, isGradtuneError } from '../errors.js';
 import type { ModelShapes } from '../space/types.js';
-import type { Dataset } from '../data/types.js';
+import type { DatasetInfo } from '../data/types.js';
 import type { StudyRecord, TrialRecord } from '../store/store.js';
 import type { StudyContext } from './study-context.js';
 
 /** The shapes a trial's model was built with; the seed only shapes initial weights (and dropout masks). */
-export function trialShapes(dataset: Dataset, study: StudyRecord, trial: TrialRecord): ModelShapes {
+export function trialShapes(dataset: Pick<DatasetInfo, 'nFeatures' | 'nOutputs' | 'task'>, study: StudyRecord, trial: TrialRecord): ModelShapes {
   return { inputDim: dataset.nFeatures, outputUnits: dataset.nOutputs, task: dataset.task, seed: seedOf(study.seed, trial) };
 }
 

@@ -8,8 +8,8 @@ import type * as TF from '@tensorflow/tfjs';
 import { GradtuneError } from '../errors.js';
 import { buildModel } from '../train/model.js';
 import { train } from '../train/loop.js';
-import { loadAllRows } from '../data/load.js';
-import type { Dataset } from '../data/types.js';
+import { loadAllRowsAsync } from '../data/load.js';
+import type { Dataset, DatasetInfo } from '../data/types.js';
 import type { StudyRecord, TrialRecord } from '../store/store.js';
 import type { Objective } from '../train/types.js';
 import type { RetrainedInfo } from './artifacts.js';
@@ -35,7 +35,7 @@ export async function retrainOnAllRows(ctx: StudyContext, study: StudyRecord, tr
   if (epochs === null || epochs < 1) {
     throw new GradtuneError(`trial ${trial.number} has no best epoch to retrain for; export it without --retrain`);
   }
-  const all = allRows(study, ctx.dataset);
+  const all = await allRows(study, ctx.dataset);
   const config = ctx.space.configFor(trial.params);
   // Fitted on all rows, a text column may keep a category (or a column gain a missing
   // indicator) the training split lacked: the model is built for all's features.
@@ -89,8 +89,13 @@ export function scheduleHorizon(study: StudyRecord, trial: TrialRecord, configEp
  * The loop needs a validation set; it gets the same rows (its val_* numbers are then
  * training numbers, and are not reported).
  */
-function allRows(study: StudyRecord, split: Dataset): Dataset {
-  const all = loadAllRows(study.data);
+async function allRows(study: StudyRecord, split: DatasetInfo): Promise<Dataset> {
+  if (study.data.memory) {
+    throw new GradtuneError(
+      `study "${study.name}" was searched on in-memory arrays, which no command can read again, so --retrain has no rows to train on; export without --retrain (the trial's own weights), or retrain in code on your arrays`,
+    );
+  }
+  const all = await loadAllRowsAsync(study.data);
   if (all.task !== split.task || (all.classes ?? []).join('\u0000') !== (split.classes ?? []).join('\u0000')) {
     // Cannot happen for data whose fingerprint matched; guards the one-hot order all the same.
     throw new Error(`classes of all rows (${all.classes?.join(', ')}) differ from the study's (${split.classes?.join(', ')})`);

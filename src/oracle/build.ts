@@ -14,6 +14,7 @@ import { hyperbandSchedule } from './hyperband-schedule.js';
 import type { Oracle } from './oracle.js';
 import { withQueue } from './queue.js';
 import { randomOracle } from './random.js';
+import { repairOracle } from './repair.js';
 import { samplerByName } from '../sampler/by-name.js';
 import type { Sampler } from '../sampler/types.js';
 
@@ -58,7 +59,16 @@ export interface CodeParts {
 
 export function buildOracle(study: StudyRecord, space: SearchSpaceDefinition, code: CodeParts = {}): StudyOracle {
   const settings = studySettings(study);
-  const { maxTrials } = settings;
+  if (!settings.repair) return algorithmOracle(study, space, code, settings.maxTrials);
+  // --repair: repairs count towards --max-trials. The wrapper caps the total; the
+  // algorithm, which sees one trial per chain (an original and its repairs), is not capped.
+  const inner = algorithmOracle(study, space, code, Infinity);
+  const cap = Number.isFinite(settings.maxTrials) ? settings.maxTrials : study.algorithm === 'random' ? 20 : Infinity;
+  return { ...inner, oracle: capTrials(repairOracle(inner.oracle, settings.repair), cap), total: Math.min(cap, inner.total) };
+}
+
+function algorithmOracle(study: StudyRecord, space: SearchSpaceDefinition, code: CodeParts, maxTrials: number): StudyOracle {
+  const settings = studySettings(study);
   if (study.algorithm.startsWith('custom:')) {
     if (!code.oracle) {
       throw new GradtuneError(`study "${study.name}" runs the oracle "${study.algorithm.slice(7)}", defined in code; continue it through the API with the same oracle: new Tuner({ study: '${study.name}', oracle })`);
@@ -84,8 +94,11 @@ export function buildOracle(study: StudyRecord, space: SearchSpaceDefinition, co
       const oracle = ashaOracle(space, { maxEpochs: study.maxEpochs, factor: asha.factor, minEpochs: asha.minEpochs, sampler });
       return { oracle: withQueue(capTrials(oracle, maxTrials), space), total: maxTrials };
     }
-    case 'random':
-      return { oracle: withQueue(randomOracle(space, { maxTrials: Number.isFinite(maxTrials) ? maxTrials : 20, sampler }), space), total: Number.isFinite(maxTrials) ? maxTrials : 20 };
+    case 'random': {
+      // Uncapped under --repair (its cap is the wrapper's); otherwise 20 by default.
+      const cap = Number.isFinite(maxTrials) ? maxTrials : settings.repair ? Number.MAX_SAFE_INTEGER : 20;
+      return { oracle: withQueue(randomOracle(space, { maxTrials: cap, sampler }), space), total: cap };
+    }
     default:
       throw new GradtuneError(`study "${study.name}" uses the algorithm "${study.algorithm}", which this gradtune does not know; upgrade gradtune`);
   }

@@ -37,6 +37,8 @@ export interface RunDecision {
   /** The epoch to train to; absent: the study's --max-epochs (and the space's epochs). */
   toEpoch?: number;
   slot?: ScheduleSlot;
+  /** The rejected trial this one repairs (--repair). */
+  repairOf?: number;
   /** The queued configuration (`gradtune enqueue`) this trial runs; the store marks it taken. */
   queued?: number;
 }

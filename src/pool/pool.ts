@@ -5,10 +5,17 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { FROM_SOURCE } from '../package-files.js';
+import type { Dataset } from '../data/types.js';
 import type { BackendPreference, TrialResult, TrialSpec } from '../train/types.js';
 import { serveEpochs, type EpochAnswer, type EpochReport } from './epoch-channel.js';
 
 export interface RunOptions {
+  /**
+   * The trial's data, loaded once by the process that owns the pool. Its arrays live in
+   * SharedArrayBuffers, so posting it to a thread shares them (no copy); each thread keeps
+   * it by fingerprint. Without it a thread loads `spec.data` itself (a CSV, once per thread).
+   */
+  dataset?: Dataset;
   /** Aborting terminates the thread mid-trial (a trial timeout, Ctrl-C). */
   signal?: AbortSignal;
   /** Called after every epoch of the trial; its answer goes back to the trial. */
@@ -51,11 +58,12 @@ export class TrialPool {
    * which is the only way to stop synchronous tfjs work (a trial timeout, Ctrl-C).
    */
   async run(spec: TrialSpec, opts: RunOptions = {}): Promise<TrialResult> {
-    if (!opts.onEpoch) return (await this.piscina.run({ spec }, { signal: opts.signal })) as TrialResult;
+    const shared = opts.dataset ? { dataset: opts.dataset } : {};
+    if (!opts.onEpoch) return (await this.piscina.run({ spec, ...shared }, { signal: opts.signal })) as TrialResult;
     const { port1, port2 } = new MessageChannel();
     serveEpochs(port1, opts.onEpoch);
     try {
-      return (await this.piscina.run({ spec, port: port2 }, { signal: opts.signal, transferList: [port2] as never })) as TrialResult;
+      return (await this.piscina.run({ spec, port: port2, ...shared }, { signal: opts.signal, transferList: [port2] as never })) as TrialResult;
     } finally {
       port1.close();
     }

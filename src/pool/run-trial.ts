@@ -1,6 +1,6 @@
 // Runs one trial inside a worker: rebuild the configuration from its params, build the
-// model, train, and report. The space module and the dataset are loaded once per worker
-// and reused across trials (keyed by what identifies them).
+// model, train, and report. The space module is loaded once per worker and the dataset
+// kept (shared by the main thread, or loaded once), both reused across trials.
 import type * as TF from '@tensorflow/tfjs';
 import { initBackend, tf } from '../train/backend.js';
 import { ensureHealthyBackend, isBackendFault, resetBackend } from '../train/backend-health.js';
@@ -10,6 +10,7 @@ import { aggregateRuns, planRuns, type PlannedRun } from './runs.js';
 import { foldDataset, foldOf } from '../data/folds.js';
 import { resolveDiagnostics } from '../train/diagnostics-settings.js';
 import { loadSpace } from '../space/load.js';
+import { withRemedies } from '../remedy/find-remedies.js';
 import { loadDataset } from '../data/load.js';
 import { isGradtuneError } from '../errors.js';
 import type { SearchSpace } from '../space/define.js';
@@ -18,7 +19,8 @@ import { failedResult, type EpochRecord, type TrialResult, type TrialSpec } from
 import type { EpochAnswer } from './epoch-channel.js';
 
 const spaces = new Map<string, Promise<SearchSpace>>();
-const datasets = new Map<string, Dataset>();
+/** The data of this thread's trials: shared by the main thread, or loaded here. One at a time. */
+let cached: { key: string; dataset: Dataset } | undefined;
 
 function cachedSpace(spec: TrialSpec): Promise<SearchSpace> {
   const key = JSON.stringify(spec.space);
@@ -30,14 +32,23 @@ function cachedSpace(spec: TrialSpec): Promise<SearchSpace> {
   return space;
 }
 
-function cachedDataset(spec: TrialSpec): Dataset {
-  const key = JSON.stringify(spec.data);
-  let ds = datasets.get(key);
-  if (!ds) {
-    ds = loadDataset(spec.data);
-    datasets.set(key, ds);
+/**
+ * The trial's dataset. Shared by the main thread (the usual case: it parsed the file once
+ * and its arrays are views on shared memory), kept by fingerprint, so later trials reuse
+ * this thread's copy of the small metadata too. Otherwise (a pool used without a dataset)
+ * loaded from `spec.data` once per thread.
+ */
+function datasetFor(spec: TrialSpec, shared: Dataset | undefined): Dataset {
+  if (shared) {
+    if (cached?.key !== `shared:${shared.fingerprint}`) cached = { key: `shared:${shared.fingerprint}`, dataset: shared };
+    return cached.dataset;
   }
-  return ds;
+  const key = JSON.stringify(spec.data);
+  if (cached?.key !== key) {
+    if (spec.data.memory) throw new Error('in-memory data reaches a worker only with its trial (TrialPool.run with a dataset)');
+    cached = { key, dataset: loadDataset(spec.data) };
+  }
+  return cached.dataset;
 }
 
 function describeError(err: unknown): string {
@@ -52,14 +63,27 @@ function describeError(err: unknown): string {
  */
 export type EpochReporter = (record: EpochRecord, predictions?: Float32Array, run?: PlannedRun) => Promise<EpochAnswer>;
 
-export async function runTrial(spec: TrialSpec, report?: EpochReporter): Promise<TrialResult> {
+/**
+ * Stopped by the monitor and rejected: a verdict on a run that never learned (or a
+ * --reject-on finding). A verdict after the run had learned only stops it: it keeps its
+ * best epoch and completes, as early stopping would.
+ */
+function rejected(outcome: TrainOutcome): boolean {
+  return outcome.stoppedEarly === 'rejected' && outcome.diagnostics?.rejectedBy !== undefined;
+}
+
+function withSpaceRemedies(d: TrainOutcome['diagnostics'], space: SearchSpace, params: TrialSpec['params']): TrainOutcome['diagnostics'] {
+  return d && { ...d, findings: withRemedies(d.findings ?? [], space, params) };
+}
+
+export async function runTrial(spec: TrialSpec, report?: EpochReporter, shared?: Dataset): Promise<TrialResult> {
   const started = performance.now();
   const backend = await initBackend(spec.backend);
   await ensureHealthyBackend();
   let model: TF.LayersModel | undefined;
   try {
     const space = await cachedSpace(spec);
-    const dataset = cachedDataset(spec);
+    const dataset = datasetFor(spec, shared);
     const config = space.configFor(spec.params);
     const diagnostics = resolveDiagnostics(config.diagnostics, spec.diagnostics);
     const planned = planRuns(spec);
@@ -88,15 +112,16 @@ export async function runTrial(spec: TrialSpec, report?: EpochReporter): Promise
       model = undefined;
       outcomes.push(outcome);
       // A rejected or pruned run judges the configuration: the other runs would not change that.
-      if (outcome.stoppedEarly === 'rejected' || outcome.stoppedEarly === 'pruned') break;
+      if (rejected(outcome) || outcome.stoppedEarly === 'pruned') break;
     }
     const { best, score, scoreStd, runs } = aggregateRuns(outcomes, planned, spec.objective);
     const last = outcomes[outcomes.length - 1];
     return {
-      status: last.stoppedEarly === 'rejected' ? 'rejected' : last.stoppedEarly === 'pruned' ? 'pruned' : 'completed',
+      status: rejected(last) ? 'rejected' : last.stoppedEarly === 'pruned' ? 'pruned' : 'completed',
       ...(last.pruned ? { pruned: last.pruned } : {}),
       plannedEpochs: best.plannedEpochs,
-      diagnostics: last.stoppedEarly === 'rejected' ? last.diagnostics : best.diagnostics,
+      // Each finding with the remedies this trial's own space can express (src/remedy).
+      diagnostics: withSpaceRemedies(rejected(last) ? last.diagnostics : best.diagnostics, space, spec.params),
       checkpoint: best.checkpoint,
       score,
       bestEpoch: best.bestEpoch,

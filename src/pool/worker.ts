@@ -5,6 +5,7 @@ import { threadId, type MessagePort } from 'node:worker_threads';
 import { epochReporter } from './epoch-channel.js';
 import { runTrial } from './run-trial.js';
 import { initBackend, tf } from '../train/backend.js';
+import type { Dataset } from '../data/types.js';
 import type { BackendPreference, TrialResult, TrialSpec, WorkerMemory } from '../train/types.js';
 
 /** Initialises the backend as the thread starts, while the main process is still setting up. */
@@ -16,11 +17,13 @@ export async function warmUp(data: { backend?: BackendPreference } | undefined):
 export interface TrialTask {
   spec: TrialSpec;
   port?: MessagePort;
+  /** The data, shared by the main thread (its arrays are SharedArrayBuffer views, not copies). */
+  dataset?: Dataset;
 }
 
 export default async function trialWorker(task: TrialTask): Promise<TrialResult> {
   try {
-    const result = await runTrial(task.spec, task.port ? epochReporter(task.port) : undefined);
+    const result = await runTrial(task.spec, task.port ? epochReporter(task.port) : undefined, task.dataset);
     return { ...result, worker: workerMemory() };
   } finally {
     task.port?.close();

@@ -4,6 +4,9 @@ import type { StudyRecord, TrialRecord } from '../store/store.js';
 import { formatScore } from './columns.js';
 import { ancestry, describeAncestry, describeEpochsTrained, describeSlot, epochRange, varyingSlotFields } from './lineage.js';
 import { bestTrial, type ScoredTrial } from './rank.js';
+import { findingPairs } from './findings.js';
+import { textPairs } from './render.js';
+import { stringifyJson } from './json.js';
 
 export interface BestOptions {
   json: boolean;
@@ -37,7 +40,10 @@ function bestText(study: StudyRecord, trials: readonly TrialRecord[], best: Scor
   const width = Math.max(...entries.map(([name]) => name.length));
   // Exact values, not the leaderboard's rounded ones: these are meant to be copied.
   const lines = entries.map(([name, value]) => `  ${name.padEnd(width)}  ${String(value)}`);
-  return [head, ...lineage, ...(lineage.length > 0 ? ['  hyperparameters:'] : []), ...lines.map((l) => (lineage.length > 0 ? `  ${l}` : l))].join('\n');
+  // Even the best trial may have overfit or trained slowly: what its space could change.
+  const findings = findingPairs(best);
+  const found = findings.length > 0 ? ['findings:', textPairs(findings)] : [];
+  return [head, ...lineage, ...(lineage.length > 0 ? ['  hyperparameters:'] : []), ...lines.map((l) => (lineage.length > 0 ? `  ${l}` : l)), ...found].join('\n');
 }
 
 /**
@@ -55,8 +61,8 @@ export function formatBest(study: StudyRecord, trials: readonly TrialRecord[], o
     );
   }
   if (!options.json) return bestText(study, trials, best);
-  // Every number here is finite (a best trial has a finite score), so plain JSON is safe.
-  return JSON.stringify(
+  // A finding's evidence may hold a NaN (with --no-reject the best trial may have exploded).
+  return stringifyJson(
     {
       trial: best.number,
       score: best.score,
@@ -64,6 +70,7 @@ export function formatBest(study: StudyRecord, trials: readonly TrialRecord[], o
       params: best.params,
       epochsRun: best.epochsRun,
       bestEpoch: best.bestEpoch,
+      findings: best.diagnostics?.findings ?? [],
       // Lineage, as in `report --format json`: epochs numbered across the chain.
       parent: best.parent,
       fromEpoch: epochRange(best).from,
@@ -71,7 +78,5 @@ export function formatBest(study: StudyRecord, trials: readonly TrialRecord[], o
       slot: best.slot,
       lineage: ancestry(best, trials).map((t) => t.number),
     },
-    null,
-    2,
   );
 }

@@ -61,3 +61,13 @@ export function formatParam(value: ParamValue | undefined): string {
 export function formatSeconds(ms: number | null): string {
   return ms === null ? '' : (ms / 1000).toFixed(1);
 }
+
+/**
+ * How the study searches, in a few words: its algorithm and, when not random, the sampler
+ * that draws its new configurations (`hyperband, tpe sampler`; `random, custom:mine sampler`).
+ */
+export function describeSearch(study: { algorithm: string; settings: Record<string, unknown> }): string {
+  const sampler = study.settings.sampler as { name?: unknown } | undefined;
+  const name = sampler && typeof sampler.name === 'string' && sampler.name !== 'random' ? sampler.name : undefined;
+  return name && !study.algorithm.startsWith('custom:') ? `${study.algorithm}, ${name} sampler` : study.algorithm;
+}

@@ -38,6 +38,8 @@ export function trialJson(rank: number | null, trial: TrialRecord) {
     // Runs of the trial: > 1 when it lost its process or was retried after failing.
     attempt: trial.attempt,
     retries: trial.retries,
+    // --repair: the rejected trial this one repairs.
+    repairOf: trial.repairOf,
   };
 }
 

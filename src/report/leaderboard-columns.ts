@@ -57,7 +57,7 @@ export function leaderboardColumns(study: StudyRecord, trials: readonly TrialRec
   // from the last declared, then the free text; what identifies and ranks a trial stays.
   const paramsFrom = 3;
   const after = paramsFrom + names.length;
-  const drop = { time: 0, slot: 1, parent: 2, error: after, gradients: after + 1, epochs: after + 2, status: after + 3 };
+  const drop = { time: 0, slot: 1, parent: 2, error: after, gradients: after + 1, repairOf: after + 2, epochs: after + 3, status: after + 4 };
   const fixed: Column[] = [
     simple('rank', 'right', (r) => (r.rank === null ? '-' : String(r.rank)), (r) => r.rank),
     simple('trial', 'right', (r) => String(r.trial.number), (r) => r.trial.number),
@@ -99,6 +99,15 @@ export function leaderboardColumns(study: StudyRecord, trials: readonly TrialRec
       ...simple('parent', 'right', (r) => (r.trial.parent === null ? '' : String(r.trial.parent)), (r) => r.trial.parent),
       shown: trials.some((t) => t.parent !== null),
       dropOrder: drop.parent,
+    },
+    {
+      // --repair: the rejected trial each repair repairs (its params with a remedy applied).
+      ...simple('repair_of', 'right', (r) => (r.trial.repairOf === null ? '' : String(r.trial.repairOf)), (r) => r.trial.repairOf),
+      aliases: ['repairs'],
+      header: 'repairs',
+      mdHeader: 'repair_of',
+      shown: trials.some((t) => t.repairOf !== null),
+      dropOrder: drop.repairOf,
     },
     {
       key: 'slot',

@@ -3,13 +3,15 @@
 import { stringify } from 'csv-stringify/sync';
 import { GradtuneError } from '../errors.js';
 import type { StudyRecord, TrialRecord, TrialStatus } from '../store/store.js';
-import { formatScore } from './columns.js';
+import { describeSearch, formatScore } from './columns.js';
 import { drawnWidths, fitTable, groupLine } from './fit-table.js';
 import { stringifyJson, trialJson } from './json.js';
 import { leaderboardColumns, type Column } from './leaderboard-columns.js';
 import { rankTrials, type RankedTrial } from './rank.js';
 import { markdownTable, textTable, type Grid } from './render.js';
 import { describeRejectedKinds, describeSavedEpochs, rejectionSummary } from './rejection.js';
+import { studyFindingLines } from './findings.js';
+import { summariseFindings } from '../diagnose/summary.js';
 
 export type LeaderboardFormat = 'table' | 'csv' | 'json' | 'md';
 
@@ -49,9 +51,10 @@ function summary(study: StudyRecord, trials: readonly TrialRecord[], ranked: Ran
     top && top.rank !== null
       ? `best ${study.objective.metric} ${formatScore(top.trial.score)} (trial ${top.trial.number})`
       : 'no completed trial yet';
-  const saved = rejection.rejected > 0 ? `; rejection saved ${describeSavedEpochs(rejection)}` : '';
+  const stopped = rejection.stopped > 0 ? `; ${rejection.stopped} trial${rejection.stopped === 1 ? '' : 's'} stopped after learning, best epoch kept` : '';
+  const saved = rejection.rejected > 0 || rejection.stopped > 0 ? `; rejection saved ${describeSavedEpochs(rejection)}${stopped}` : '';
   const limited = shown < ranked.length ? `; showing ${shown}` : '';
-  return `${head}; ${best}${saved}${limited}`;
+  return `${head}; ${best}${saved}; search: ${describeSearch(study)}${limited}`;
 }
 
 function grid(cols: readonly Column[], rows: RankedTrial[], header: (c: Column) => string): Grid {
@@ -136,6 +139,7 @@ function toJsonDocument(study: StudyRecord, trials: readonly TrialRecord[], rows
       createdAt: study.createdAt,
     },
     rejection: rejectionSummary(trials),
+    findings: summariseFindings(trials),
     trials: rows.map(({ rank, trial }) => trialJson(rank, trial)),
   };
 }
@@ -173,13 +177,15 @@ export function formatLeaderboard(
       // Columns the user chose are shown whole; so is --columns all.
       const width = options.columns === undefined ? options.width : undefined;
       const { table, footer } = renderTable(cols, rows, width);
-      return [table, summary(study, trials, ranked, rows.length), ...(footer ? [footer] : [])].join('\n');
+      // The findings over the whole study above the summary line.
+      return [table, ...studyFindingLines(trials).map((line) => `findings: ${line}`), summary(study, trials, ranked, rows.length), ...(footer ? [footer] : [])].join('\n');
     }
     case 'md': {
       const { metric, direction } = study.objective;
       const heading = `Study \`${study.name}\`, objective: \`${metric}\` (${direction === 'max' ? 'higher' : 'lower'} is better)`;
       const cols = chooseColumns(all, 'md', options.columns);
-      return `${heading}\n\n${markdownTable(grid(cols, rows, (c) => c.mdHeader))}\n\n${summary(study, trials, ranked, rows.length)}`;
+      const found = studyFindingLines(trials).map((line) => `- ${line}`);
+      return [heading, markdownTable(grid(cols, rows, (c) => c.mdHeader)), ...(found.length > 0 ? [`Findings:\n\n${found.join('\n')}`] : []), summary(study, trials, ranked, rows.length)].join('\n\n');
     }
     default: {
       // Unreachable for typed callers; a format string from the command line may be anything.

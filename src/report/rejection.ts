@@ -9,14 +9,20 @@ export interface RejectionSummary {
   exploding: number;
   /** Epochs trained by all trials (running ones so far). */
   epochsTrained: number;
-  /** Epochs rejected trials had planned but did not train. */
+  /** Epochs rejected (and stopped) trials had planned but did not train. */
   epochsSaved: number;
+  /** Trials the monitor stopped after they had learned: completed, their best epochs kept. */
+  stopped: number;
 }
 
 export function rejectionSummary(trials: readonly TrialRecord[]): RejectionSummary {
-  const summary: RejectionSummary = { rejected: 0, vanishing: 0, exploding: 0, epochsTrained: 0, epochsSaved: 0 };
+  const summary: RejectionSummary = { rejected: 0, vanishing: 0, exploding: 0, epochsTrained: 0, epochsSaved: 0, stopped: 0 };
   for (const t of trials) {
     summary.epochsTrained += t.epochsRun;
+    if (t.status === 'completed' && t.diagnostics?.stoppedBy) {
+      summary.stopped++;
+      if (t.plannedEpochs !== null) summary.epochsSaved += Math.max(0, t.plannedEpochs - t.epochsRun);
+    }
     if (t.status !== 'rejected') continue;
     summary.rejected++;
     const kind = t.diagnostics?.verdict.kind;
@@ -42,8 +48,14 @@ export function describeSavedEpochs(s: RejectionSummary): string {
   return `${s.epochsSaved} of ${planned} epochs${share}`;
 }
 
-/** `rejected 4 trials (3 vanishing, 1 exploding), saving 95 of 240 epochs (40%)`, or undefined when none was. */
+/**
+ * `rejected 4 trials (3 vanishing, 1 exploding), saving 95 of 240 epochs (40%)`, with
+ * `and stopped 1 after it had learned (best epoch kept)` when the monitor stopped some
+ * trials that had; undefined when it did neither.
+ */
 export function describeRejection(s: RejectionSummary): string | undefined {
-  if (s.rejected === 0) return undefined;
-  return `rejected ${s.rejected} trial${s.rejected === 1 ? '' : 's'}${describeRejectedKinds(s)}, saving ${describeSavedEpochs(s)}`;
+  if (s.rejected === 0 && s.stopped === 0) return undefined;
+  const rejected = `rejected ${s.rejected} trial${s.rejected === 1 ? '' : 's'}${describeRejectedKinds(s)}`;
+  const stopped = s.stopped > 0 ? ` and stopped ${s.stopped} after ${s.stopped === 1 ? 'it' : 'they'} had learned (best epoch${s.stopped === 1 ? '' : 's'} kept)` : '';
+  return `${rejected}${stopped}, saving ${describeSavedEpochs(s)}`;
 }

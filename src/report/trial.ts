@@ -11,6 +11,7 @@ import { stringifyJson, trialJson } from './json.js';
 import { rankTrials } from './rank.js';
 import { markdownPairs, markdownTable, textPairs, textTable, type Grid } from './render.js';
 import { GRADIENT_TABLE_NOTE, gradientGrid, historyGrid } from './trial-tables.js';
+import { describeFindingSettings, describeRepair, findingPairs } from './findings.js';
 
 export type TrialFormat = 'table' | 'json' | 'md';
 
@@ -82,6 +83,11 @@ function overview(study: StudyRecord, trials: readonly TrialRecord[], trial: Tri
     const retried = trial.retries > 0 ? `, ${trial.retries} after failing (--max-retries)` : '';
     pairs.push(['runs', `${trial.attempt}${retried}; the last by ${trial.owner ?? 'an unknown process'}`]);
   }
+  // --repair: the trial it repairs and what changed, and the repair of this one.
+  const repairs = describeRepair(trial, trials);
+  if (repairs) pairs.push(['repairs', repairs]);
+  const repair = trials.find((t) => t.repairOf === trial.number);
+  if (repair) pairs.push(['repaired by', `trial ${repair.number} (${repair.status}${repair.score === null ? '' : `, ${formatScore(repair.score)}`})`]);
   if (trial.error !== null) pairs.push(['error', trial.error]);
   return { title: `trial ${trial.number} of study "${study.name}"`, pairs };
 }
@@ -99,7 +105,19 @@ function settingsPairs(checks: number, s: DiagnosticsSettings): Pairs {
   return [
     ['checks', `${checks}, every ${s.diagEvery} steps${preflight}, ${s.reject ? 'rejecting' : 'not rejecting (--no-reject)'}`],
     ['vanishing if', `first layer kernel grad < ${n(s.vanishingFloor)}, or its ratio to the output layer's < ${n(s.vanishingRatio)}, or its update ratio < ${n(s.updateRatioFloor)}, at ${s.sustain} checks in a row`],
-    ['exploding if', `a non-finite loss or gradient, or any kernel grad > ${n(s.explodingCeiling)}, or the global grad ×${n(s.growthFactor)} at each of ${s.sustain} checks in a row`],
+    ['exploding if', `a non-finite loss or gradient, or any kernel grad > ${n(s.explodingCeiling)}, or the global grad ×${n(Math.pow(s.growthFactor, s.sustain))} the median of the earlier checks at ${s.sustain} checks in a row with a higher loss`],
+    ...(s.plateauEpochs === undefined
+      ? []
+      : ([
+          [
+            'per epoch',
+            `vanishing if the loss stays within ${n(s.plateauLoss)} of chance for ${s.plateauEpochs} epochs with the first layer's grad < ${n(s.plateauRatio)} of the output layer's; exploding if the validation loss is above chance and ×${n(s.divergenceFactor)} its lowest, or ×${n(s.aboveChance)} the chance loss, ${s.divergenceEpochs} epochs in a row`,
+          ],
+        ] as const)),
+    // Stored settings of trials from before these existed lack them (undefined at run time).
+    ...(s.learnedLoss === undefined ? [] : ([['once learned', `a verdict after a loss below ${n(s.learnedLoss)} of the chance loss stops the trial and keeps its best epoch (not rejected); adaptive optimizers are judged by the non-finite, floor and plateau rules only`]] as const)),
+    // Trials recorded before the findings had none of their settings.
+    ...(s.slowProgress === undefined ? [] : ([['findings', describeFindingSettings(s)]] as const)),
   ];
 }
 
@@ -121,6 +139,14 @@ function verdict(d: TrialDiagnostics | null): Section {
       ]
     : [];
   return { title: `gradients: ${describeVerdict(d.verdict)}`, pairs: [...evidence, ...settingsPairs(d.checks, d.settings)] };
+}
+
+function findings(trial: TrialRecord): Section {
+  const title = 'findings and remedies';
+  if (!trial.diagnostics) return { title, empty: 'none recorded' };
+  if (!trial.diagnostics.findings) return { title, empty: 'not recorded (the trial ran before findings were)' };
+  const pairs = findingPairs(trial);
+  return { title, pairs, empty: 'none: no problem the monitor looks for' };
 }
 
 function gradientStats(d: TrialDiagnostics | null): Section {
@@ -181,6 +207,7 @@ export function formatTrial(
     overview(study, trials, trial, rank, ranked.filter((r) => r.rank !== null).length),
     params(trial),
     verdict(trial.diagnostics),
+    findings(trial),
     gradientStats(trial.diagnostics),
     metrics(trial),
   ];

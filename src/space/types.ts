@@ -40,6 +40,12 @@ export interface HiddenLayer {
 export interface MlpModel {
   kind: 'mlp';
   hidden: HiddenLayer[];
+  /**
+   * Skip connections around every hidden layer after the first (its input added to its
+   * output, through a linear projection where the widths differ): gradients reach the
+   * first layers along the skips, the fifth remedy for vanishing gradients.
+   */
+  residual?: boolean;
 }
 
 export interface ModelShapes {

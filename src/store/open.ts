@@ -27,8 +27,10 @@ export function openDatabase(file: string, opts: { readOnly?: boolean } = {}): D
   if (opts.readOnly) {
     // Readers never take the write lock; an older schema is brought forward once, by a
     // brief writable open, when the file may be written.
+    // Looked at before anything opens the file (see openReadOnly).
+    const walWasThere = fs.existsSync(`${file}-wal`);
     if (access === 'write' && needsMigration(file)) openWritable(file).close();
-    return openReadOnly(file);
+    return openReadOnly(file, walWasThere);
   }
   return openWritable(file);
 }
@@ -72,7 +74,7 @@ function needsMigration(file: string): boolean {
  * Reports read a store without writing to it: opened read-only, no journal-mode switch
  * and no migration (an older schema must be upgraded by a writer).
  */
-function openReadOnly(file: string): Database.Database {
+function openReadOnly(file: string, walWasThere: boolean): Database.Database {
   let db: Database.Database;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
@@ -90,11 +92,39 @@ function openReadOnly(file: string): Database.Database {
     if (version < SCHEMA_VERSION) {
       throw new GradtuneError(`store ${file} is read-only and from an older gradtune (schema version ${version}); make it writable (chmod u+w ${file}) so it can be upgraded`);
     }
+    // A read-only connection to a WAL store creates its -wal and -shm files when they are
+    // missing (no search is running) and, unlike a writer, cannot remove them when it
+    // closes: a report would leave two files behind in the user's directory.
+    if (!walWasThere && db.name === file) removeWalOnClose(db, file);
     return db;
   } catch (err) {
     db.close();
     throw err;
   }
+}
+
+/**
+ * After `db` (read-only) closes, a brief read by a writable connection that then closes:
+ * when it is the store's last connection, SQLite folds the (empty) log back and removes
+ * -wal and -shm; when a search has opened the store meanwhile, it leaves them to it. The
+ * store file is not changed: the log holds nothing a reader could have written.
+ */
+function removeWalOnClose(db: Database.Database, file: string): void {
+  const close = db.close.bind(db);
+  db.close = () => {
+    close();
+    try {
+      const tidy = new Database(file, { fileMustExist: true });
+      try {
+        tidy.pragma('user_version', { simple: true });
+      } finally {
+        tidy.close();
+      }
+    } catch {
+      // Left for the next writer to remove: nothing is lost.
+    }
+    return db;
+  };
 }
 
 function cannotShareWal(err: unknown): boolean {

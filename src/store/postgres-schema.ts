@@ -67,6 +67,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     runs_json        TEXT,
     pruned_epoch     INTEGER,
     pruned_rule      TEXT,
+    repair_of        INTEGER,
+    remedies_json    TEXT,
     PRIMARY KEY (study_id, number)
   );
   CREATE INDEX trials_by_status ON trials (study_id, status);

@@ -5,7 +5,7 @@ import type { QueuedParams, StoredEpoch, StudyRecord, TrialAttempt, TrialRecord,
 import type { EpochValueRow } from './epoch-values.js';
 import type { EpochRecord } from '../train/types.js';
 import { decodeLenient, decodeStrict } from './codec.js';
-import type { TrialDiagnostics } from '../train/diagnostics-types.js';
+import type { Remedy, TrialDiagnostics } from '../train/diagnostics-types.js';
 import type { ScheduleSlot } from '../oracle/oracle.js';
 
 /** A `studies` row as the database returns it. */
@@ -59,6 +59,8 @@ export interface SummaryRow {
   pruned_epoch: number | null;
   pruned_rule: string | null;
   seq: number;
+  repair_of: number | null;
+  remedies_json: string | null;
 }
 
 /** A whole `trials` row but the checkpoint BLOB. */
@@ -72,7 +74,7 @@ export interface TrialRow extends SummaryRow {
 /** Named explicitly so that the checkpoint BLOB is never read by accident. */
 export const SUMMARY_COLUMNS = `study_id, number, status, params_json, score, best_epoch, epochs_run, backend, started_at,
   finished_at, duration_ms, heartbeat_at, planned_epochs, parent, from_epoch, to_epoch, slot_json, owner, attempt, retries,
-  seed, best_val_loss, score_std, (checkpoint IS NOT NULL) AS has_checkpoint, pruned_epoch, pruned_rule, seq`;
+  seed, best_val_loss, score_std, (checkpoint IS NOT NULL) AS has_checkpoint, pruned_epoch, pruned_rule, seq, repair_of, remedies_json`;
 
 export const TRIAL_COLUMNS = `${SUMMARY_COLUMNS}, history_json, error, diagnostics_json, runs_json`;
 
@@ -125,6 +127,8 @@ export function toSummary(row: SummaryRow): TrialSummary {
     scoreStd: numOrNull(row.score_std),
     hasCheckpoint: Boolean(num(row.has_checkpoint)),
     pruned: row.pruned_epoch === null || row.pruned_epoch === undefined ? null : { epoch: num(row.pruned_epoch), rule: row.pruned_rule ?? '' },
+    repairOf: numOrNull(row.repair_of),
+    remedies: row.remedies_json === null || row.remedies_json === undefined ? null : decodeStrict<Remedy[]>(row.remedies_json),
   };
 }
 

@@ -87,6 +87,9 @@ export const MIGRATIONS: readonly string[] = [
   //   `value` is the objective's (NULL when not finite), `run` the run of a trial that
   //   trains several (executions, folds; 0 otherwise). `id` is a "changed since" cursor:
   //   rows of one study are inserted under the study's lock, so ids grow in commit order.
+  // - repair_of: a trial that repairs a rejected one (--repair): the same configuration
+  //   with a remedy applied, linked to the trial it repairs. remedies_json: a rejected
+  //   trial's remedies in the order --repair tries them, light enough for every ask.
   `
   ALTER TABLE studies ADD COLUMN space_fingerprint TEXT NOT NULL DEFAULT '';
   ALTER TABLE studies ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
@@ -136,6 +139,9 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (study_id, number, attempt, run, epoch)
   );
   CREATE INDEX trial_epochs_since ON trial_epochs (study_id, id);
+
+  ALTER TABLE trials ADD COLUMN repair_of INTEGER;
+  ALTER TABLE trials ADD COLUMN remedies_json TEXT;
   `,
 ];
 

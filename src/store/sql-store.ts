@@ -346,7 +346,7 @@ export class SqlStore implements Store {
         const told = await s.get<{ number: number }>(
           `UPDATE trials SET status = ?, score = ?, best_epoch = ?, epochs_run = ?, history_json = ?, backend = ?, duration_ms = ?,
              error = ?, diagnostics_json = ?, planned_epochs = ?, checkpoint = ?, finished_at = ?, best_val_loss = ?,
-             runs_json = ?, score_std = ?, pruned_epoch = ?, pruned_rule = ?, seq = ?
+             runs_json = ?, score_std = ?, pruned_epoch = ?, pruned_rule = ?, remedies_json = ?, seq = ?
            WHERE study_id = ? AND number = ? AND status IN ('running', 'stale')${outcome.attempt === undefined ? '' : ' AND attempt = ?'}
            RETURNING number`,
           [
@@ -368,6 +368,8 @@ export class SqlStore implements Store {
             outcome.scoreStd !== undefined && outcome.scoreStd !== null && Number.isFinite(outcome.scoreStd) ? outcome.scoreStd : null,
             outcome.status === 'pruned' && outcome.pruned ? outcome.pruned.epoch : null,
             outcome.status === 'pruned' && outcome.pruned ? outcome.pruned.rule : null,
+            // What --repair tries next: a rejected trial's remedies, read from the light summaries.
+            outcome.status === 'rejected' && outcome.remedies ? encodeStrict(outcome.remedies, 'remedies') : null,
             seq,
             studyId,
             trialNumber,
@@ -593,7 +595,7 @@ export class SqlStore implements Store {
       `UPDATE trials SET status = 'running', owner = ?, attempt = attempt + 1, retries = retries + ?,
          started_at = ?, heartbeat_at = ?, finished_at = NULL, score = NULL, best_epoch = NULL, epochs_run = 0,
          history_json = '[]', duration_ms = NULL, diagnostics_json = NULL, planned_epochs = NULL, checkpoint = NULL,
-         error = NULL, best_val_loss = NULL, runs_json = NULL, score_std = NULL, pruned_epoch = NULL, pruned_rule = NULL, seq = ?
+         error = NULL, best_val_loss = NULL, runs_json = NULL, score_std = NULL, pruned_epoch = NULL, pruned_rule = NULL, remedies_json = NULL, seq = ?
        WHERE study_id = ? AND number = ?`,
       [this.opts.owner, retry ? 1 : 0, now, now, seq, studyId, number],
     );
@@ -604,8 +606,8 @@ export class SqlStore implements Store {
   private async insertTrial(s: SqlSession, study: StudyRecord, decision: RunDecision, seq: number): Promise<TrialSummary> {
     const now = (await this.db.now(s)).toISOString();
     const row = await s.get<SummaryRow>(
-      `INSERT INTO trials (study_id, number, status, params_json, started_at, heartbeat_at, parent, from_epoch, to_epoch, slot_json, owner, seed, seq)
-       VALUES (?, (SELECT coalesce(max(number) + 1, 0) FROM trials WHERE study_id = ?), 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO trials (study_id, number, status, params_json, started_at, heartbeat_at, parent, from_epoch, to_epoch, slot_json, owner, seed, repair_of, seq)
+       VALUES (?, (SELECT coalesce(max(number) + 1, 0) FROM trials WHERE study_id = ?), 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        RETURNING ${SUMMARY_COLUMNS}`,
       [
         study.id,
@@ -619,6 +621,7 @@ export class SqlStore implements Store {
         decision.slot ? encodeStrict(decision.slot, 'schedule slot') : null,
         this.opts.owner,
         workSeed(study.seed, decision.params, decision.fromEpoch, decision.toEpoch),
+        decision.repairOf ?? null,
         seq,
       ],
     );

@@ -1,7 +1,7 @@
 import type { Params } from '../space/types.js';
 import type { EpochRecord, Objective, BackendName, TrialRun } from '../train/types.js';
 import type { DataSource } from '../data/types.js';
-import type { TrialDiagnostics } from '../train/diagnostics-types.js';
+import type { Remedy, TrialDiagnostics } from '../train/diagnostics-types.js';
 import type { Decision, ScheduleSlot } from '../oracle/oracle.js';
 import type { EpochValues } from './epoch-values.js';
 
@@ -76,6 +76,10 @@ export interface TrialSummary {
   attempt: number;
   /** Times the trial was re-run after failing (--max-retries). */
   retries: number;
+  /** The rejected trial this one repairs (--repair): its params with a remedy applied; null otherwise. */
+  repairOf: number | null;
+  /** A rejected trial's remedies, in the order --repair tries them (src/oracle/repair.ts); null otherwise. */
+  remedies: Remedy[] | null;
   /**
    * Seed of the trial's weights and batch order, derived from what identifies its work
    * (configuration and epoch range), so it does not depend on which worker asked first.
@@ -158,6 +162,8 @@ export interface TrialOutcomeUpdate {
   /** Several runs: each run, and the spread of their scores. */
   runs?: TrialRun[] | null;
   scoreStd?: number | null;
+  /** A rejected trial: its remedies in the order --repair tries them (repairRemedies in src/oracle/repair.ts). */
+  remedies?: Remedy[] | null;
   /**
    * The attempt that produced this outcome. When the trial has since been handed out
    * again (it went stale and another process re-runs it), the outcome is discarded.

@@ -6,6 +6,7 @@ import { GradtuneError } from '../errors.js';
 import { rankTrials, type ScoredTrial } from '../report/rank.js';
 import { loadStudyContext } from '../export/study-context.js';
 import { modelFromCheckpoint } from '../export/rebuild.js';
+import { withRawInput } from '../export/raw-input.js';
 import { initBackend } from '../train/backend.js';
 import type { Params } from '../space/types.js';
 import type { BackendPreference } from '../train/types.js';
@@ -26,8 +27,11 @@ export function bestHyperparameters(study: StudyRecord, trials: readonly TrialRe
 
 /**
  * The k best trials' models with their best-epoch weights (from the store's checkpoints),
- * best first; the caller owns (and disposes) them. Their input is the standardised
- * features, as the trials trained on; gradtune export + loadExported wrap the scaling.
+ * best first; the caller owns (and disposes) them. Each takes the features unstandardised
+ * (as given to search(x, y), or a CSV's numeric columns; the features' order is the
+ * study's featureNames) and outputs class probabilities or, for regression, values in the
+ * target's own units: the trained network between fixed layers that apply the study's
+ * standardisation and undo the target's (src/export/raw-input.ts).
  */
 export async function bestModels(store: Store, study: StudyRecord, trials: readonly TrialRecord[], k: number, backend: BackendPreference = 'auto'): Promise<TF.LayersModel[]> {
   const chosen = bestTrials(study, trials, k);
@@ -41,7 +45,7 @@ export async function bestModels(store: Store, study: StudyRecord, trials: reado
       if (!checkpoint) {
         throw new GradtuneError(`trial ${trial.number} of study "${study.name}" kept no weights (--keep-checkpoints dropped them); ask for fewer models, or search with a larger keepCheckpoints`);
       }
-      models.push(await modelFromCheckpoint(ctx, study, trial, checkpoint));
+      models.push(withRawInput(await modelFromCheckpoint(ctx, study, trial, checkpoint), ctx.dataset));
     }
   } catch (err) {
     models.forEach((m) => m.dispose());

@@ -19,10 +19,11 @@ export function optionsFromStudy(study: StudyRecord): TunerOptions {
   // Narrowed to the built-ins: a pruner of the user's is given again by code (resumeOptions).
   const pruner = settings.pruner && !('custom' in settings.pruner) ? settings.pruner : undefined;
   const customPruner = settings.pruner && 'custom' in settings.pruner;
-  const { builtin, path, valSplit, seed, ...dataOptions } = study.data;
+  // Arrays (memory) are given to search(x, y) again, never named as data.
+  const { builtin, path, valSplit, seed, memory, ...dataOptions } = study.data;
   return {
     space: study.space,
-    data: builtin ?? path ?? study.datasetName,
+    data: memory ? undefined : (builtin ?? path ?? study.datasetName),
     ...dataOptions,
     valSplit,
     seed: study.seed ?? seed,
@@ -50,6 +51,8 @@ export function optionsFromStudy(study: StudyRecord): TunerOptions {
     keepCheckpoints: settings.keepCheckpoints,
     executionsPerTrial: settings.executionsPerTrial ?? 1,
     folds: settings.folds,
+    repair: settings.repair !== undefined,
+    maxRepairs: settings.repair?.maxRepairs,
     // A sampler defined in code comes from this run (buildOracle checks it is the same one).
     ...(settings.sampler && !settings.sampler.name.startsWith('custom:') ? { sampler: settings.sampler.name } : {}),
   };
@@ -79,6 +82,8 @@ const SHAPING: [keyof TunerOptions, string][] = [
   ['maxRetries', '--max-retries'],
   ['executionsPerTrial', '--executions-per-trial'],
   ['folds', '--folds'],
+  ['repair', '--repair'],
+  ['maxRepairs', '--max-repairs'],
 ];
 
 /** Data options a later helper may add (column choices, encodings): named by their flag. */
@@ -138,7 +143,7 @@ export function resumeOptions(study: StudyRecord, given: TunerOptions): TunerOpt
   }
   // Data options beyond the split (column choices, encodings) are compared the same way.
   for (const [key, value] of Object.entries(study.data)) {
-    if (['builtin', 'path', 'valSplit', 'seed', 'target', 'task'].includes(key)) continue;
+    if (['builtin', 'path', 'memory', 'valSplit', 'seed', 'target', 'task'].includes(key)) continue;
     const now = (given as Record<string, unknown>)[key];
     if (now !== undefined && !isDeepStrictEqual(now, value)) throw differs(flagOf(key), value, now);
   }

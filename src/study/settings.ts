@@ -30,6 +30,8 @@ export interface StudySettings {
   folds?: number;
   /** How new configurations are drawn (absent: random): a built-in sampler, or `custom:<name>` given in code. */
   sampler?: { name: string };
+  /** --repair: after a rejection, run the configuration again with a remedy, up to maxRepairs in a row (src/oracle/repair.ts). */
+  repair?: { maxRepairs: number };
 }
 
 /**
@@ -57,5 +59,6 @@ export function studySettings(study: StudyRecord): StudySettings {
     ...(typeof s.executionsPerTrial === 'number' && s.executionsPerTrial > 1 ? { executionsPerTrial: s.executionsPerTrial } : {}),
     ...(typeof s.folds === 'number' ? { folds: s.folds } : {}),
     ...(s.sampler && typeof s.sampler.name === 'string' && s.sampler.name !== 'random' ? { sampler: { name: s.sampler.name } } : {}),
+    ...(s.repair && typeof s.repair.maxRepairs === 'number' ? { repair: { maxRepairs: s.repair.maxRepairs } } : {}),
   };
 }

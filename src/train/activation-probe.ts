@@ -1,6 +1,8 @@
 // Activation statistics on a fixed probe batch: for sigmoid/tanh the fraction of
-// activations near their bounds (saturated: their derivative is ~0), for the ReLU family
-// the fraction of units that output <= 0 for every probe example (dead: no gradient).
+// activations near their bounds (saturated: their derivative is ~0), for ReLU (and
+// ReLU6) the fraction of units that output 0 for every probe example (dead: no gradient
+// reaches their weights). Leaky ReLU, ELU and SELU keep a gradient below zero, so a unit
+// of theirs that is negative on every example still learns: they are not counted.
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from './tf.js';
 
@@ -20,7 +22,7 @@ export interface ActivationProbe {
 }
 
 const SATURATING = new Set(['sigmoid', 'tanh', 'hardSigmoid']);
-const RELU_FAMILY = new Set(['relu', 'relu6', 'elu', 'selu', 'leakyRelu']);
+const RELU_FAMILY = new Set(['relu', 'relu6']);
 
 function activationName(layer: TF.layers.Layer): string | undefined {
   const className = layer.getClassName();
@@ -34,19 +36,37 @@ function activationName(layer: TF.layers.Layer): string | undefined {
   return undefined;
 }
 
+const hasKernel = (layer: TF.layers.Layer) => layer.trainableWeights.some((w) => w.originalName === `${layer.name}/kernel`);
+
+/**
+ * The layer with a kernel that feeds `layer`, through single-input layers (batch norm):
+ * reports attribute an activation to it. Following the graph, not the layer list: a
+ * residual projection can sit between a dense layer and its activation in that list.
+ */
+function feedingKernelLayer(layer: TF.layers.Layer): string | undefined {
+  let current = layer;
+  for (;;) {
+    const inbound = current.inboundNodes[0]?.inboundLayers ?? [];
+    if (inbound.length !== 1) return undefined;
+    current = inbound[0];
+    if (hasKernel(current)) return current.name;
+  }
+}
+
 /** Finds the hidden activations of a model; undefined when it has none to watch. */
 export function planActivationProbe(model: TF.LayersModel): ActivationProbe | undefined {
   const entries: ProbeEntry[] = [];
   const outputs: TF.SymbolicTensor[] = [];
-  let lastKernelLayer: string | undefined;
   const finalLayer = model.layers[model.layers.length - 1];
   for (const layer of model.layers) {
-    if (layer.trainableWeights.some((w) => w.originalName === `${layer.name}/kernel`)) lastKernelLayer = layer.name;
     const activation = activationName(layer);
-    if (!activation || !lastKernelLayer || layer === finalLayer) continue;
+    if (!activation || layer === finalLayer) continue;
     const family: ActivationFamily | undefined = SATURATING.has(activation) ? 'saturating' : RELU_FAMILY.has(activation) ? 'relu' : undefined;
     if (!family) continue;
-    entries.push({ layer: lastKernelLayer, family, activation });
+    // A Dense layer with its own activation is its own kernel layer.
+    const kernelLayer = layer.getClassName() === 'Dense' ? layer.name : feedingKernelLayer(layer);
+    if (!kernelLayer) continue;
+    entries.push({ layer: kernelLayer, family, activation });
     outputs.push(layer.output as TF.SymbolicTensor);
   }
   if (entries.length === 0) return undefined;

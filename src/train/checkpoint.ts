@@ -10,7 +10,7 @@ import type * as TF from '@tensorflow/tfjs';
 export type NamedTensor = { name: string; tensor: TF.Tensor };
 import { tf } from './tf.js';
 import { GradtuneError } from '../errors.js';
-import { restoreOptimizerState } from './optimizer.js';
+import { restoreOptimizerState, type TrainOptimizer } from './optimizer.js';
 
 interface Header {
   format: 'gradtune-checkpoint-1';
@@ -63,7 +63,7 @@ export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
  * Sets a model's weights (and, when given and saved, its optimizer's state) from a
  * checkpoint; a checkpoint of another architecture is an error.
  */
-export async function loadCheckpoint(model: TF.LayersModel, bytes: Uint8Array, optimizer?: TF.Optimizer): Promise<void> {
+export async function loadCheckpoint(model: TF.LayersModel, bytes: Uint8Array, optimizer?: TrainOptimizer): Promise<void> {
   const decoded = decodeCheckpoint(bytes);
   const tensors = decoded.model;
   try {

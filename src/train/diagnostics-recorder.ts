@@ -4,11 +4,13 @@
 // and keeps per-epoch statistics for the trial's record.
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from './tf.js';
-import { GradientMonitor } from './diagnostics.js';
+import { GradientMonitor, compactReading, rulesFor } from './diagnostics.js';
 import { gradientStatsTensor, parseCheck, planGradientStats, type GradientStatsPlan } from './grad-stats.js';
 import { activationStatsTensor, planActivationProbe, type ActivationProbe } from './activation-probe.js';
 import type { CheckReading } from './diagnostics.js';
-import type { DiagnosticsSettings, EpochGradientStats, LayerGradientStats, TrialDiagnostics, Verdict } from './diagnostics-types.js';
+import type { DiagnosticsSettings, EpochGradientStats, Finding, FindingKind, LayerGradientStats, TrialDiagnostics, Verdict } from './diagnostics-types.js';
+import type { EpochRecord } from './types.js';
+import { findFindings } from './findings.js';
 
 /** Rows of the training split used to measure saturated and dead units. */
 const PROBE_ROWS = 256;
@@ -27,6 +29,14 @@ export class DiagnosticsRecorder {
   private epochReadings: CheckReading[] = [];
   private checks = 0;
   readonly epochs: EpochGradientStats[] = [];
+  /** Every check, when the settings keep them (keepReadings). */
+  private readonly kept: number[][] | undefined;
+  private keptLayers: string[] = [];
+  private readonly history: EpochRecord[] = [];
+  /** Cross-entropy of a prediction that knows nothing, ln(classes); undefined for regression. */
+  private readonly chance: number | undefined;
+  /** Set when a --reject-on finding stopped the trial at an epoch's end. */
+  private rejectedBy: FindingKind | undefined;
 
   constructor(
     model: TF.LayersModel,
@@ -34,8 +44,17 @@ export class DiagnosticsRecorder {
     xTrain: TF.Tensor2D,
     /** Steps this trial trains (a promoted trial: only its own rounds' epochs). */
     private readonly totalSteps: number,
+    /**
+     * The configuration's optimizer (gradient-size rules do not apply to adaptive ones, see
+     * rulesFor) and the task (classification has a chance loss, ln(classes)).
+     */
+    trial: { optimizer?: string; task?: 'classification' | 'regression' } = {},
   ) {
-    this.monitor = new GradientMonitor(settings);
+    const shape = model.outputs[0]?.shape ?? [];
+    const outputUnits = shape[shape.length - 1] ?? 1;
+    this.chance = trial.task === 'classification' && outputUnits > 1 ? Math.log(outputUnits) : undefined;
+    this.monitor = new GradientMonitor(settings, rulesFor(trial.optimizer), this.chance);
+    this.kept = settings.keepReadings ? [] : undefined;
     this.plan = planGradientStats(model);
     this.probe = planActivationProbe(model);
     const rows = Math.min(PROBE_ROWS, xTrain.shape[0]);
@@ -73,15 +92,38 @@ export class DiagnosticsRecorder {
     return end > 0 && trialStep + 1 === end;
   }
 
-  /** The epoch's loss, as a reading: a loss that turned NaN between two checks is exploding. */
-  observeEpochLoss(epoch: number, steps: number, loss: number): Verdict {
-    if (!Number.isFinite(loss)) this.monitor.observe({ epoch, step: steps, preflight: false, loss, globalGrad: NaN, layers: [] });
-    return this.verdict;
+  /**
+   * The end of an epoch: its loss is a reading too (a loss that turned NaN between two
+   * checks is exploding), and the findings are judged on the history so far. True when the
+   * trial should be rejected now: an unhealthy verdict, or a --reject-on finding.
+   */
+  observeEpoch(record: EpochRecord, steps: number, loss: number): boolean {
+    if (!Number.isFinite(loss)) this.monitor.observe({ epoch: record.epoch, step: steps, preflight: false, loss, globalGrad: NaN, layers: [] });
+    this.history.push(record);
+    this.monitor.observeEpoch(record.epoch, record.val_loss, this.chance, record.loss);
+    if (this.verdict.kind !== 'healthy') return true;
+    const rejecting = this.findings().find((f) => f.rejects && f.kind !== 'vanishing' && f.kind !== 'exploding');
+    if (rejecting && this.settings.reject) this.rejectedBy = rejecting.kind;
+    return rejecting !== undefined;
+  }
+
+  private findings(): Finding[] {
+    return findFindings({ history: this.history, epochs: this.epochs, verdict: this.verdict, settings: this.settings, chanceLoss: this.chance });
   }
 
   /** Takes a check; call inside the step's tf.tidy with the gradients as applied. */
   record(grads: TF.NamedTensorMap, loss: TF.Scalar, meta: PendingCheck['meta']): void {
     this.pending.push({ stats: tf.keep(gradientStatsTensor(this.plan, grads, loss)), meta });
+  }
+
+  /** What a check holds and in which order (statsPlan's layout, as gradientStatsTensor makes it). */
+  get statsPlan(): GradientStatsPlan {
+    return this.plan;
+  }
+
+  /** Takes a check the training step already computed in statsPlan's layout; the recorder owns `stats` from here. */
+  recordStats(stats: TF.Tensor1D, meta: PendingCheck['meta']): void {
+    this.pending.push({ stats, meta });
   }
 
   /** The checks taken since the last read, to be read back with the epoch's values. */
@@ -123,6 +165,10 @@ export class DiagnosticsRecorder {
       const reading = parseCheck(this.plan, values, at, p.meta);
       this.epochReadings.push(reading);
       this.monitor.observe(reading);
+      if (this.kept) {
+        this.kept.push(compactReading(reading));
+        this.keptLayers = reading.layers.map((l) => l.layer);
+      }
       this.checks++;
       at += this.plan.width;
       p.stats.dispose();
@@ -164,6 +210,21 @@ export class DiagnosticsRecorder {
     this.pending.forEach((p) => p.stats.dispose());
     this.pending = [];
     this.probeX.dispose();
-    return { verdict: this.verdict, checks: this.checks, epochs: this.epochs, settings: this.settings };
+    const readings = this.kept ? { readings: { layers: this.keptLayers, checks: this.kept } } : {};
+    // With rejection on, an unhealthy verdict stopped the trial (at preflight or an epoch's
+    // end): it rejects a trial that never learned, and only stops one that had.
+    const unhealthy = this.settings.reject && this.verdict.kind !== 'healthy' ? this.verdict.kind : undefined;
+    const rejectedBy = unhealthy && !this.verdict.afterLearning ? unhealthy : this.rejectedBy;
+    const stoppedBy = unhealthy && this.verdict.afterLearning ? unhealthy : undefined;
+    return {
+      verdict: this.verdict,
+      checks: this.checks,
+      epochs: this.epochs,
+      settings: this.settings,
+      findings: this.findings(),
+      ...(rejectedBy ? { rejectedBy } : {}),
+      ...(stoppedBy ? { stoppedBy } : {}),
+      ...readings,
+    };
   }
 }

@@ -73,3 +73,22 @@ export function parseCheck(
   });
   return { epoch: meta.epoch, step: meta.step, preflight: meta.preflight, loss, globalGrad: Math.sqrt(globalSq), layers };
 }
+
+/**
+ * Where gradtune's update kernel writes each of `variables`' statistics so that its
+ * output has gradientStatsTensor's layout: |g|² at 1 + the variable's place in the plan,
+ * |W|² of a kernel at 1 + variables + its kernel layer's place.
+ */
+export function statsLayout(plan: GradientStatsPlan, variables: TF.Variable[]): { width: number; gradSlot: number[]; weightSlot: number[] } {
+  return {
+    width: plan.width,
+    gradSlot: variables.map((v) => {
+      const i = plan.variables.indexOf(v);
+      return i < 0 ? -1 : 1 + i;
+    }),
+    weightSlot: variables.map((v) => {
+      const k = plan.kernelLayers.findIndex((l) => l.kernel === v);
+      return k < 0 ? -1 : 1 + plan.variables.length + k;
+    }),
+  };
+}

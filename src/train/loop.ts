@@ -6,9 +6,11 @@ import type * as TF from '@tensorflow/tfjs';
 import type { NamedTensor } from './checkpoint.js';
 import seedrandom from 'seedrandom';
 import { tf } from './backend.js';
-import { disposeOptimizer, makeOptimizer, optimizerState, setLearningRate } from './optimizer.js';
-import { clipGradients } from './clip.js';
-import { trainingHead, type TrainingHead } from './model.js';
+import { disposeOptimizer, makeTrainOptimizer, optimizerState, setLearningRate } from './optimizer.js';
+import { trainingHead } from './model.js';
+import { lossOf, metricSumOf } from './losses.js';
+import { makeTrainingStep, type TrainingStep } from './train-step.js';
+import { fusedKernelsAvailable } from './kernels/register.js';
 import { learningRateAt } from './schedule.js';
 import type { Dataset } from '../data/types.js';
 import type { TrainingSettings } from '../space/types.js';
@@ -43,6 +45,12 @@ export interface TrainOptions {
   scheduleEpochs?: number;
   /** Return the best epoch's weights as a checkpoint. */
   keepCheckpoint?: boolean;
+  /**
+   * 'auto' (default): gradtune's kernels where the backend allows them (the lean step for
+   * its MLPs, the one-kernel optimizer for any model); 'tfjs': tfjs's own ops only, as
+   * GRADTUNE_KERNELS=tfjs does. Both give the same results within float32 rounding.
+   */
+  kernels?: 'auto' | 'tfjs';
 }
 
 export interface TrainOutcome {
@@ -61,31 +69,14 @@ export interface TrainOutcome {
   diagnostics?: TrialDiagnostics;
   /** The best epoch's weights, when asked for and an epoch scored. */
   checkpoint?: Uint8Array;
+  /** How the steps ran: gradtune's lean MLP step, the Layers model with its one-kernel update, or tfjs's ops only. */
+  path?: TrainingStep['path'];
 }
 
 function isBetter(value: number, best: number | null, objective: Objective, minDelta: number): boolean {
   if (!Number.isFinite(value)) return false;
   if (best === null) return true;
   return objective.direction === 'max' ? value > best + minDelta : value < best - minDelta;
-}
-
-/** The training loss, mean over the batch. */
-function lossOf(pred: TF.Tensor, y: TF.Tensor, outputs: TrainingHead['outputs']): TF.Scalar {
-  switch (outputs) {
-    case 'logits':
-      // Fused softmax + cross-entropy: one op with its own gradient, finite for any logits.
-      return tf.losses.softmaxCrossEntropy(y, pred) as TF.Scalar;
-    case 'probabilities':
-      return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(tf.clipByValue(pred, 1e-7, 1 - 1e-7))), 1))) as TF.Scalar;
-    case 'values':
-      return tf.mean(tf.square(tf.sub(pred, y))) as TF.Scalar;
-  }
-}
-
-/** The task metric summed over the batch: correct predictions, or absolute error. */
-function metricSumOf(pred: TF.Tensor, y: TF.Tensor, outputs: TrainingHead['outputs']): TF.Scalar {
-  if (outputs === 'values') return tf.sum(tf.abs(tf.sub(pred, y))) as TF.Scalar;
-  return tf.sum(tf.cast(tf.equal(tf.argMax(pred, 1), tf.argMax(y, 1)), 'float32')) as TF.Scalar;
 }
 
 /** Fisher–Yates with a seeded rng, so batch order depends only on the trial's seed. */
@@ -128,12 +119,10 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const xVal = tf.tensor2d(ds.xVal, [ds.nVal, ds.nFeatures]);
   const yVal = tf.tensor2d(ds.yVal, [ds.nVal, ds.nOutputs]);
   const head = trainingHead(model, ds.task);
-  const optimizer = makeOptimizer(training.optimizer, learningRateAt(fromEpoch * stepsPerEpoch, schedule));
-  // variableGrads must see the tf.Variables behind the model's trainable LayerVariables.
-  const trainable = model.trainableWeights.map((w) => w.read() as TF.Variable);
-  // L1/L2 penalties (kernel regularizers) join the training loss; skip the call when none.
-  const hasPenalties = model.layers.some((layer) => layer.losses.length > 0);
-  const recorder = opts.diagnostics ? new DiagnosticsRecorder(model, opts.diagnostics, xTrain, stepsPerEpoch * (epochs - fromEpoch)) : undefined;
+  const kernels = (opts.kernels ?? 'auto') === 'auto' && fusedKernelsAvailable();
+  const optimizer = makeTrainOptimizer(training.optimizer, learningRateAt(fromEpoch * stepsPerEpoch, schedule), kernels);
+  const recorder = opts.diagnostics ? new DiagnosticsRecorder(model, opts.diagnostics, xTrain, stepsPerEpoch * (epochs - fromEpoch), { optimizer: training.optimizer, task: ds.task }) : undefined;
+  let stepper: TrainingStep | undefined;
   const rejecting = opts.diagnostics?.reject ?? false;
 
   const history: EpochRecord[] = [];
@@ -153,8 +142,9 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
 
   try {
     if (opts.resume) await loadCheckpoint(model, opts.resume.checkpoint, optimizer);
+    stepper = makeTrainingStep({ model, head, optimizer, xTrain, yTrain, clip: training.clip, statsPlan: recorder?.statsPlan, kernels });
     epochs: for (let epoch = fromEpoch + 1; epoch <= epochs; epoch++) {
-      const order = tf.tensor1d(shuffledIndices(ds.nTrain, rng), 'int32');
+      const order = shuffledIndices(ds.nTrain, rng);
       // Per-step batch loss (mean) and metric sum stay on the backend as kept scalars and
       // are reduced once at the end of the epoch: no per-step read back, no extra ops.
       const stepLosses: TF.Scalar[] = [];
@@ -168,42 +158,25 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         }
         const start = step * batchSize;
         const size = Math.min(batchSize, ds.nTrain - start);
-        tf.tidy(() => {
-          const idx = order.slice(start, size);
-          const xb = tf.gather(xTrain, idx);
-          const yb = tf.gather(yTrain, idx);
-          let pred: TF.Tensor | undefined;
-          const { value, grads } = tf.variableGrads(() => {
-            // Kept so it outlives variableGrads's inner tidy; the metric is computed from
-            // it outside, so its ops stay off the gradient tape.
-            pred = tf.keep(head.model.apply(xb, { training: true }) as TF.Tensor);
-            const loss = lossOf(pred, yb, head.outputs);
-            return (hasPenalties ? tf.addN([loss, ...model.calculateLosses()]) : loss) as TF.Scalar;
-          }, trainable);
-          // Kept tensors escape every tidy: these are disposed at the end of the epoch.
-          stepMetrics.push(tf.keep(metricSumOf(pred!, yb, head.outputs)));
-          pred!.dispose();
-          const applied = clipGradients(grads, training.clip);
-          if (recorder?.shouldCheck(trialStep, epoch, step === stepsPerEpoch - 1)) {
-            recorder.record(applied, value, { epoch, step: step + 1, preflight: recorder.inPreflight(trialStep), learningRate: rate });
-          }
-          optimizer.applyGradients(applied);
-          stepLosses.push(tf.keep(value));
-        });
+        const check = recorder?.shouldCheck(trialStep, epoch, step === stepsPerEpoch - 1) ?? false;
+        // The step's loss and metric sum are disposed at the end of the epoch.
+        const out = stepper.step(order.subarray(start, start + size), check);
+        stepLosses.push(out.loss);
+        stepMetrics.push(out.metric);
+        if (out.stats) recorder!.recordStats(out.stats, { epoch, step: step + 1, preflight: recorder!.inPreflight(trialStep), learningRate: rate });
         stepSizes.push(size);
         // Preflight: the probe's checks are read once, and an unhealthy trial stops here.
         if (recorder?.isPreflightEnd(trialStep) && (await recorder.readPending()).kind !== 'healthy' && rejecting) {
-          tf.dispose([order, ...stepLosses, ...stepMetrics]);
+          tf.dispose([...stepLosses, ...stepMetrics]);
           stoppedEarly = 'rejected';
           break epochs;
         }
       }
-      order.dispose();
 
       // The epoch's one read back: its metrics, then the monitor's checks and probe.
       const readback = tf.tidy(() => {
         const lossSum = tf.sum(tf.mul(tf.stack(stepLosses), tf.tensor1d(stepSizes)));
-        const pred = head.model.apply(xVal, { training: false }) as TF.Tensor;
+        const pred = stepper!.predict(xVal);
         const metrics = tf.stack([lossSum, tf.addN(stepMetrics), lossOf(pred, yVal, head.outputs), metricSumOf(pred, yVal, head.outputs)]);
         const probe = recorder?.probeTensor();
         // The predictions go last, so the monitor's readings keep their offsets.
@@ -232,7 +205,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       history.push(record);
       // The loss can turn NaN between two checks: the epoch's loss is a reading too.
       const diverged = !Number.isFinite(record.loss) || !Number.isFinite(record.val_loss);
-      const verdict = recorder?.observeEpochLoss(epoch, stepsPerEpoch, diverged ? (Number.isFinite(record.loss) ? record.val_loss : record.loss) : record.loss);
+      const unhealthy = recorder?.observeEpoch(record, stepsPerEpoch, diverged ? (Number.isFinite(record.loss) ? record.val_loss : record.loss) : record.loss) ?? false;
 
       // A diverged model's metrics mean nothing (argMax of NaN is class 0): never its best.
       const value = diverged ? undefined : record[objective.metric];
@@ -253,7 +226,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       } else {
         sinceBest++;
       }
-      if (verdict && verdict.kind !== 'healthy' && rejecting) {
+      if (unhealthy && rejecting) {
         stoppedEarly = 'rejected';
         break;
       }
@@ -279,8 +252,20 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     if (diagnostics) outcomeDiagnostics = diagnostics;
     bestWeights?.forEach((w) => w.dispose());
     bestOptimizer?.forEach((w) => w.tensor.dispose());
+    stepper?.dispose();
     disposeOptimizer(optimizer);
     tf.dispose([xTrain, yTrain, xVal, yVal]);
   }
-  return { history, score: best, bestEpoch, epochsRun: history.length, plannedEpochs: epochs - fromEpoch, stoppedEarly, pruned, diagnostics: outcomeDiagnostics, checkpoint };
+  return {
+    history,
+    score: best,
+    bestEpoch,
+    epochsRun: history.length,
+    plannedEpochs: epochs - fromEpoch,
+    stoppedEarly,
+    pruned,
+    diagnostics: outcomeDiagnostics,
+    checkpoint,
+    path: stepper?.path,
+  };
 }

@@ -4,6 +4,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from './backend.js';
 import { GradtuneError } from '../errors.js';
+import { addSkip } from './residual.js';
 import type { HiddenLayer, Initializer, MlpModel, ModelShapes, TrialConfig } from '../space/types.js';
 
 function initializer(name: Initializer, seed: number, stddev = 0.05): TF.serialization.Serializable {
@@ -33,11 +34,25 @@ function activate(x: TF.SymbolicTensor, layer: HiddenLayer, index: number): TF.S
   return tf.layers.activation({ activation: layer.activation, name: `${layer.activation}_${index}` }).apply(x) as TF.SymbolicTensor;
 }
 
+/** Models buildMlp made: the training loop may run them by the lean step (lean-step.ts). */
+const gradtuneMlps = new WeakSet<TF.LayersModel>();
+
+export function isGradtuneMlp(model: TF.LayersModel): boolean {
+  return gradtuneMlps.has(model);
+}
+
 export function buildMlp(desc: MlpModel, shapes: ModelShapes): TF.LayersModel {
+  const model = mlpLayers(desc, shapes);
+  gradtuneMlps.add(model);
+  return model;
+}
+
+function mlpLayers(desc: MlpModel, shapes: ModelShapes): TF.LayersModel {
   const input = tf.input({ shape: [shapes.inputDim], name: 'features' });
   let x = input;
   desc.hidden.forEach((layer, i) => {
     const index = i + 1;
+    const layerInput = x;
     const regularize = (layer.l1 ?? 0) > 0 || (layer.l2 ?? 0) > 0;
     x = tf.layers
       .dense({
@@ -54,6 +69,8 @@ export function buildMlp(desc: MlpModel, shapes: ModelShapes): TF.LayersModel {
     if ((layer.dropout ?? 0) > 0) {
       x = tf.layers.dropout({ rate: layer.dropout!, seed: shapes.seed + 1000 + index, name: `dropout_${index}` }).apply(x) as TF.SymbolicTensor;
     }
+    // Around every hidden layer after the first (the first maps the features to the hidden width).
+    if (desc.residual && i > 0) x = addSkip(layerInput, x, index, shapes.seed);
   });
   if (shapes.task === 'regression') {
     const output = tf.layers.dense({ name: 'output', units: shapes.outputUnits, kernelInitializer: tf.initializers.glorotUniform({ seed: shapes.seed }) as never });

@@ -2,6 +2,15 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from './backend.js';
 import type { NamedTensor } from './checkpoint.js';
 import type { OptimizerName } from '../space/types.js';
+import { FusedOptimizer } from './fused-optimizer.js';
+
+/** What the training loop steps with: gradtune's fused optimizer, or tfjs's own. */
+export type TrainOptimizer = TF.Optimizer | FusedOptimizer;
+
+/** gradtune's one-kernel optimizer when its kernels run on this backend, else tfjs's. */
+export function makeTrainOptimizer(name: OptimizerName, learningRate: number, fused: boolean): TrainOptimizer {
+  return fused ? new FusedOptimizer(name, learningRate) : makeOptimizer(name, learningRate);
+}
 
 export function makeOptimizer(name: OptimizerName, learningRate: number): TF.Optimizer {
   switch (name) {
@@ -24,7 +33,11 @@ export function makeOptimizer(name: OptimizerName, learningRate: number): TF.Opt
  * Changes the learning rate of a live optimizer. SGD and momentum hold it as a kept
  * scalar tensor (setLearningRate replaces it); the others read a plain number per step.
  */
-export function setLearningRate(optimizer: TF.Optimizer, rate: number): void {
+export function setLearningRate(optimizer: TrainOptimizer, rate: number): void {
+  if (optimizer instanceof FusedOptimizer) {
+    optimizer.learningRate = rate;
+    return;
+  }
   const withSetter = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
   if (typeof withSetter.setLearningRate === 'function') withSetter.setLearningRate(rate);
   else withSetter.learningRate = rate;
@@ -34,8 +47,9 @@ export function setLearningRate(optimizer: TF.Optimizer, rate: number): void {
  * Frees an optimizer's tensors. tfjs's MomentumOptimizer.dispose() forgets the
  * learning-rate scalar `c` it inherits from SGD, one tensor leaked per trial; free it here.
  */
-export function disposeOptimizer(optimizer: TF.Optimizer): void {
+export function disposeOptimizer(optimizer: TrainOptimizer): void {
   optimizer.dispose();
+  if (optimizer instanceof FusedOptimizer) return;
   const rate = (optimizer as unknown as { c?: TF.Tensor }).c;
   if (rate && !rate.isDisposed) rate.dispose();
 }
@@ -52,7 +66,7 @@ interface AdamaxInternals {
   iterations_: number;
 }
 
-function isAdamax(optimizer: TF.Optimizer): boolean {
+function isAdamax(optimizer: TrainOptimizer): boolean {
   return optimizer.getClassName() === 'Adamax';
 }
 
@@ -61,7 +75,8 @@ function isAdamax(optimizer: TF.Optimizer): boolean {
  * caller disposes), then the optimizer's own variables. Adamax, which tfjs leaves out,
  * is listed like Adam: the step count, the first moments, the weighted infinity norms.
  */
-export async function optimizerState(optimizer: TF.Optimizer): Promise<NamedTensor[]> {
+export async function optimizerState(optimizer: TrainOptimizer): Promise<NamedTensor[]> {
+  if (optimizer instanceof FusedOptimizer) return optimizer.getWeights();
   if (!isAdamax(optimizer)) return optimizer.getWeights();
   const adamax = optimizer as unknown as AdamaxInternals;
   const variables = [...adamax.accumulatedFirstMoment, ...adamax.accumulatedWeightedInfNorm];
@@ -69,8 +84,8 @@ export async function optimizerState(optimizer: TF.Optimizer): Promise<NamedTens
 }
 
 /** Sets the state `optimizerState` listed; the tensors are copied, so the caller still owns them. */
-export async function restoreOptimizerState(optimizer: TF.Optimizer, state: NamedTensor[]): Promise<void> {
-  if (!isAdamax(optimizer)) return optimizer.setWeights(state);
+export async function restoreOptimizerState(optimizer: TrainOptimizer, state: NamedTensor[]): Promise<void> {
+  if (optimizer instanceof FusedOptimizer || !isAdamax(optimizer)) return optimizer.setWeights(state);
   const adamax = optimizer as unknown as AdamaxInternals;
   const rest = await adamax.extractIterations(state);
   const steps = adamax.iterations_;

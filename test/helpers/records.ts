@@ -66,6 +66,8 @@ export function makeTrial(number: number, params: Params, status: TrialStatus = 
     owner: null,
     attempt: 1,
     retries: 0,
+    repairOf: null,
+    remedies: null,
     seed: null,
     bestValLoss: null,
     scoreStd: null,

@@ -6,6 +6,7 @@ import type { ParamValue, Params } from '../../space/types.js';
 import type { StudyRecord, TrialRecord, TrialStatus, TrialSummary } from '../../store/store.js';
 import type { TrialDiagnostics, VerdictKind } from '../../train/diagnostics-types.js';
 import { describeVerdict } from '../../train/diagnostics.js';
+import { describeRepair, findingPairs } from '../findings.js';
 import type { EpochRecord } from '../../train/types.js';
 import { hyperbandSchedule } from '../../oracle/hyperband-schedule.js';
 import { isHyperbandSlot, type HyperbandSlot, type ScheduleSlot } from '../../oracle/oracle.js';
@@ -68,6 +69,10 @@ export interface TrialView {
   pruned: { epoch: number; rule: string } | null;
   history: HistoryView | null;
   gradients: GradientView | null;
+  /** Findings with their evidence and remedies, as `report --trial` lists them: [label, text] lines. */
+  findings: Array<readonly [string, string]>;
+  /** --repair: the trial this one repairs and what changed (`trial 3 (activation: sigmoid → relu)`). */
+  repairs: string | null;
 }
 
 export interface ParamMeta {
@@ -194,17 +199,18 @@ export function sortKey(study: StudyRecord, trial: TrialSummary): number[] {
  */
 export type LightTrialView = Omit<TrialView, 'history' | 'gradients'> & { hasHistory: boolean; hasGradients: boolean };
 
-export function lightTrialView(study: StudyRecord, trial: TrialRecord, rank: number | null): LightTrialView {
-  const { history: _history, gradients: _gradients, ...rest } = viewOf(study, trial, rank, false);
+export function lightTrialView(study: StudyRecord, trial: TrialRecord, rank: number | null, trials: readonly TrialRecord[]): LightTrialView {
+  const { history: _history, gradients: _gradients, ...rest } = viewOf(study, trial, rank, trials, false);
   return { ...rest, hasHistory: trial.history.length > 0, hasGradients: (trial.diagnostics?.epochs.length ?? 0) > 0 };
 }
 
 /** One trial as the page shows it; `rank` is its place now (a live page recomputes it from sortKey). */
-export function trialView(study: StudyRecord, trial: TrialRecord, rank: number | null): TrialView {
-  return viewOf(study, trial, rank, true);
+export function trialView(study: StudyRecord, trial: TrialRecord, rank: number | null, trials: readonly TrialRecord[]): TrialView {
+  return viewOf(study, trial, rank, trials, true);
 }
 
-function viewOf(study: StudyRecord, trial: TrialRecord, rank: number | null, full: boolean): TrialView {
+/** `trials`: the study's trials, where a --repair trial finds the one it repairs. */
+function viewOf(study: StudyRecord, trial: TrialRecord, rank: number | null, trials: readonly TrialRecord[], full: boolean): TrialView {
   return {
     n: trial.number,
     sortKey: sortKey(study, trial),
@@ -228,6 +234,8 @@ function viewOf(study: StudyRecord, trial: TrialRecord, rank: number | null, ful
     pruned: trial.pruned,
     history: full ? historyView(trial.history) : null,
     gradients: full ? gradientView(trial.diagnostics) : null,
+    findings: findingPairs(trial),
+    repairs: describeRepair(trial, trials) ?? null,
   };
 }
 
@@ -399,6 +407,6 @@ export function leaders(ranked: ReadonlyArray<{ rank: number | null; n: number }
 
 export function buildReportData(study: StudyRecord, trials: readonly TrialRecord[]): ReportData {
   const ranked = rankTrials(study, trials);
-  const views = ranked.map((r) => trialView(study, r.trial, r.rank));
+  const views = ranked.map((r) => trialView(study, r.trial, r.rank, trials));
   return { ...studyAggregates(study, trials), trials: views, ...leaders(views.map((v) => ({ rank: v.rank, n: v.n }))) };
 }

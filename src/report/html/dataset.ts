@@ -24,6 +24,8 @@ export function describeStudyDataset(study: StudyRecord): DatasetDescription {
     `validation split ${study.data.valSplit}`,
   ].filter((o): o is string => o !== undefined);
   const name = `${study.datasetName} (${options.join(', ')})`;
+  // Arrays given in code: the study stored their description.
+  if (study.data.memory) return { text: `${describeDataset(study.data.memory.info)} (${study.data.memory.validation === 'given' ? 'validation data given' : options.join(', ')})` };
   try {
     const dataset = loadDataset(study.data);
     if (dataset.fingerprint !== study.datasetFingerprint) {

@@ -3,9 +3,10 @@
 import type { StudyRecord, TrialRecord, TrialStatus } from '../../store/store.js';
 import type { DiagnosticsSettings } from '../../train/diagnostics-types.js';
 import { formatReading } from '../../train/diagnostics.js';
-import { formatScore } from '../columns.js';
+import { describeSearch, formatScore } from '../columns.js';
 import { bestTrial } from '../rank.js';
 import { describeSavedEpochs, rejectionSummary } from '../rejection.js';
+import { describeFindingSettings, studyFindingLines } from '../findings.js';
 import type { DatasetDescription } from './dataset.js';
 
 export interface HeaderRow {
@@ -54,9 +55,9 @@ function settingValue(value: unknown): string {
 /** `hyperband: factor 3, iterations 1; max epochs 27; max trials no cap`. */
 function algorithmText(study: StudyRecord): string {
   const parts = Object.entries(study.settings)
-    .filter(([key]) => key !== 'diagnostics')
+    .filter(([key]) => key !== 'diagnostics' && key !== 'sampler')
     .map(([key, value]) => (typeof value === 'object' && value !== null ? `${key}: ${settingValue(value)}` : `${key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)} ${settingValue(value)}`));
-  return [study.algorithm, `max epochs ${study.maxEpochs}`, ...parts].join('; ');
+  return [describeSearch(study), `max epochs ${study.maxEpochs}`, ...parts].join('; ');
 }
 
 function monitorText(s: DiagnosticsSettings): string {
@@ -65,7 +66,9 @@ function monitorText(s: DiagnosticsSettings): string {
   return (
     `checks every ${s.diagEvery} steps, ${preflight}, ${s.reject ? 'rejecting' : 'not rejecting (--no-reject)'}; ` +
     `vanishing floor ${n(s.vanishingFloor)}, ratio ${n(s.vanishingRatio)}, update-ratio floor ${n(s.updateRatioFloor)}; ` +
-    `exploding ceiling ${n(s.explodingCeiling)}, growth ×${n(s.growthFactor)}; ${s.sustain} checks in a row`
+    `exploding ceiling ${n(s.explodingCeiling)}, growth ×${n(s.growthFactor)}; ${s.sustain} checks in a row` +
+    // Studies created before the findings had none of their settings.
+    (s.slowProgress === undefined ? '' : `; findings: ${describeFindingSettings(s)}`)
   );
 }
 
@@ -116,6 +119,8 @@ export function headerFacts(study: StudyRecord, trials: readonly TrialRecord[], 
         `${rejection.epochsTrained} trained` +
         (rejection.rejected > 0 ? `; rejection saved ${describeSavedEpochs(rejection)}` : '; no trial was rejected'),
     },
+    // Study-wide: how many trials had each problem, what they had in common, the first remedy.
+    ...studyFindingLines(trials).map((line) => ({ label: 'findings', value: line })),
     { label: 'wall time', value: wallTimeText(trials) },
     { label: 'created', value: study.createdAt },
   ];

@@ -605,6 +605,7 @@
         epochsFact(t),
         t.seconds !== null ? t.seconds.toFixed(1) + ' s' : null,
         t.parent !== null ? 'continues trial ' + t.parent + ' from epoch ' + t.fromEpoch : null,
+        t.repairs !== null ? 'repairs ' + t.repairs : null,
         // The algorithm's slot, read from its fields (Hyperband: iteration, bracket, round).
         t.slot ? Object.keys(t.slot).map((k) => k + ' ' + t.slot[k]).join(', ') : null,
         'gradients: ' + t.verdictText,
@@ -613,6 +614,15 @@
       const params = h('div', { class: 'params' });
       for (const [name, value] of Object.entries(t.params)) params.append(h('span', {}, [h('span', { class: 'k', text: name + ' ' }), String(value)]));
       card.append(params);
+      // Findings, their evidence and the remedies the trial's space offers, as `report --trial` lists them.
+      if (t.findings.length > 0) {
+        const list = h('div', { class: 'findings' });
+        for (const [label, text] of t.findings) {
+          const sub = label.startsWith('  ');
+          list.append(h('div', { class: sub ? 'finding-detail' : 'finding' }, [h('span', { class: 'k', text: label.trim() + ': ' }), text]));
+        }
+        card.append(list);
+      }
       if (t.pruned) card.append(h('div', { class: 'pruned', text: 'pruned at epoch ' + t.pruned.epoch + ': ' + t.pruned.rule }));
       if (t.error) card.append(h('pre', { text: t.error }));
     }
