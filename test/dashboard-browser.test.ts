@@ -106,7 +106,7 @@ describe.skipIf(!available)(suite, () => {
   /** The whole live scenario against one store. */
   async function liveSearch(storage: string, dir: string, secret?: string): Promise<void> {
     // A first trial, so the study exists when the dashboard opens it.
-    await runOk(['search', '--study', 'live', '--dataset', 'iris', '--space', SPACE, '--max-trials', '1', '--max-epochs', '40', '--seed', '3', '--storage', storage], { cwd: dir, timeoutMs: 180_000 });
+    await runOk(['search', '--study', 'live', '--dataset', 'iris', '--space', SPACE, '--max-trials', '1', '--max-epochs', '1000', '--seed', '3', '--storage', storage], { cwd: dir, timeoutMs: 180_000 });
     const { cli, base } = await startDashboard(storage, dir);
     if (secret) expect(cli.output().stdout).not.toContain(secret);
 
