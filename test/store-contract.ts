@@ -261,6 +261,35 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await b.dropCheckpoints(id, () => new Set());
         expect((await a.summaries(id))[2].hasCheckpoint).toBe(false);
       });
+
+      it('changedTrials reads the full trials changed since a seq, and none when nothing changed', async () => {
+        const a = await open();
+        const b = await open();
+        const { id } = await a.createStudy(newStudy());
+        const empty = await b.changedTrials(id, 0);
+        expect(empty.trials).toEqual([]);
+        for (let i = 0; i < 3; i++) await a.ask(id, run({ i }));
+        const first = await b.changedTrials(id, 0);
+        expect(first.trials.map((t) => [t.number, t.status])).toEqual([[0, 'running'], [1, 'running'], [2, 'running']]);
+        expect(first.seq).toBeGreaterThan(empty.seq);
+        // Nothing new: no trials, the same seq.
+        expect(await b.changedTrials(id, first.seq)).toEqual({ trials: [], seq: first.seq });
+        await a.tell(id, 1, { ...completed, history: [epoch(1), epoch(2)], epochsRun: 2 });
+        await a.reportEpoch(id, { number: 2, attempt: 1, run: 0, epoch: 1, value: 0.5, record: epoch(1, { val_accuracy: 0.5 }) });
+        const next = await b.changedTrials(id, first.seq);
+        // Only the told trial, in full; an epoch report does not move the seq.
+        expect(next.trials.map((t) => [t.number, t.status, t.history.length])).toEqual([[1, 'completed', 2]]);
+        expect(next.seq).toBeGreaterThan(first.seq);
+        await a.release(id, 2, 1);
+        const released = await b.changedTrials(id, next.seq);
+        expect(released.trials.map((t) => [t.number, t.status])).toEqual([[2, 'stale']]);
+        // A running trial read this way carries its curve so far.
+        await a.ask(id, run({ i: 3 }));
+        const rerun = await b.changedTrials(id, released.seq);
+        expect(rerun.trials.map((t) => t.status)).toContain('running');
+        await a.deleteStudy(newStudy().name);
+        await expect(b.changedTrials(id, 0)).rejects.toThrow(GradtuneError);
+      });
     });
 
     describe('tell, heartbeat, staleness and retries', () => {

@@ -14,6 +14,7 @@ import { studiesCommand } from './studies.js';
 import { spacesCommand } from './spaces.js';
 import { exportCommand } from './export.js';
 import { predictCommand } from './predict.js';
+import { dashboardCommand } from './dashboard.js';
 
 export const USAGE_ERROR = 2;
 
@@ -41,7 +42,7 @@ function program(): Command {
   const root = new Command('gradtune')
     .description('hyperparameter tuning for TensorFlow.js that watches every trial\'s gradients')
     .version('0.1.0');
-  for (const cmd of [searchCommand(), workerCommand(), reportCommand(), bestCommand(), studiesCommand(), spacesCommand(), planCommand(), exportCommand(), predictCommand(), enqueueCommand(), deleteCommand()]) root.addCommand(cmd);
+  for (const cmd of [searchCommand(), workerCommand(), reportCommand(), bestCommand(), studiesCommand(), spacesCommand(), planCommand(), exportCommand(), predictCommand(), enqueueCommand(), deleteCommand(), dashboardCommand()]) root.addCommand(cmd);
   // Throw instead of exiting so the exit code is ours (2 for a bad flag), in every
   // subcommand; addCommand() does not pass settings on, so each command gets them.
   const configure = (cmd: Command) => {

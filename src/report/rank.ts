@@ -21,7 +21,7 @@ export function isScored<T extends TrialSummary>(trial: T): trial is ScoredTrial
  * then the ones still going, then pruned (also about the space) before the ones that
  * only say something about the run.
  */
-const UNRANKED_ORDER: Record<TrialStatus, number> = {
+export const UNRANKED_ORDER: Record<TrialStatus, number> = {
   completed: 0,
   rejected: 1,
   running: 2,

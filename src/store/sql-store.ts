@@ -34,7 +34,7 @@ import {
   type SummaryRow,
   type TrialRow,
 } from './rows.js';
-import type { SqlDriver, SqlSession } from './sql-driver.js';
+import type { SqlDriver, SqlSession, SqlValue } from './sql-driver.js';
 import type {
   AskOptions,
   AskResult,
@@ -206,35 +206,50 @@ export class SqlStore implements Store {
 
   async trials(studyId: number, numbers?: readonly number[]): Promise<TrialRecord[]> {
     if (numbers !== undefined && numbers.length === 0) return [];
-    const where = (column: string) => (numbers === undefined ? '' : ` AND ${column} IN (${numbers.map(() => '?').join(', ')})`);
+    const where = numbers === undefined ? '' : ` AND number IN (${numbers.map(() => '?').join(', ')})`;
+    return this.db.transaction('read', (s) => this.readTrials(s, studyId, where, numbers ?? []));
+  }
+
+  async changedTrials(studyId: number, sinceSeq: number): Promise<{ trials: TrialRecord[]; seq: number }> {
     return this.db.transaction('read', async (s) => {
-      const rows = await s.all<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ?${where('number')} ORDER BY number`, [studyId, ...(numbers ?? [])]);
-      const trials = rows.map(toTrial);
-      if (!trials.some((t) => t.status === 'running')) return trials;
-      // A running trial's history so far: the epochs its current attempt has reported.
-      const epochs = await s.all<{ number: number; run: number; record_json: string }>(
-        `SELECT e.number, e.run, e.record_json FROM trial_epochs e
-           JOIN trials t ON t.study_id = e.study_id AND t.number = e.number AND t.attempt = e.attempt
-          WHERE e.study_id = ? AND t.status = 'running'${where('e.number')} ORDER BY e.number, e.run, e.epoch`,
-        [studyId, ...(numbers ?? [])],
-      );
-      const histories = new Map<number, { run: number; history: EpochRecord[] }>();
-      for (const row of epochs) {
-        const number = num(row.number);
-        const run = num(row.run);
-        const current = histories.get(number);
-        // Of a trial that trains several runs, the latest run's curve: the one growing.
-        if (!current || run > current.run) histories.set(number, { run, history: [] });
-        histories.get(number)!.history.push(decodeLenient<EpochRecord>(row.record_json));
-      }
-      for (const t of trials) {
-        const h = t.status === 'running' ? histories.get(t.number) : undefined;
-        if (!h) continue;
-        t.history = h.history;
-        t.epochsRun = h.history.length;
-      }
-      return trials;
+      const row = await s.get<{ seq: number }>('SELECT seq FROM studies WHERE id = ?', [studyId]);
+      if (!row) throw this.studyGone(studyId);
+      const seq = num(row.seq);
+      // Nothing changed: no read of the trials at all (the common poll of a quiet study).
+      if (seq <= sinceSeq) return { trials: [], seq };
+      return { trials: await this.readTrials(s, studyId, ' AND seq > ?', [sinceSeq]), seq };
     });
+  }
+
+  /** Full trials matching `where` (a condition on the trials table's own columns), with running trials' curves so far. */
+  private async readTrials(s: SqlSession, studyId: number, where: string, values: readonly SqlValue[]): Promise<TrialRecord[]> {
+    const rows = await s.all<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ?${where} ORDER BY number`, [studyId, ...values]);
+    const trials = rows.map(toTrial);
+    const running = trials.filter((t) => t.status === 'running').map((t) => t.number);
+    if (running.length === 0) return trials;
+    // A running trial's history so far: the epochs its current attempt has reported.
+    const epochs = await s.all<{ number: number; run: number; record_json: string }>(
+      `SELECT e.number, e.run, e.record_json FROM trial_epochs e
+         JOIN trials t ON t.study_id = e.study_id AND t.number = e.number AND t.attempt = e.attempt
+        WHERE e.study_id = ? AND t.status = 'running' AND e.number IN (${running.map(() => '?').join(', ')}) ORDER BY e.number, e.run, e.epoch`,
+      [studyId, ...running],
+    );
+    const histories = new Map<number, { run: number; history: EpochRecord[] }>();
+    for (const row of epochs) {
+      const number = num(row.number);
+      const run = num(row.run);
+      const current = histories.get(number);
+      // Of a trial that trains several runs, the latest run's curve: the one growing.
+      if (!current || run > current.run) histories.set(number, { run, history: [] });
+      histories.get(number)!.history.push(decodeLenient<EpochRecord>(row.record_json));
+    }
+    for (const t of trials) {
+      const h = t.status === 'running' ? histories.get(t.number) : undefined;
+      if (!h) continue;
+      t.history = h.history;
+      t.epochsRun = h.history.length;
+    }
+    return trials;
   }
 
   async trial(studyId: number, number: number): Promise<TrialRecord | undefined> {

@@ -232,6 +232,15 @@ export interface Store {
    * of a trial that trains several runs, the latest run), and its epochsRun their count.
    */
   trials(studyId: number, numbers?: readonly number[]): Promise<TrialRecord[]>;
+  /**
+   * Full trials (as `trials` reads them) whose seq is above `sinceSeq` — every trial
+   * inserted or changed (status, outcome, re-run, checkpoint dropped) since a reader last
+   * asked — with the study's seq now, to pass next time (0: every trial). What a live view
+   * (the dashboard) re-reads per poll, so polling a 10,000-trial study reads only what
+   * changed. Epochs reported by running trials do not move the seq: follow them with
+   * `epochsSince`. Throws the one-line error of a deleted study.
+   */
+  changedTrials(studyId: number, sinceSeq: number): Promise<{ trials: TrialRecord[]; seq: number }>;
   /** One full trial, or undefined. */
   trial(studyId: number, number: number): Promise<TrialRecord | undefined>;
   /** Earlier runs of trials that were handed out again, oldest first. */

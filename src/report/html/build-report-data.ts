@@ -3,7 +3,7 @@
 // importance, rejection reasons, the Hyperband tree) is decided here, in tested
 // TypeScript; the page's script only draws it.
 import type { ParamValue, Params } from '../../space/types.js';
-import type { StudyRecord, TrialRecord, TrialStatus } from '../../store/store.js';
+import type { StudyRecord, TrialRecord, TrialStatus, TrialSummary } from '../../store/store.js';
 import type { TrialDiagnostics, VerdictKind } from '../../train/diagnostics-types.js';
 import { describeVerdict } from '../../train/diagnostics.js';
 import { describeRepair, findingPairs } from '../findings.js';
@@ -11,7 +11,7 @@ import type { EpochRecord } from '../../train/types.js';
 import { hyperbandSchedule } from '../../oracle/hyperband-schedule.js';
 import { isHyperbandSlot, type HyperbandSlot, type ScheduleSlot } from '../../oracle/oracle.js';
 import { formatParam, formatScore, varyingParams } from '../columns.js';
-import { rankTrials } from '../rank.js';
+import { isScored, rankTrials, UNRANKED_ORDER } from '../rank.js';
 import { valueGroups } from './groups.js';
 import { parameterImportance, type ParamImportance } from './importance.js';
 
@@ -38,6 +38,13 @@ export interface GradientView {
 
 export interface TrialView {
   n: number;
+  /**
+   * The trial's place in the leaderboard order as a key compared element by element: a
+   * ranked trial `[0, ±score, best-epoch val loss, n]`, an unranked one `[1, status order,
+   * n]` — rankTrials' rule written down, so a live page that receives a few changed
+   * trials re-ranks all of them exactly as the report would without receiving 10,000 ranks.
+   */
+  sortKey: number[];
   status: TrialStatus;
   rank: number | null;
   score: number | null;
@@ -177,9 +184,36 @@ function rejectionReason(t: TrialRecord): string | null {
   return v.evidence ? `${v.kind}: ${v.evidence.statistic}` : v.kind;
 }
 
-function trialView(trial: TrialRecord, rank: number | null, trials: readonly TrialRecord[]): TrialView {
+/** See TrialView.sortKey; mirrors rankTrials (src/report/rank.ts). */
+export function sortKey(study: StudyRecord, trial: TrialSummary): number[] {
+  if (!isScored(trial)) return [1, UNRANKED_ORDER[trial.status], trial.number];
+  const sign = study.objective.direction === 'max' ? -1 : 1;
+  // JSON has no Infinity: a missing validation loss sorts after every real one.
+  const loss = trial.bestValLoss === null || !Number.isFinite(trial.bestValLoss) ? Number.MAX_VALUE : trial.bestValLoss;
+  return [0, sign * trial.score, loss, trial.number];
+}
+
+/**
+ * A trial without its per-epoch history and gradients (the bulk of a view): what the
+ * dashboard sends for every trial of a large study, saying whether there is more to fetch.
+ */
+export type LightTrialView = Omit<TrialView, 'history' | 'gradients'> & { hasHistory: boolean; hasGradients: boolean };
+
+export function lightTrialView(study: StudyRecord, trial: TrialRecord, rank: number | null, trials: readonly TrialRecord[]): LightTrialView {
+  const { history: _history, gradients: _gradients, ...rest } = viewOf(study, trial, rank, trials, false);
+  return { ...rest, hasHistory: trial.history.length > 0, hasGradients: (trial.diagnostics?.epochs.length ?? 0) > 0 };
+}
+
+/** One trial as the page shows it; `rank` is its place now (a live page recomputes it from sortKey). */
+export function trialView(study: StudyRecord, trial: TrialRecord, rank: number | null, trials: readonly TrialRecord[]): TrialView {
+  return viewOf(study, trial, rank, trials, true);
+}
+
+/** `trials`: the study's trials, where a --repair trial finds the one it repairs. */
+function viewOf(study: StudyRecord, trial: TrialRecord, rank: number | null, trials: readonly TrialRecord[], full: boolean): TrialView {
   return {
     n: trial.number,
+    sortKey: sortKey(study, trial),
     status: trial.status,
     rank,
     score: trial.score,
@@ -198,8 +232,8 @@ function trialView(trial: TrialRecord, rank: number | null, trials: readonly Tri
     toEpoch: trial.toEpoch,
     slot: trial.slot,
     pruned: trial.pruned,
-    history: historyView(trial.history),
-    gradients: gradientView(trial.diagnostics),
+    history: full ? historyView(trial.history) : null,
+    gradients: full ? gradientView(trial.diagnostics) : null,
     findings: findingPairs(trial),
     repairs: describeRepair(trial, trials) ?? null,
   };
@@ -349,20 +383,30 @@ function hyperbandView(study: StudyRecord, trials: readonly TrialRecord[]): Hype
   return { factor, iterations, brackets: started, notStarted: brackets.length - started.length };
 }
 
-export function buildReportData(study: StudyRecord, trials: readonly TrialRecord[]): ReportData {
-  const ranked = rankTrials(study, trials);
+/** What the page shows about the study as a whole, computed from all its trials. */
+export type StudyAggregates = Pick<ReportData, 'study' | 'metric' | 'params' | 'importance' | 'rejections' | 'hyperband'>;
+
+export function studyAggregates(study: StudyRecord, trials: readonly TrialRecord[]): StudyAggregates {
   const params = varyingParams(trials);
   const { samples, deduped } = importanceSamples(trials);
-  const rankedOnly = ranked.filter((r) => r.rank !== null);
   return {
     study: { name: study.name, metric: study.objective.metric, direction: study.objective.direction, algorithm: study.algorithm },
     metric: metricPair(trials),
     params: params.map((name) => paramMeta(name, trials)),
-    trials: ranked.map((r) => trialView(r.trial, r.rank, trials)),
-    best: rankedOnly[0]?.trial.number ?? null,
-    top: rankedOnly.slice(0, TOP_CURVES).map((r) => r.trial.number),
     importance: { samples: samples.length, items: samples.length === 0 ? [] : parameterImportance(samples, { maxBins: MAX_BINS }).filter((i) => params.includes(i.name)), dedupedByConfiguration: deduped },
     rejections: rejectionView(trials, params),
     hyperband: hyperbandView(study, trials),
   };
+}
+
+/** The leaderboard's order: the best trial and the top few whose curves are drawn first. */
+export function leaders(ranked: ReadonlyArray<{ rank: number | null; n: number }>): Pick<ReportData, 'best' | 'top'> {
+  const rankedOnly = ranked.filter((r) => r.rank !== null);
+  return { best: rankedOnly[0]?.n ?? null, top: rankedOnly.slice(0, TOP_CURVES).map((r) => r.n) };
+}
+
+export function buildReportData(study: StudyRecord, trials: readonly TrialRecord[]): ReportData {
+  const ranked = rankTrials(study, trials);
+  const views = ranked.map((r) => trialView(study, r.trial, r.rank, trials));
+  return { ...studyAggregates(study, trials), trials: views, ...leaders(views.map((v) => ({ rank: v.rank, n: v.n }))) };
 }

@@ -94,6 +94,11 @@ function wallTimeText(trials: readonly TrialRecord[]): string {
   return `${formatDuration(end - start)} from the first trial's start to the last trial's end; trials took ${formatDuration(summed)} in all`;
 }
 
+/** The header's `best` row: `trial 12: val_accuracy 0.9667`. */
+export function bestText(study: StudyRecord, best: { number: number; score: number } | null): string {
+  return best ? `trial ${best.number}: ${study.objective.metric} ${formatScore(best.score)}` : 'no completed trials yet';
+}
+
 export function headerFacts(study: StudyRecord, trials: readonly TrialRecord[], dataset: DatasetDescription): HeaderFacts {
   const { metric, direction } = study.objective;
   const rejection = rejectionSummary(trials);
@@ -103,7 +108,7 @@ export function headerFacts(study: StudyRecord, trials: readonly TrialRecord[], 
     { label: 'space', value: study.space },
     { label: 'dataset', value: dataset.text, ...(dataset.note ? { note: dataset.note } : {}) },
     { label: 'objective', value: `${metric}, ${direction === 'max' ? 'higher' : 'lower'} is better (${direction})` },
-    { label: 'best', value: best ? `trial ${best.number}: ${metric} ${formatScore(best.score)}` : 'no completed trials yet' },
+    { label: 'best', value: bestText(study, best ?? null) },
     { label: 'algorithm', value: algorithmText(study) },
     ...(isDiagnosticsSettings(monitor) ? [{ label: 'gradient monitor', value: monitorText(monitor) }] : []),
     { label: 'seed', value: String(study.seed) },

@@ -1,6 +1,13 @@
 // The HTML report's own script: leaderboard (sort, filter, pick), charts (Apache ECharts,
-// inlined before this script) and the picked trial. Plain browser JavaScript with no build
-// step; render-html.ts inlines it after the data.
+// loaded before this script) and the picked trial. Plain browser JavaScript with no build
+// step. One page, two modes:
+// - the static report (`gradtune report --format html`): render-html.ts inlines this
+//   script after the data; it draws once and makes no request of any kind;
+// - the dashboard (`gradtune dashboard`): the same page, served with a #live-config; the
+//   script then polls its own server for what changed (trials, study-wide views, section
+//   texts), merges it into the data and draws again, keeping the sort, the filter, the
+//   page of the leaderboard and the picked trial. Dashboard trials arrive as light views
+//   (no per-epoch history or gradients); the curves of a trial are fetched when it is shown.
 //
 // The data holds strings users wrote (parameter names and values, layer names, errors).
 // Every one of them reaches the page as a text node (textContent, or ECharts' canvas
@@ -8,9 +15,11 @@
 (function () {
   'use strict';
 
-  const data = JSON.parse(document.getElementById('report-data').textContent);
-  const byNumber = new Map(data.trials.map((t) => [t.n, t]));
-  const metric = data.study.metric;
+  let data = JSON.parse(document.getElementById('report-data').textContent);
+  let byNumber = new Map(data.trials.map((t) => [t.n, t]));
+  let metric = data.study.metric;
+  const liveConfig = document.getElementById('live-config');
+  const live = liveConfig ? JSON.parse(liveConfig.textContent) : null;
 
   const STATUS_COLOR = {
     completed: '#2b8a3e',
@@ -115,18 +124,49 @@
     else {
       draining = false;
       document.body.setAttribute('data-rendered', 'true');
+      // The dashboard's tests wait for the data version they expect to be drawn.
+      if (live) document.body.setAttribute('data-version', String(version));
     }
   }
 
-  const charts = [];
+  // One chart per element, kept across redraws: a live update sets the new option on the
+  // same instance (no blank frame, no re-initialisation); a chart whose element left the
+  // page (its section was rewritten) is disposed.
+  const charts = new Map();
   function chart(el, option) {
-    const instance = echarts.init(el, null, { renderer: 'canvas' });
+    let instance = charts.get(el);
+    if (instance && !instance.isDisposed()) {
+      instance.off('click');
+      instance.setOption(Object.assign({ animation: false }, option), { notMerge: true });
+      return instance;
+    }
+    instance = echarts.init(el, null, { renderer: 'canvas' });
     // ECharts' default font: labels are measured (containLabel) and drawn with the same one.
     instance.setOption(Object.assign({ animation: false }, option));
-    charts.push(instance);
+    charts.set(el, instance);
     return instance;
   }
+  function pruneCharts() {
+    for (const [el, instance] of charts) {
+      if (!document.body.contains(el)) {
+        instance.dispose();
+        charts.delete(el);
+      }
+    }
+  }
   window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
+
+  // A trial's per-epoch history and gradients: always there in the report; in the
+  // dashboard only once fetched (`history === undefined` until then).
+  function loaded(t) {
+    return t.history !== undefined;
+  }
+  function hasHistory(t) {
+    return loaded(t) ? t.history !== null : Boolean(t.hasHistory);
+  }
+  function hasGradients(t) {
+    return loaded(t) ? t.gradients !== null : Boolean(t.hasGradients);
+  }
 
   /** Whether positive values span more than `ratio` (a log scale then reads them better). */
   function wantsLog(values, ratio) {
@@ -159,21 +199,22 @@
   // ---------------------------------------------------------------- picking a trial
 
   let picked = initialPick();
-  const pickListeners = [];
+  let pickListeners = [];
 
   function initialPick() {
     const fromHash = /^#trial-(\d+)$/.exec(location.hash);
     if (fromHash && byNumber.has(Number(fromHash[1]))) return Number(fromHash[1]);
     if (data.best !== null) return data.best;
-    const withGradients = data.trials.find((t) => t.gradients !== null);
+    const withGradients = data.trials.find(hasGradients);
     if (withGradients) return withGradients.n;
-    const withHistory = data.trials.find((t) => t.history !== null);
+    const withHistory = data.trials.find(hasHistory);
     return withHistory ? withHistory.n : data.trials.length > 0 ? data.trials[0].n : null;
   }
 
   function pick(n) {
     if (!byNumber.has(n)) return;
     picked = n;
+    if (live) want([n]);
     for (const listener of pickListeners) listener(n);
   }
 
@@ -181,10 +222,12 @@
   function showPickedLabel(n) {
     if (pickedLabel) pickedLabel.textContent = n === null ? '' : 'picked: trial ' + n;
   }
-  pickListeners.push(showPickedLabel);
   showPickedLabel(picked);
 
   // ---------------------------------------------------------------- leaderboard
+
+  // What the reader chose in the leaderboard, kept across live updates.
+  const lbState = { sort: { key: 'rank', dir: 1 }, hidden: new Set(), page: 0, pageSize: 100 };
 
   function leaderboard() {
     const table = document.getElementById('lb');
@@ -240,7 +283,9 @@
     }
 
     const order = new Map(data.trials.map((t, i) => [t.n, i]));
-    const sort = { key: 'rank', dir: 1 };
+    const sort = lbState.sort;
+    // A column that is gone (a parameter no longer varies) cannot stay the sort.
+    if (!columns.some((c) => c.key === sort.key)) Object.assign(sort, { key: 'rank', dir: 1 });
     const headRow = h('tr');
     const headers = new Map();
     for (const c of columns) {
@@ -248,12 +293,13 @@
       th.addEventListener('click', () => {
         sort.dir = sort.key === c.key ? -sort.dir : c.first || 1;
         sort.key = c.key;
+        lbState.page = 0;
         applySort();
       });
       headers.set(c.key, th);
       headRow.append(th);
     }
-    thead.append(headRow);
+    thead.replaceChildren(headRow);
 
     // Rows are made when first shown and kept. Only one page of them is in the table at a
     // time: laying out a table is proportional to its cells, and 500 rows of 20 columns
@@ -306,23 +352,23 @@
         th.setAttribute('aria-sort', active ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none');
         th.lastChild.textContent = active ? (sort.dir === 1 ? '▲' : '▼') : '';
       }
-      page = 0;
       render();
     }
 
-    // Status filter: one box per status present, all ticked; then the pager.
+    // Status filter: one box per status present, ticked unless the reader unticked it; then the pager.
     const controls = document.getElementById('lb-controls');
+    controls.replaceChildren();
     const counts = new Map();
     for (const t of data.trials) counts.set(t.status, (counts.get(t.status) || 0) + 1);
-    const hidden = new Set();
+    const hidden = lbState.hidden;
     controls.append(h('span', { text: 'show:' }));
     for (const status of ['completed', 'rejected', 'running', 'pruned', 'failed', 'stale']) {
       if (!counts.has(status)) continue;
-      const box = h('input', { type: 'checkbox', checked: true, 'data-status': status });
+      const box = h('input', { type: 'checkbox', checked: !hidden.has(status), 'data-status': status });
       box.addEventListener('change', () => {
         if (box.checked) hidden.delete(status);
         else hidden.add(status);
-        page = 0;
+        lbState.page = 0;
         render();
       });
       controls.append(h('label', {}, [box, ' ', h('span', { class: 'chip ' + status, text: status + ' ' + counts.get(status) })]));
@@ -333,27 +379,26 @@
     const prev = h('button', { type: 'button', class: 'page-prev', text: '◀ previous', on: { click: () => turn(-1) } });
     const next = h('button', { type: 'button', class: 'page-next', text: 'next ▶', on: { click: () => turn(1) } });
     const size = h('select', { class: 'page-size', title: 'rows per page' });
-    for (const n of [50, 100, 250, 0]) size.append(h('option', { value: n, text: n === 0 ? 'all rows' : n + ' rows', selected: n === 100 }));
+    for (const n of [50, 100, 250, 0]) size.append(h('option', { value: n, text: n === 0 ? 'all rows' : n + ' rows', selected: n === lbState.pageSize }));
     size.addEventListener('change', () => {
-      pageSize = Number(size.value);
-      page = 0;
+      lbState.pageSize = Number(size.value);
+      lbState.page = 0;
       render();
     });
     pager.append(prev, range, next, size);
     controls.append(shown, pager);
-    let page = 0;
-    let pageSize = 100;
 
     function turn(step) {
-      page += step;
+      lbState.page += step;
       render();
     }
 
     function render() {
+      const pageSize = lbState.pageSize;
       const matching = sorted.filter((t) => !hidden.has(t.status));
       const per = pageSize === 0 ? Math.max(1, matching.length) : pageSize;
       const pages = Math.max(1, Math.ceil(matching.length / per));
-      page = Math.min(Math.max(0, page), pages - 1);
+      const page = (lbState.page = Math.min(Math.max(0, lbState.page), pages - 1));
       const slice = matching.slice(page * per, (page + 1) * per);
       tbody.replaceChildren(...slice.map(rowFor));
       shown.textContent = 'showing ' + matching.length + ' of ' + data.trials.length + ' trials';
@@ -371,6 +416,12 @@
   }
 
   // ---------------------------------------------------------------- optimization history
+
+  /** The trial under a point of the history chart: its x value. */
+  function historyTrial(p) {
+    const n = Array.isArray(p.value) ? p.value[0] : null;
+    return p.seriesName !== 'best so far' && byNumber.has(n) ? n : null;
+  }
 
   function historyChart() {
     const el = document.getElementById('chart-history');
@@ -401,7 +452,11 @@
         type: 'scatter',
         xAxisIndex: 0,
         yAxisIndex: 0,
-        data: scored.map((t) => ({ value: [t.n, t.score], trial: t.n })),
+        // Plain [trial, score] points (the trial is the x value): ECharts' large mode draws
+        // thousands of them as one path instead of one element each.
+        data: scored.map((t) => [t.n, t.score]),
+        large: true,
+        largeThreshold: 2000,
         symbolSize: 8,
         itemStyle: { color: STATUS_COLOR.completed, opacity: 0.8 },
       },
@@ -418,7 +473,9 @@
           type: 'scatter',
           xAxisIndex: 1,
           yAxisIndex: 1,
-          data: unscored.filter((t) => stripOf(t) === status).map((t) => ({ value: [t.n, status], trial: t.n })),
+          data: unscored.filter((t) => stripOf(t) === status).map((t) => [t.n, status]),
+          large: true,
+          largeThreshold: 2000,
           symbol: STATUS_SYMBOL[status] || 'circle',
           symbolSize: 9,
           itemStyle: { color },
@@ -431,11 +488,11 @@
       xAxis: xAxes,
       yAxis: yAxes,
       legend: { top: 4, data: series.filter((s) => s.name !== 'picked' && s.data.length > 0).map((s) => s.name) },
-      tooltip: { trigger: 'item', confine: true, formatter: (p) => (p.data && p.data.trial !== undefined ? trialTip(byNumber.get(p.data.trial)) : '') },
+      tooltip: { trigger: 'item', confine: true, formatter: (p) => (historyTrial(p) !== null ? trialTip(byNumber.get(historyTrial(p))) : '') },
       series,
     });
     instance.on('click', (p) => {
-      if (p.data && p.data.trial !== undefined) pick(p.data.trial);
+      if (historyTrial(p) !== null) pick(historyTrial(p));
     });
     function showPicked(n) {
       const t = byNumber.get(n);
@@ -451,7 +508,10 @@
   function curveTrials() {
     const shown = data.top.slice();
     if (picked !== null && !shown.includes(picked)) shown.push(picked);
-    return shown.map((n) => byNumber.get(n)).filter((t) => t && t.history !== null);
+    const trials = shown.map((n) => byNumber.get(n)).filter((t) => t !== undefined);
+    // The dashboard fetches the curves it is about to show; they are drawn when they arrive.
+    if (live) want(trials.filter((t) => !loaded(t) && hasHistory(t)).map((t) => t.n));
+    return trials.filter((t) => loaded(t) && t.history !== null);
   }
 
   function curveOption(keys, title, subtitle) {
@@ -583,6 +643,10 @@
 
   function gradientOption(n) {
     const t = byNumber.get(n);
+    if (t && !loaded(t)) {
+      if (live) want([t.n]);
+      return { title: { text: 'trial ' + t.n + ': loading its gradients…', left: 'center', top: 'middle', textStyle: { fontSize: 14, color: '#5d6675' } } };
+    }
     const g = t ? t.gradients : null;
     if (!g) {
       return {
@@ -663,6 +727,8 @@
     pickListeners.push((n) => instance.setOption(gradientOption(n), { notMerge: true }));
   }
 
+  let rejectionParam = null;
+
   function rejectionCharts() {
     const reasonsEl = document.getElementById('chart-reasons');
     if (!reasonsEl) return;
@@ -693,14 +759,17 @@
       chart(byValueEl, { title: { text: 'no hyperparameter varies between trials', left: 'center', top: 'middle', textStyle: { fontSize: 13, color: '#5d6675' } } });
       return;
     }
-    // The data lists parameters by how strongly rejection depends on them: start with the first.
-    let current = params[0];
-    for (const p of params) select.append(h('option', { value: p.name, text: p.name, selected: p === current }));
+    // The data lists parameters by how strongly rejection depends on them: start with the
+    // first, or the one the reader chose before a live update.
+    let current = params.find((p) => p.name === rejectionParam) || params[0];
+    select.disabled = false;
+    select.replaceChildren(...params.map((p) => h('option', { value: p.name, text: p.name, selected: p === current })));
     const instance = chart(byValueEl, byValueOption(current));
-    select.addEventListener('change', () => {
+    select.onchange = () => {
       current = params.find((p) => p.name === select.value) || current;
+      rejectionParam = current.name;
       instance.setOption(byValueOption(current), { notMerge: true });
-    });
+    };
 
     function byValueOption(p) {
       return {
@@ -766,13 +835,17 @@
     const ranked = data.importance.items.map((i) => i.name);
     const names = ranked.concat(data.params.map((p) => p.name).filter((n) => !ranked.includes(n)));
     const meta = new Map(data.params.map((p) => [p.name, p]));
+    // A live update keeps each parameter's chart element (and its chart), in the new order.
+    const kept = new Map([...container.children].map((box) => [box.firstChild.getAttribute('data-param'), box]));
+    const boxes = [];
     for (const name of names) {
       const p = meta.get(name);
       if (!p) continue;
-      const box = h('div', { class: 'slice' }, [h('div', { class: 'chart', 'data-param': name })]);
-      container.append(box);
+      const box = kept.get(name) || h('div', { class: 'slice' }, [h('div', { class: 'chart', 'data-param': name })]);
+      boxes.push(box);
       later(() => sliceChart(box.firstChild, p, scored));
     }
+    container.replaceChildren(...boxes);
   }
 
   function sliceChart(el, p, scored) {
@@ -797,21 +870,28 @@
       xAxis,
       // The y axis is the objective in every slice; the section's text says so.
       yAxis: Object.assign({ type: 'value', scale: true }, AXIS),
-      tooltip: { trigger: 'item', confine: true, formatter: (x) => trialTip(byNumber.get(x.data.trial), [[p.name, byNumber.get(x.data.trial).paramText[p.name]]]) },
+      // Points are [value, score, trial]: plain arrays, drawn in large mode when there are many.
+      tooltip: { trigger: 'item', confine: true, formatter: (x) => trialTip(byNumber.get(x.value[2]), [[p.name, byNumber.get(x.value[2]).paramText[p.name]]]) },
       series: [
         {
           type: 'scatter',
-          data: present.map((t) => ({
-            value: [point(t), t.score],
-            trial: t.n,
-            symbolSize: t.n === data.best ? 13 : 7,
-            itemStyle: t.n === data.best ? { color: '#f08c00', borderColor: '#1d2330', borderWidth: 1 } : undefined,
-          })),
+          data: present.map((t) => [point(t), t.score, t.n]),
+          large: true,
+          largeThreshold: 2000,
+          symbolSize: 7,
           itemStyle: { color: ACCENT, opacity: 0.65 },
+        },
+        // The best trial again, larger, on top.
+        {
+          type: 'scatter',
+          data: present.filter((t) => t.n === data.best).map((t) => [point(t), t.score, t.n]),
+          symbolSize: 13,
+          itemStyle: { color: '#f08c00', borderColor: '#1d2330', borderWidth: 1 },
+          z: 3,
         },
       ],
     });
-    instance.on('click', (x) => pick(x.data.trial));
+    instance.on('click', (x) => pick(x.value[2]));
   }
 
   // ---------------------------------------------------------------- Hyperband
@@ -822,11 +902,13 @@
     const hb = data.hyperband;
     const children = new Map();
     for (const t of data.trials) if (t.parent !== null) children.set(t.parent, (children.get(t.parent) || []).concat(t.n));
+    const keptCharts = new Map([...container.querySelectorAll('[data-bracket]')].map((el) => [el.getAttribute('data-bracket'), el]));
+    const blocks = [];
     for (const b of hb.brackets) {
       const title = (hb.iterations > 1 ? 'iteration ' + b.iteration + ', ' : '') + 'bracket ' + b.bracket;
       const run = b.rounds.reduce((a, r) => a + r.trials.length, 0);
       const planned = b.rounds.reduce((a, r) => a + r.planned, 0);
-      const chartEl = h('div', { class: 'chart', 'data-bracket': b.iteration + ':' + b.bracket });
+      const chartEl = keptCharts.get(b.iteration + ':' + b.bracket) || h('div', { class: 'chart', 'data-bracket': b.iteration + ':' + b.bracket });
       const table = h('table', { class: 'rounds' }, [
         h('thead', {}, [h('tr', {}, [h('th', { text: 'round' }), h('th', { text: 'epochs' }), h('th', { text: 'trials run / planned' }), h('th', { text: 'trials (promoted in green)' })])]),
       ]);
@@ -843,9 +925,10 @@
         body.append(h('tr', {}, [h('td', { class: 'num', text: String(r.round) }), h('td', { class: 'num', text: r.fromEpoch + '→' + r.toEpoch }), h('td', { class: 'num', text: r.trials.length + ' / ' + r.planned }), buttons]));
       }
       table.append(body);
-      container.append(h('div', { class: 'bracket' }, [h('h3', { text: title + ' — ' + run + ' of ' + planned + ' trials' }), chartEl, table]));
+      blocks.push(h('div', { class: 'bracket' }, [h('h3', { text: title + ' — ' + run + ' of ' + planned + ' trials' }), chartEl, table]));
       later(() => bracketChart(chartEl, b, children));
     }
+    container.replaceChildren(...blocks);
   }
 
   function bracketChart(el, b, children) {
@@ -915,16 +998,173 @@
 
   // ---------------------------------------------------------------- start
 
-  // In page order, so what is on screen first is drawn first.
-  leaderboard();
-  later(historyChart);
-  later(pickedCard);
-  later(learningCurves);
-  later(gradientChart);
-  later(rejectionCharts);
-  later(importanceChart);
-  later(sliceCharts);
-  later(hyperbandView);
+  /**
+   * Draws the page from `data`. `studyWide` false (a live update that brought no new
+   * study-wide views and rewrote none of their sections) leaves the rejection, importance,
+   * slice and Hyperband charts as they are: the server recomputes what they show at most
+   * every few seconds on a large study, and redrawing 10,000 points each second for nothing
+   * would take the machine from the search.
+   */
+  function renderAll(studyWide) {
+    byNumber = new Map(data.trials.map((t) => [t.n, t]));
+    metric = data.study.metric;
+    // The first trial of a study that had none: pick it as the report would.
+    if (picked === null || !byNumber.has(picked)) picked = initialPick();
+    pickListeners = [showPickedLabel];
+    showPickedLabel(picked);
+    // In page order, so what is on screen first is drawn first.
+    leaderboard();
+    later(historyChart);
+    later(pickedCard);
+    later(learningCurves);
+    later(gradientChart);
+    if (studyWide !== false) {
+      later(rejectionCharts);
+      later(importanceChart);
+      later(sliceCharts);
+      later(hyperbandView);
+    }
+    later(pruneCharts);
+  }
+
+  // ---------------------------------------------------------------- live (dashboard only)
+
+  let version = live ? live.version : null;
+  let sectionsHash = live ? live.sectionsHash : null;
+  const sectionHashes = new Map(live ? Object.entries(live.sectionHashes) : []);
+  const wanted = new Set();
+  let fetching = false;
+
+  /** Element by element: the order of TrialView.sortKey (the ranking, computed by the server). */
+  function compareKeys(a, b) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const d = (a[i] === undefined ? 0 : a[i]) - (b[i] === undefined ? 0 : b[i]);
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+
+  /** Asks the server for the full views (curves, gradients) of trials about to be shown. */
+  function want(numbers) {
+    for (const n of numbers) {
+      const t = byNumber.get(n);
+      if (t && !loaded(t)) wanted.add(n);
+    }
+    if (wanted.size > 0 && !fetching) setTimeout(fetchWanted, 0);
+  }
+
+  async function fetchWanted() {
+    if (fetching || wanted.size === 0) return;
+    fetching = true;
+    const numbers = [...wanted].slice(0, 20);
+    numbers.forEach((n) => wanted.delete(n));
+    try {
+      const res = await fetch(live.trials + '?study=' + live.study + '&n=' + numbers.join(','), { cache: 'no-store' });
+      if (res.ok) {
+        const body = await res.json();
+        for (const t of body.trials || []) {
+          const current = byNumber.get(t.n);
+          if (current) Object.assign(current, t, { rank: current.rank });
+        }
+        // Redraw what follows the picked trial: the curves, the gradient chart, the card.
+        for (const listener of pickListeners) listener(picked);
+      }
+    } catch (err) {
+      setStatus('could not fetch trials ' + numbers.join(', ') + ': ' + err.message);
+    }
+    fetching = false;
+    if (wanted.size > 0) setTimeout(fetchWanted, 0);
+  }
+
+  function setStatus(text) {
+    const el = document.getElementById('live-status');
+    if (el) el.textContent = text;
+  }
+
+  /** Rewrites the sections whose text changed; returns their ids. */
+  function replaceSections(sections) {
+    const replaced = [];
+    const main = document.querySelector('main');
+    for (const section of sections) {
+      if (sectionHashes.get(section.id) === section.hash) continue;
+      sectionHashes.set(section.id, section.hash);
+      replaced.push(section.id);
+      const el = document.getElementById(section.id);
+      if (section.html === '') {
+        if (el) el.remove();
+        continue;
+      }
+      // The server's own HTML, every user string in it escaped there; the CSP runs no
+      // script in it even if escaping failed.
+      const template = document.createElement('template');
+      template.innerHTML = section.html;
+      if (el) el.replaceWith(template.content);
+      else main.append(template.content);
+    }
+    return replaced;
+  }
+
+  function apply(u) {
+    const replaced = u.sections ? replaceSections(u.sections) : [];
+    sectionsHash = u.sectionsHash;
+    if (u.aggregates) Object.assign(data, u.aggregates);
+    const index = new Map(data.trials.map((t, i) => [t.n, i]));
+    for (const t of u.trials) {
+      const i = index.get(t.n);
+      if (i === undefined) {
+        index.set(t.n, data.trials.length);
+        data.trials.push(t);
+      } else data.trials[i] = t;
+    }
+    data.best = u.best;
+    data.top = u.top;
+    data.trials.sort((a, b) => compareKeys(a.sortKey, b.sortKey));
+    let rank = 0;
+    for (const t of data.trials) t.rank = t.sortKey[0] === 0 ? ++rank : null;
+    version = u.version;
+    renderAll(Boolean(u.aggregates) || replaced.some((id) => id === 'gradients' || id === 'effects' || id === 'hyperband'));
+  }
+
+  function showGone(gone) {
+    const banner = document.getElementById('gone-banner');
+    banner.replaceChildren(
+      h('b', { text: 'This study is gone: ' }),
+      gone.reason + ' What is shown is its last state. ',
+      h('a', { href: live.home, text: 'all studies' }),
+    );
+    banner.hidden = false;
+    document.body.setAttribute('data-gone', 'true');
+    setStatus('study gone');
+  }
+
+  async function poll() {
+    let delay = live.interval;
+    try {
+      const shown = data.top.concat(picked === null ? [] : [picked]);
+      const query = '?since=' + version + '&sections=' + encodeURIComponent(sectionsHash) + '&server=' + encodeURIComponent(live.server) + '&study=' + live.study + '&show=' + shown.join(',');
+      const res = await fetch(live.updates + query, { cache: 'no-store' });
+      if (!res.ok) throw new Error('the server answered ' + res.status);
+      const u = await res.json();
+      if (u.gone) {
+        showGone(u.gone);
+        return; // nothing more will come
+      }
+      // A dashboard restarted since the page was loaded numbers its versions afresh.
+      if (u.restarted) {
+        location.reload();
+        return;
+      }
+      if (u.version !== version) apply(u);
+      setStatus('live · checked ' + new Date().toLocaleTimeString());
+    } catch (err) {
+      setStatus('the dashboard is not answering (' + err.message + '); retrying');
+      delay = Math.max(delay, 3000);
+    }
+    setTimeout(poll, delay);
+  }
+
+  renderAll();
+  if (live) setTimeout(poll, live.interval);
 
   // For anyone scripting the page (and the browser tests): pick a trial by number.
   window.gradtuneReport = { pick, picked: () => picked };

@@ -59,7 +59,30 @@ function contentSecurityPolicy(scripts: string[]): string {
 
 const e = escapeHtml;
 
-function headerHtml(data: ReportData, header: HeaderFacts, generatedAt: Date): string {
+/**
+ * What the sections' HTML is written from: the study-wide data without the trials, and
+ * the few facts about the trials the texts need. The static report derives it from its
+ * data; the dashboard from its live state, without building every trial's view.
+ */
+export interface SectionInput {
+  data: Omit<ReportData, 'trials'>;
+  trialCount: number;
+  /** Some trial has a per-epoch history (learning curves to draw). */
+  anyHistory: boolean;
+  /** Some trial has gradient diagnostics. */
+  anyGradients: boolean;
+}
+
+export function sectionInput(data: ReportData): SectionInput {
+  return {
+    data,
+    trialCount: data.trials.length,
+    anyHistory: data.trials.some((t) => t.history !== null),
+    anyGradients: data.trials.some((t) => t.gradients !== null),
+  };
+}
+
+function headerHtml({ data }: SectionInput, header: HeaderFacts, generatedAt: Date | null): string {
   const rows = header.rows
     .map((r) => `<dt>${e(r.label)}</dt><dd>${e(r.value)}${r.note ? ` <span class="note">(${e(r.note)})</span>` : ''}</dd>`)
     .join('\n');
@@ -83,8 +106,7 @@ ${rows}
 </dl>
 <div class="counts">${chips}</div>
 ${banner}
-</section>
-<!-- generated ${e(generatedAt.toISOString())} -->`;
+</section>${generatedAt === null ? '' : `\n<!-- generated ${e(generatedAt.toISOString())} -->`}`;
 }
 
 function section(id: string, title: string, body: string): string {
@@ -95,8 +117,8 @@ function empty(text: string): string {
   return `<p class="empty">${e(text)}</p>`;
 }
 
-function leaderboardHtml(data: ReportData): string {
-  if (data.trials.length === 0) return section('leaderboard', 'Leaderboard', empty('No trials yet.'));
+function leaderboardHtml({ trialCount }: SectionInput): string {
+  if (trialCount === 0) return section('leaderboard', 'Leaderboard', empty('No trials yet.'));
   return section(
     'leaderboard',
     'Leaderboard',
@@ -106,10 +128,10 @@ function leaderboardHtml(data: ReportData): string {
   );
 }
 
-function historyHtml(data: ReportData): string {
+function historyHtml({ data, trialCount }: SectionInput): string {
   const direction = data.study.direction === 'max' ? 'highest' : 'lowest';
   const body =
-    data.trials.length === 0
+    trialCount === 0
       ? empty('No trials yet.')
       : `<p class="explain">${e(data.study.metric)} of each completed trial in the order the trials were started, and the best so far (the ${direction} ${e(data.study.metric)} up to that trial). Trials without a score — rejected by the gradient monitor, pruned, failed or lost — are marked in the strip below at their trial number. Click a point to pick the trial.</p>
 ${data.best === null ? empty('No completed trials yet: there is no score to plot, only the strip of other trials.') : ''}
@@ -117,8 +139,7 @@ ${data.best === null ? empty('No completed trials yet: there is no score to plot
   return section('history', 'Optimization history', body);
 }
 
-function curvesHtml(data: ReportData): string {
-  const any = data.trials.some((t) => t.history !== null);
+function curvesHtml({ data, anyHistory: any }: SectionInput): string {
   const metric = data.metric ? `${data.metric.train} and ${data.metric.val}` : 'the metric';
   const body = any
     ? `<p class="explain">Per epoch, for ${data.top.length === 0 ? 'the picked trial (no trial has completed yet)' : `the best ${data.top.length === 1 ? 'trial' : `${data.top.length} trials`} and the picked trial (drawn thicker)`}: training loss (solid) and validation loss (dashed) on the left, ${e(metric)} on the right. A Hyperband promotion numbers its epochs after its parent's, so its curve starts where it continued.</p>
@@ -128,8 +149,7 @@ function curvesHtml(data: ReportData): string {
   return section('curves', 'Learning curves', body);
 }
 
-function gradientsHtml(data: ReportData): string {
-  const anyGradients = data.trials.some((t) => t.gradients !== null);
+function gradientsHtml({ data, anyGradients }: SectionInput): string {
   const picked = anyGradients
     ? `<p class="explain">Kernel-gradient L2 norm of each layer per epoch (the mean of the epoch's checks) for the picked trial, on a log scale, with the global norm of all gradients; the dashed lines are the thresholds the trial was judged by: below the vanishing floor the first layer has stopped learning, above the exploding ceiling updates throw the weights away. Lighter colours are earlier layers; a NaN or infinite reading is a red triangle at the top.</p>
 <div class="chart" id="chart-gradients"></div>`
@@ -143,7 +163,7 @@ function gradientsHtml(data: ReportData): string {
   return section('gradients', 'Gradient health', `<h3>Picked trial</h3>\n${picked}\n<h3>Rejections in the study</h3>\n${study}`);
 }
 
-function effectsHtml(data: ReportData): string {
+function effectsHtml({ data }: SectionInput): string {
   if (data.params.length === 0) return section('effects', 'Hyperparameter effects', empty('No hyperparameter varies between trials.'));
   if (data.best === null) return section('effects', 'Hyperparameter effects', empty('No completed trials yet: the effects of hyperparameters are computed from completed trials.'));
   const dedup = data.importance.dedupedByConfiguration
@@ -162,7 +182,7 @@ function effectsHtml(data: ReportData): string {
   );
 }
 
-function hyperbandHtml(data: ReportData): string {
+function hyperbandHtml({ data }: SectionInput): string {
   if (!data.hyperband) return '';
   const hb = data.hyperband;
   return section(
@@ -173,17 +193,69 @@ function hyperbandHtml(data: ReportData): string {
   );
 }
 
+/** Each section of the page by its element id, in page order (the dashboard replaces one when its text changes). */
+export function renderSections(input: SectionInput, header: HeaderFacts, generatedAt: Date | null): Array<{ id: string; html: string }> {
+  return [
+    { id: 'summary', html: headerHtml(input, header, generatedAt) },
+    { id: 'leaderboard', html: leaderboardHtml(input) },
+    { id: 'history', html: historyHtml(input) },
+    { id: 'curves', html: curvesHtml(input) },
+    { id: 'gradients', html: gradientsHtml(input) },
+    { id: 'effects', html: effectsHtml(input) },
+    { id: 'hyperband', html: hyperbandHtml(input) },
+  ];
+}
+
+/** The static report (everything inlined, no request) or a dashboard page (scripts and updates from its own server). */
+export type PageMode =
+  | { kind: 'report'; generatedAt: Date }
+  | {
+      kind: 'live';
+      /** Written into the page as JSON for its script: where to poll, the data's version... */
+      config: Record<string, unknown>;
+      /** The sections as rendered from the live state (the data's trials are light views). */
+      sections: SectionInput;
+      /** Where the page's scripts are served from (same origin). */
+      scripts: { echarts: string; page: string };
+      /** The link back to the study list. */
+      home: string;
+    };
+
 export interface RenderInput {
   data: ReportData;
   header: HeaderFacts;
-  generatedAt: Date;
   gradtuneVersion: string;
+  mode: PageMode;
 }
 
-/** The whole report as one HTML document. */
-export function renderHtml({ data, header, generatedAt, gradtuneVersion }: RenderInput): string {
+/** The dashboard's Content-Security-Policy (sent as a header): scripts and requests to its own origin only. */
+export const LIVE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "style-src 'unsafe-inline'",
+  'img-src data: blob:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The version of ECharts the pages carry, and its code (served by the dashboard as a file). */
+export function echartsAsset(): { code: string; version: string } {
   const a = assets();
-  const scripts = [a.echarts, a.pageJs];
+  return { code: a.echarts, version: a.echartsVersion };
+}
+
+/** The page's own script (shared by the report and the dashboard). */
+export function pageScript(): string {
+  return assets().pageJs;
+}
+
+/** The whole report (or a dashboard page) as one HTML document. */
+export function renderHtml({ data, header, gradtuneVersion, mode }: RenderInput): string {
+  const a = assets();
+  const live = mode.kind === 'live';
+  const input = live ? mode.sections : sectionInput(data);
   const nav = [
     ['summary', 'Summary'],
     ['leaderboard', 'Leaderboard'],
@@ -195,14 +267,30 @@ export function renderHtml({ data, header, generatedAt, gradtuneVersion }: Rende
   ]
     .map(([id, label]) => `<a href="#${id}">${label}</a>`)
     .join('');
+  const sections = renderSections(input, header, live ? null : mode.generatedAt)
+    .map((x) => x.html)
+    .filter((html) => html !== '')
+    .join('\n');
+  const csp = live ? '' : `\n<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy([a.echarts, a.pageJs]))}">`;
+  const sub = live
+    ? `gradtune dashboard · ${e(data.study.algorithm)} · objective ${e(data.study.metric)} (${e(data.study.direction)}) · <span id="live-status">live</span> · <a href="${e(mode.home)}">all studies</a>`
+    : `gradtune report · ${e(data.study.algorithm)} · objective ${e(data.study.metric)} (${e(data.study.direction)}) · generated ${e(mode.generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}`;
+  const footer = live
+    ? `gradtune ${e(gradtuneVersion)} · charts by Apache ECharts ${e(a.echartsVersion)} (Apache-2.0) · updates from this dashboard's server only`
+    : `gradtune ${e(gradtuneVersion)} · charts by Apache ECharts ${e(a.echartsVersion)} (Apache-2.0), inlined · this file makes no network requests`;
+  const scripts = live
+    ? `<script type="application/json" id="live-config">${jsonForScript(mode.config)}</script>
+<script src="${e(mode.scripts.echarts)}"></script>
+<script src="${e(mode.scripts.page)}"></script>`
+    : `<script>${a.echarts}</script>
+<script>${a.pageJs}</script>`;
   return `<!doctype html>
 <html lang="en">
 <head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(scripts))}">
+<meta charset="utf-8">${csp}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="gradtune ${e(gradtuneVersion)}">
-<title>${e(`gradtune report: ${data.study.name}`)}</title>
+<title>${e(`gradtune ${live ? 'dashboard' : 'report'}: ${data.study.name}`)}</title>
 <style>
 ${a.pageCss}
 </style>
@@ -210,22 +298,16 @@ ${a.pageCss}
 <body>
 <header class="top">
 <h1>Study <span id="study-name">${e(data.study.name)}</span></h1>
-<div class="sub">gradtune report · ${e(data.study.algorithm)} · objective ${e(data.study.metric)} (${e(data.study.direction)}) · generated ${e(generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}</div>
+<div class="sub">${sub}</div>
 </header>
+<div class="banner gone" id="gone-banner" hidden></div>
 <nav class="sections">${nav}<span class="picked-label" id="picked-label"></span></nav>
 <main>
-${headerHtml(data, header, generatedAt)}
-${leaderboardHtml(data)}
-${historyHtml(data)}
-${curvesHtml(data)}
-${gradientsHtml(data)}
-${effectsHtml(data)}
-${hyperbandHtml(data)}
+${sections}
 </main>
-<footer>gradtune ${e(gradtuneVersion)} · charts by Apache ECharts ${e(a.echartsVersion)} (Apache-2.0), inlined · this file makes no network requests</footer>
+<footer>${footer}</footer>
 <script type="application/json" id="report-data">${jsonForScript(data)}</script>
-<script>${a.echarts}</script>
-<script>${a.pageJs}</script>
+${scripts}
 </body>
 </html>
 `;

@@ -16,7 +16,7 @@ export interface HtmlReportOptions {
 
 let version: string | undefined;
 
-function gradtuneVersion(): string {
+export function gradtuneVersion(): string {
   version ??= (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
   return version;
 }
@@ -25,5 +25,5 @@ function gradtuneVersion(): string {
 export function formatHtmlReport(study: StudyRecord, trials: readonly TrialRecord[], options: HtmlReportOptions = {}): string {
   const data = buildReportData(study, trials);
   const header = headerFacts(study, trials, options.dataset ?? describeStudyDataset(study));
-  return renderHtml({ data, header, generatedAt: options.now ?? new Date(), gradtuneVersion: gradtuneVersion() });
+  return renderHtml({ data, header, gradtuneVersion: gradtuneVersion(), mode: { kind: 'report', generatedAt: options.now ?? new Date() } });
 }
