@@ -34,7 +34,7 @@ import { formatParamSpec } from './space/params.js';
 import type { Params } from './space/types.js';
 import type { SearchSpace } from './space/define.js';
 import type { Dataset, DataSource } from './data/types.js';
-import type { Store, StudyRecord, TrialRecord, TrialSummary } from './store/store.js';
+import type { NewStudy, Store, StudyRecord, TrialRecord, TrialSummary } from './store/store.js';
 import type { Oracle } from './oracle/oracle.js';
 import { failedResult, type BackendName, type EpochRecord, type Objective, type TrialResult, type TrialSpec, type WorkerMemory } from './train/types.js';
 import type { EpochAnswer, EpochReport } from './pool/epoch-channel.js';
@@ -383,7 +383,7 @@ export class Tuner {
       }
       const { study, resumed } = existing
         ? { study: await this.updateStudy(store, existing), resumed: true }
-        : await this.createStudy(store, name, spaceHash, dataset, dataSource, objective);
+        : await this.createStudy(store, name, spaceHash, dataset, dataSource, objective, space);
       for (const params of this.pendingQueue.splice(0)) await store.enqueue(study.id, checkQueuedParams(space, params));
       return await this.run(store, study, resumed, space, dataset, pool);
     } finally {
@@ -474,22 +474,39 @@ export class Tuner {
     return store.updateStudySettings(study.id, { ...study.settings, maxTrials: next.maxTrials, keepCheckpoints: next.keepCheckpoints });
   }
 
-  private async createStudy(store: Store, name: string, spaceHash: string, dataset: Dataset, data: DataSource, objective: Objective): Promise<{ study: StudyRecord; resumed: boolean }> {
+  private async createStudy(
+    store: Store,
+    name: string,
+    spaceHash: string,
+    dataset: Dataset,
+    data: DataSource,
+    objective: Objective,
+    space: SearchSpace,
+  ): Promise<{ study: StudyRecord; resumed: boolean }> {
     const o = this.options;
+    const fresh: NewStudy = {
+      name,
+      space: o.space.label,
+      spaceFingerprint: spaceHash,
+      datasetName: data.memory ? MEMORY_LABEL : o.data.label,
+      datasetFingerprint: dataset.fingerprint,
+      data,
+      objective,
+      algorithm: o.oracle ? `custom:${o.oracle.name ?? 'oracle'}` : o.algorithm,
+      settings: { ...settingsOf(o) },
+      seed: o.seed,
+      maxEpochs: o.maxEpochs,
+    };
+    // The oracle is built once before the study is stored: a search that cannot run (a
+    // grid over a float without a step, a grid too large to run whole) is refused with
+    // nothing written, not after an empty study was created.
+    withTimeLimit(
+      () => buildOracle({ ...fresh, id: -1, createdAt: new Date().toISOString() }, space, { sampler: o.sampler.instance, oracle: o.oracle }),
+      Math.max(o.sampleTimeout, 300),
+      `counting the grid of search space ${o.space.label}`,
+    );
     try {
-      const study = await store.createStudy({
-        name,
-        space: o.space.label,
-        spaceFingerprint: spaceHash,
-        datasetName: data.memory ? MEMORY_LABEL : o.data.label,
-        datasetFingerprint: dataset.fingerprint,
-        data,
-        objective,
-        algorithm: o.oracle ? `custom:${o.oracle.name ?? 'oracle'}` : o.algorithm,
-        settings: { ...settingsOf(o) },
-        seed: o.seed,
-        maxEpochs: o.maxEpochs,
-      });
+      const study = await store.createStudy(fresh);
       return { study, resumed: false };
     } catch (err) {
       // Several processes started at once on a new study: one creates it, the others join.

@@ -161,7 +161,7 @@ const cases: ErrorCase[] = [
     name: 'continuing a study with a different --space',
     args: ['search', '--dataset', 'iris', '--space', 'mlp', '--study', 'quick-iris', '--max-trials', '3', '--workers', '1'],
     store: 'existing',
-    message: /^study "quick-iris" was created with space "quick", not "mlp": use --overwrite to start it afresh/,
+    message: /^study "quick-iris" was created with space "quick", not "mlp": drop the flag to continue study "quick-iris" as it is, or use --overwrite to start it afresh/,
   },
   {
     name: '--backend tensorflow without tfjs-node',

@@ -178,7 +178,8 @@ describe('selectTrials', () => {
     expectGradtuneError(one(1), 'trial 1 of study "demo" did not complete: it was rejected by the gradient monitor (vanishing: dense_1 |g|=2e-9 (1e-7 floor) at preflight, epoch 1 step 40), status rejected');
     expectGradtuneError(one(3), 'it is still running, status running');
     expectGradtuneError(one(4), 'it lost its worker (stale), status stale');
-    expectGradtuneError(one(6), 'it was pruned, status pruned');
+    // A pruned trial exports (it keeps its best epoch's weights), except without a finite score.
+    expectGradtuneError(one(6), 'trial 6 of study "demo" was pruned without a finite score');
     expectGradtuneError(one(5), 'trial 5 of study "demo" completed without a finite score');
     expectGradtuneError(one(7), 'study "demo" has no trial 7 (its trials are numbered 0 to 6)');
     expectGradtuneError(() => selectTrials(study, [records[1]], { kind: 'best' }, all), 'study "demo" has no completed trial to export (1 trial, none completed with a score)');
