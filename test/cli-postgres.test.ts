@@ -87,7 +87,9 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL: one search and three workers on one 
   }
 
   it('random search: every trial once, no configuration twice, the work shared by at least three processes', async () => {
-    await searchAndWorkers('shared-random', ['--algo', 'random', '--max-trials', '16', '--max-epochs', '3']);
+    // Trials of a second or more (20 epochs of batch 2): the search must not finish them all
+    // before the workers have joined.
+    await searchAndWorkers('shared-random', ['--algo', 'random', '--max-trials', '16', '--max-epochs', '20']);
     const trials = await rows(url, 'shared-random');
     expectWhole(trials, 16, (t) => t.params_json);
     expect(new Set(trials.map((t) => t.owner)).size).toBeGreaterThanOrEqual(3);
