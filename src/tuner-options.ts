@@ -10,7 +10,7 @@ import { storageFromEnv } from './store/open-store.js';
 import { BUILTIN_SPACES } from './space/load.js';
 import { checkGridPoints } from './space/grid-values.js';
 import { isBuiltinDataset } from './data/builtin.js';
-import type { DataSource, MissingPolicy, Task, TextEncoding } from './data/types.js';
+import type { DataColumnOptions, DataSource, Task } from './data/types.js';
 import { resolveDiagnostics } from './train/diagnostics-settings.js';
 import { DEFAULT_MAX_REPAIRS } from './oracle/repair.js';
 import { HYPERBAND_DEFAULTS, hyperbandSchedule, resolveHyperbandSettings } from './oracle/hyperband-schedule.js';
@@ -23,7 +23,8 @@ import { BACKEND_CHOICES, type BackendPreference, type Direction } from './train
 export const ALGORITHMS = ['random', 'grid', 'hyperband', 'asha'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
-export interface TunerOptions {
+/** Columns, encoding and missing values of the data (README "Your own data") come from DataColumnOptions; checked by loadDataset. */
+export interface TunerOptions extends DataColumnOptions {
   /** A built-in space name (mlp, quick) or a path to a space module. Default: mlp. */
   space?: string;
   /**
@@ -125,24 +126,6 @@ export interface TunerOptions {
   sampler?: string | Sampler;
   /** An oracle of your own (when trials run, with which configuration and epochs); replaces `algorithm`. */
   oracle?: Oracle & { name?: string };
-
-  // Columns, encoding and missing values of the data (README "Your own data"); checked by loadDataset.
-  /** Only these columns are features. */
-  features?: string[];
-  /** Columns that are never features. */
-  ignore?: string[];
-  /** A row identifier: never a feature, copied into predictions. */
-  id?: string;
-  /** More columns copied into predictions, never features. */
-  passthrough?: string[];
-  /** Columns read as categories even when they hold numbers. */
-  categorical?: string[];
-  /** Most frequent categories a text column keeps (default 20); the rest share an "other" feature. */
-  maxCategories?: number;
-  /** Missing feature values: 'impute' (default: median / most frequent, plus an indicator) or 'error'. */
-  missing?: MissingPolicy;
-  /** How the CSV's bytes are decoded: utf8 (default), latin1, windows-1252. */
-  encoding?: TextEncoding;
 }
 
 /** The TunerOptions that shape the data's columns and features (they go into the study's DataSource). */

@@ -12,7 +12,7 @@ export type MissingPolicy = (typeof MISSING_POLICIES)[number];
 export const DEFAULT_MAX_CATEGORIES = 20;
 
 /** Where a dataset comes from, plus the options that shape it. Serialisable: stored with the study. */
-export interface DataSource {
+export interface DataSource extends DataColumnOptions {
   /** A built-in dataset name (digits, iris, breast-cancer); exactly one of builtin, path and memory. */
   builtin?: string;
   /** Path to a CSV file (optionally .gz). */
@@ -30,22 +30,6 @@ export interface DataSource {
   valSplit: number;
   /** Seed of the (stratified) train/validation split. */
   seed: number;
-  /** Only these columns are features. Default: every column but the target, `id`, `passthrough` and `ignore`. */
-  features?: string[];
-  /** Columns that are never features. */
-  ignore?: string[];
-  /** A row identifier: never a feature, copied into `predict`'s output. */
-  id?: string;
-  /** More columns that are never features and are copied into `predict`'s output. */
-  passthrough?: string[];
-  /** Columns read as categories (one-hot) even when they hold numbers (codes, zip codes). */
-  categorical?: string[];
-  /** Most frequent categories kept per text column; the rest go to its "other" column. Default 20. */
-  maxCategories?: number;
-  /** Missing feature values: imputed (default) or an error. */
-  missing?: MissingPolicy;
-  /** How the file's bytes are decoded. Default utf8 (invalid UTF-8 is an error naming the line). */
-  encoding?: TextEncoding;
 }
 
 /** What a study searched on in-memory arrays keeps of them (src/data/memory.ts). */
@@ -138,4 +122,24 @@ export type DatasetInfo = Omit<Dataset, 'xTrain' | 'yTrain' | 'xVal' | 'yVal' | 
 export function datasetInfo(ds: Dataset | DatasetInfo): DatasetInfo {
   const { xTrain: _x, yTrain: _y, xVal: _xv, yVal: _yv, warnings: _w, ...info } = ds as Dataset;
   return info;
+}
+
+/** Which columns are features, how text and missing values are read: for a CSV file, the CLI's flags and the Tuner's options alike. */
+export interface DataColumnOptions {
+  /** Only these columns are features. Default: every column but the target, `id`, `passthrough` and `ignore`. */
+  features?: string[];
+  /** Columns that are never features. */
+  ignore?: string[];
+  /** A row identifier: never a feature, copied into `predict`'s output. */
+  id?: string;
+  /** More columns that are never features and are copied into `predict`'s output. */
+  passthrough?: string[];
+  /** Columns read as categories (one-hot) even when they hold numbers (codes, zip codes). */
+  categorical?: string[];
+  /** Most frequent categories kept per text column; the rest go to its "other" column. Default 20. */
+  maxCategories?: number;
+  /** Missing feature values: imputed (default) or an error. */
+  missing?: MissingPolicy;
+  /** How the file's bytes are decoded. Default utf8 (invalid UTF-8 is an error naming the line). */
+  encoding?: TextEncoding;
 }
