@@ -177,7 +177,8 @@ export class Tuner {
   /** The study's pruner (built from its settings when the search starts); undefined: none. */
   private pruner: Pruner | undefined;
   /** Per running trial, its epochs still being written to the store (when no pruner waits for them). */
-  private readonly epochWrites = new Map<number, Promise<void>>();
+  /** Per running trial: its epoch reports' writes, chained; false once one failed. */
+  private readonly epochWrites = new Map<number, Promise<boolean>>();
 
   /** The arrays of the search() running now, when it was given arrays. */
   private memory: MemoryInput | undefined;
@@ -724,10 +725,13 @@ export class Tuner {
       const rule = verdictRule(this.pruner, await this.pruner.prune({ study, trial, epoch: epoch.epoch, values, trials }));
       if (rule !== undefined) answer.stop = rule;
     } else {
-      const previous = this.epochWrites.get(trial.number) ?? Promise.resolve();
+      const previous = this.epochWrites.get(trial.number) ?? Promise.resolve(true);
       // In order, off the trial's path; the trial's result waits for them (runInPool). A
-      // failed write loses one point of a live curve: the trial's own history is told at its end.
-      this.epochWrites.set(trial.number, previous.then(() => store.reportEpoch(study.id, epoch)).catch(() => undefined));
+      // failed write loses points of a live curve (the trial's own history is told at its
+      // end), and ends the trial's live curve: the writes after it would each wait out the
+      // same busy or lost store, and hold the trial's result back by that much each.
+      const write = async (ok: boolean) => ok && store.reportEpoch(study.id, epoch).then(() => true, () => false);
+      this.epochWrites.set(trial.number, previous.then(write));
     }
     this.events.onEpoch?.(trial, report.record);
     return answer;

@@ -309,6 +309,12 @@ function newerSchema(file: string, version: number): GradtuneError {
  * file at once serialise here, and the second finds the schema already in place.
  */
 function migrate(db: Database.Database, file: string): void {
+  // Most opens find the schema current: reading the version takes no lock, so opening a
+  // store while another process holds its write lock does not wait (synchronously, up to
+  // the busy timeout) for a transaction that would change nothing.
+  const seen = db.pragma('user_version', { simple: true }) as number;
+  if (seen > SCHEMA_VERSION) throw newerSchema(file, seen);
+  if (seen === SCHEMA_VERSION) return;
   db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > SCHEMA_VERSION) throw newerSchema(file, current);
