@@ -54,6 +54,16 @@ function readmeExamples(): { files: ReadmeFile[]; commands: string[] } {
 }
 
 const { files, commands } = readmeExamples();
+
+/** A README code block anywhere in the file, by the name on its first line (`// <name>`). */
+function readmeFile(name: string): string | undefined {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  for (const [, body] of readme.matchAll(/^```\w*\n([\s\S]*?)^```$/gm)) {
+    if (body!.startsWith(`// ${name}\n`)) return body!;
+  }
+  return undefined;
+}
+const KERAS = readmeFile('keras-style.mjs');
 const SPACE = files.find((f) => f.name === 'my-space.ts');
 const API = files.find((f) => f.name === 'tune.js');
 
@@ -75,9 +85,9 @@ function userEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(argv: readonly string[], cwd: string, timeoutMs: number): Promise<Result> {
+function run(argv: readonly string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...userEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -97,8 +107,8 @@ function run(argv: readonly string[], cwd: string, timeoutMs: number): Promise<R
   });
 }
 
-async function runOk(argv: readonly string[], cwd: string, timeoutMs: number): Promise<Result> {
-  const result = await run(argv, cwd, timeoutMs);
+async function runOk(argv: readonly string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  const result = await run(argv, cwd, timeoutMs, env);
   if (result.code !== 0) {
     throw new Error(`${argv.join(' ')} exited with ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
   }
@@ -107,10 +117,33 @@ async function runOk(argv: readonly string[], cwd: string, timeoutMs: number): P
 
 const MINUTE = 60_000;
 
+/**
+ * better-sqlite3's prebuilt binaries are downloaded from github.com, which this machine (and
+ * CI) cannot reach, so installing it compiles SQLite from source: a minute of one core. The
+ * checkout's own `npm ci` compiled the same version already; offered to prebuild-install as
+ * a local prebuild (the file name it looks for), the fresh project's install unpacks it, and
+ * prebuild-install checks that it loads. Another version (the tarball's range resolving to a
+ * newer release) finds no file there and is compiled, as for any user.
+ */
+async function localPrebuilds(dir: string): Promise<NodeJS.ProcessEnv> {
+  const module = join(ROOT, 'node_modules', 'better-sqlite3');
+  const binary = join(module, 'build', 'Release', 'better_sqlite3.node');
+  if (!existsSync(binary)) return {};
+  const { version } = JSON.parse(readFileSync(join(module, 'package.json'), 'utf8')) as { version: string };
+  mkdirSync(dir, { recursive: true });
+  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  const staging = join(dir, 'staging');
+  mkdirSync(join(staging, 'build', 'Release'), { recursive: true });
+  writeFileSync(join(staging, 'build', 'Release', 'better_sqlite3.node'), readFileSync(binary));
+  await runOk(['tar', 'czf', join(dir, name), '-C', staging, 'build'], staging, MINUTE);
+  return { npm_config_better_sqlite3_local_prebuilds: dir };
+}
+
 describe.skipIf(process.env.GRADTUNE_SKIP_PACK_TEST === '1')('the npm package, installed into a fresh project', () => {
   let work = '';
   let project = '';
   let tarball = '';
+  let installEnv: NodeJS.ProcessEnv = {};
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'gradtune-pack-'));
@@ -118,6 +151,7 @@ describe.skipIf(process.env.GRADTUNE_SKIP_PACK_TEST === '1')('the npm package, i
     mkdirSync(project);
     await runOk(['npm', 'pack', '--pack-destination', work], ROOT, 10 * MINUTE);
     tarball = join(work, `gradtune-${VERSION}.tgz`);
+    installEnv = await localPrebuilds(join(work, 'prebuilds'));
     expect(existsSync(tarball), `npm pack wrote ${readdirSync(work).join(', ')}`).toBe(true);
   }, 10 * MINUTE);
 
@@ -130,6 +164,7 @@ describe.skipIf(process.env.GRADTUNE_SKIP_PACK_TEST === '1')('the npm package, i
     expect(API, 'a // tune.js block').toBeDefined();
     expect(files.map((f) => f.name)).toContain('tsconfig.json');
     expect(commands.filter((c) => c === INSTALL_LINE)).toHaveLength(1);
+    expect(KERAS, 'a // keras-style.mjs block').toBeDefined();
   });
 
   it('ships the build, the launcher and the datasets, not the TypeScript source', async () => {
@@ -152,7 +187,7 @@ describe.skipIf(process.env.GRADTUNE_SKIP_PACK_TEST === '1')('the npm package, i
         for (const file of files) writeFileSync(join(project, file.name), file.content);
       }
       const argv = (command === INSTALL_LINE ? `npm install ${tarball}` : command).split(/\s+/);
-      const { stdout } = await runOk(argv, project, (install ? 25 : 4) * MINUTE);
+      const { stdout } = await runOk(argv, project, (install ? 25 : 4) * MINUTE, command === INSTALL_LINE ? installEnv : {});
       if (command.startsWith('npx gradtune search')) expect(stdout).toContain('reached --max-trials 3');
       if (command.startsWith('npx gradtune best')) expect(stdout).toMatch(/val_accuracy/);
       if (command === 'node tune.js') expect(stdout).toMatch(/^reached --max-trials 3 (0\.\d+|1) \{/);
@@ -174,6 +209,17 @@ describe.skipIf(process.env.GRADTUNE_SKIP_PACK_TEST === '1')('the npm package, i
       rmSync(join(project, 'wrong.ts'));
     }
   }, 10 * MINUTE);
+
+  it('runs the README\'s Keras Tuner example (search on arrays, best model back) and, run again, trains nothing more', { timeout: 8 * MINUTE }, async () => {
+    writeFileSync(join(project, 'keras-style.mjs'), KERAS!);
+    const first = await runOk(['node', 'keras-style.mjs'], project, 4 * MINUTE);
+    expect(first.stdout).toMatch(/best hyperparameters: \{/);
+    // The model's class probabilities for two points: a [2, 2] tensor printed by tfjs.
+    expect(first.stdout).toMatch(/Tensor\s*\[\[[\d.e-]+, [\d.e-]+\],\s*\[[\d.e-]+, [\d.e-]+\]\]/);
+    const summary = (out: string) => out.slice(out.indexOf('best hyperparameters:'));
+    const again = await runOk(['node', 'keras-style.mjs'], project, 2 * MINUTE);
+    expect(summary(again.stdout)).toBe(summary(first.stdout));
+  });
 
   it("require('gradtune') works from CommonJS", async () => {
     writeFileSync(join(project, 'check.cjs'), "const g = require('gradtune');\nconsole.log(typeof g.Tuner, typeof g.defineSearchSpace, typeof g.GradtuneError);\n");
