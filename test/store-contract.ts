@@ -292,6 +292,35 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('changedTrials, light', () => {
+      it('cuts a finished trial to its last epoch and its diagnostics to no per-epoch statistics, and keeps the rest and running trials whole', async () => {
+        const store = await open();
+        const { id } = await store.createStudy(newStudy());
+        for (let i = 0; i < 4; i++) await store.ask(id, run({ i }));
+        const stats = (n: number) => ({ epoch: n, globalGrad: 0.5 * n, layers: [{ layer: 'dense', kernelGrad: 0.1, biasGrad: 0.01, weight: 1, updateRatio: 1e-3 }] });
+        const diagnostics = { verdict: { kind: 'exploding' }, checks: 7, epochs: [stats(1), stats(2)], settings: { every: 1 }, rejectedBy: 'exploding' } as unknown as TrialDiagnostics;
+        const history = [epoch(1), epoch(2), epoch(3, { loss: Number.NaN, val_loss: Number.POSITIVE_INFINITY })];
+        await store.tell(id, 0, { ...completed, history, epochsRun: 3, diagnostics });
+        await store.tell(id, 1, { ...completed, history: [] });
+        await store.tell(id, 2, { ...completed, history: [epoch(1)], diagnostics: null });
+        await store.reportEpoch(id, { number: 3, attempt: 1, run: 0, epoch: 1, value: 0.5, record: epoch(1) });
+        await store.reportEpoch(id, { number: 3, attempt: 1, run: 0, epoch: 2, value: 0.6, record: epoch(2) });
+        const full = (await store.changedTrials(id, 0)).trials;
+        const light = await store.changedTrials(id, 0, { light: true });
+        expect(light.seq).toBe((await store.changedTrials(id, 0)).seq);
+        const [t0, t1, t2, t3] = light.trials;
+        expect(t0!.history).toEqual([history[2]]);
+        expect(t0!.history[0]!.loss).toBeNaN();
+        expect(t0!.diagnostics).toEqual({ ...diagnostics, epochs: [] });
+        expect({ ...t0!, history: [], diagnostics: null }).toEqual({ ...full[0]!, history: [], diagnostics: null });
+        expect(t1!.history).toEqual([]);
+        expect(t2).toEqual(full[2]);
+        // Running: its curve so far, whole.
+        expect(t3!.status).toBe('running');
+        expect(t3!.history).toEqual([epoch(1), epoch(2)]);
+      });
+    });
+
     describe('tell, heartbeat, staleness and retries', () => {
       it('hands a trial whose heartbeat is older than the grace period out again, same number and params, before the oracle decides', async () => {
         const clock = manualClock();

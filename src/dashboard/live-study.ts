@@ -133,7 +133,9 @@ export class LiveStudy {
     let seq: number;
     let epochs: Awaited<ReturnType<Store['epochsSince']>>;
     try {
-      ({ trials: changed, seq } = await this.store.changedTrials(this.study.id, this.seq));
+      // The first read brings every trial: light (curves cut in the database), as slim()
+      // keeps them anyway; later polls bring few, whole, for their full views.
+      ({ trials: changed, seq } = await this.store.changedTrials(this.study.id, this.seq, { light: this.seq === 0 }));
       epochs = await this.store.epochsSince(this.study.id, this.epochCursor);
     } catch (err) {
       // Deleted between the two reads: the store says so in one line.

@@ -78,6 +78,23 @@ export const SUMMARY_COLUMNS = `study_id, number, status, params_json, score, be
 
 export const TRIAL_COLUMNS = `${SUMMARY_COLUMNS}, history_json, error, diagnostics_json, runs_json`;
 
+/**
+ * TRIAL_COLUMNS without what only a finished trial's own charts draw (see
+ * Store.changedTrials' `light`): the last epoch of its history, its diagnostics without
+ * per-epoch statistics. Running trials' columns are whole.
+ */
+export function lightTrialColumns(dialect: 'sqlite' | 'postgres'): string {
+  const lastEpoch = dialect === 'sqlite' ? "history_json -> '$[#-1]'" : '(history_json::jsonb -> -1)::text';
+  const noEpochs = dialect === 'sqlite' ? "json_set(diagnostics_json, '$.epochs', json_array())" : `(diagnostics_json::jsonb || '{"epochs": []}'::jsonb)::text`;
+  return [
+    SUMMARY_COLUMNS,
+    `CASE WHEN status = 'running' THEN history_json ELSE '[' || coalesce(${lastEpoch}, '') || ']' END AS history_json`,
+    'error',
+    `CASE WHEN status = 'running' OR diagnostics_json IS NULL THEN diagnostics_json ELSE ${noEpochs} END AS diagnostics_json`,
+    'runs_json',
+  ].join(', ');
+}
+
 /** PostgreSQL returns BIGINT and NUMERIC as strings; every number column is read through here. */
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));

@@ -21,6 +21,7 @@ import {
   STUDY_COLUMNS,
   SUMMARY_COLUMNS,
   TRIAL_COLUMNS,
+  lightTrialColumns,
   toAttempt,
   toEpochValue,
   toStoredEpoch,
@@ -210,20 +211,21 @@ export class SqlStore implements Store {
     return this.db.transaction('read', (s) => this.readTrials(s, studyId, where, numbers ?? []));
   }
 
-  async changedTrials(studyId: number, sinceSeq: number): Promise<{ trials: TrialRecord[]; seq: number }> {
+  async changedTrials(studyId: number, sinceSeq: number, opts: { light?: boolean } = {}): Promise<{ trials: TrialRecord[]; seq: number }> {
     return this.db.transaction('read', async (s) => {
       const row = await s.get<{ seq: number }>('SELECT seq FROM studies WHERE id = ?', [studyId]);
       if (!row) throw this.studyGone(studyId);
       const seq = num(row.seq);
       // Nothing changed: no read of the trials at all (the common poll of a quiet study).
       if (seq <= sinceSeq) return { trials: [], seq };
-      return { trials: await this.readTrials(s, studyId, ' AND seq > ?', [sinceSeq]), seq };
+      const columns = opts.light ? lightTrialColumns(this.db.dialect) : TRIAL_COLUMNS;
+      return { trials: await this.readTrials(s, studyId, ' AND seq > ?', [sinceSeq], columns), seq };
     });
   }
 
   /** Full trials matching `where` (a condition on the trials table's own columns), with running trials' curves so far. */
-  private async readTrials(s: SqlSession, studyId: number, where: string, values: readonly SqlValue[]): Promise<TrialRecord[]> {
-    const rows = await s.all<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ?${where} ORDER BY number`, [studyId, ...values]);
+  private async readTrials(s: SqlSession, studyId: number, where: string, values: readonly SqlValue[], columns = TRIAL_COLUMNS): Promise<TrialRecord[]> {
+    const rows = await s.all<TrialRow>(`SELECT ${columns} FROM trials WHERE study_id = ?${where} ORDER BY number`, [studyId, ...values]);
     const trials = rows.map(toTrial);
     const running = trials.filter((t) => t.status === 'running').map((t) => t.number);
     if (running.length === 0) return trials;

@@ -239,8 +239,13 @@ export interface Store {
    * (the dashboard) re-reads per poll, so polling a 10,000-trial study reads only what
    * changed. Epochs reported by running trials do not move the seq: follow them with
    * `epochsSince`. Throws the one-line error of a deleted study.
+   *
+   * `light`: finished trials come without what only their own charts draw: the history
+   * holds its last epoch only, the diagnostics no per-epoch statistics (running trials
+   * come whole). Cut in the database, so a first read of 10,000 trials neither reads nor
+   * decodes their ~100 MB of curves.
    */
-  changedTrials(studyId: number, sinceSeq: number): Promise<{ trials: TrialRecord[]; seq: number }>;
+  changedTrials(studyId: number, sinceSeq: number, opts?: { light?: boolean }): Promise<{ trials: TrialRecord[]; seq: number }>;
   /** One full trial, or undefined. */
   trial(studyId: number, number: number): Promise<TrialRecord | undefined>;
   /** Earlier runs of trials that were handed out again, oldest first. */
