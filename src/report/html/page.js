@@ -15,7 +15,9 @@
 (function () {
   'use strict';
 
+  window.__marks = { start: performance.now() };
   let data = JSON.parse(document.getElementById('report-data').textContent);
+  window.__marks.parsed = performance.now();
   let byNumber = new Map(data.trials.map((t) => [t.n, t]));
   let metric = data.study.metric;
   const liveConfig = document.getElementById('live-config');
@@ -115,7 +117,10 @@
     while (jobs.length > 0 && performance.now() - start < 25) {
       const job = jobs.shift();
       try {
+        const t0 = performance.now();
         job();
+        const k = job.name || String(job).slice(0, 40);
+        window.__marks[k] = (window.__marks[k] || 0) + performance.now() - t0;
       } catch (err) {
         console.error(err);
       }
@@ -123,6 +128,7 @@
     if (jobs.length > 0) setTimeout(drain, 0);
     else {
       draining = false;
+      window.__marks.done = performance.now();
       document.body.setAttribute('data-rendered', 'true');
       // The dashboard's tests wait for the data version they expect to be drawn.
       if (live) document.body.setAttribute('data-version', String(version));
