@@ -178,7 +178,9 @@ describe('buildReportData', () => {
     expect(data.top).toEqual([2, 0, 5]);
     expect(data.params.map((p) => p.name)).toEqual(['activation', 'lr']);
     expect(data.params.find((p) => p.name === 'lr')).toEqual({ name: 'lr', numeric: true, log: true });
-    expect(data.trials.find((t) => t.n === 4)!.paramText).toEqual({ activation: 'sigmoid', lr: '0.01' });
+    // The leaderboard's text of a value only where it is not String(value).
+    expect(data.trials.find((t) => t.n === 4)!.paramText).toEqual({});
+    expect(data.trials.find((t) => t.n === 2)!.paramText).toEqual({ lr: '1e-3' });
   });
 
   it('keeps histories as columns at 4 significant digits, NaN and Infinity included', () => {

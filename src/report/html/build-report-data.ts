@@ -59,6 +59,7 @@ export interface TrialView {
   reason: string | null;
   params: Params;
   /** Parameter values as the text leaderboard writes them. */
+  /** The params as the leaderboard shows them, where that is not String(value) (rounded floats): a page of 10,000 trials would otherwise carry every value twice. */
   paramText: Record<string, string>;
   error: string | null;
   parent: number | null;
@@ -225,7 +226,7 @@ function viewOf(study: StudyRecord, trial: TrialRecord, rank: number | null, tri
     verdictText: describeVerdict(trial.diagnostics?.verdict),
     reason: rejectionReason(trial),
     params: trial.params,
-    paramText: Object.fromEntries(Object.entries(trial.params).map(([k, v]) => [k, formatParam(v)])),
+    paramText: paramTexts(trial.params),
     error: trial.error,
     parent: trial.parent,
     fromEpoch: trial.fromEpoch,
@@ -409,4 +410,14 @@ export function buildReportData(study: StudyRecord, trials: readonly TrialRecord
   const ranked = rankTrials(study, trials);
   const views = ranked.map((r) => trialView(study, r.trial, r.rank, trials));
   return { ...studyAggregates(study, trials), trials: views, ...leaders(views.map((v) => ({ rank: v.rank, n: v.n }))) };
+}
+
+/** formatParam of each param whose text differs from String(value); the page shows String(value) for the rest. */
+function paramTexts(params: Record<string, ParamValue>): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    const text = formatParam(value);
+    if (text !== String(value)) texts[name] = text;
+  }
+  return texts;
 }

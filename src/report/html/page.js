@@ -15,9 +15,7 @@
 (function () {
   'use strict';
 
-  window.__marks = { start: performance.now() };
   let data = JSON.parse(document.getElementById('report-data').textContent);
-  window.__marks.parsed = performance.now();
   let byNumber = new Map(data.trials.map((t) => [t.n, t]));
   let metric = data.study.metric;
   const liveConfig = document.getElementById('live-config');
@@ -71,6 +69,12 @@
     return String(Number(v.toPrecision(4)));
   }
 
+  /** A trial's value of a parameter as the leaderboard shows it: the data carries the text only where it is not String(value). */
+  function paramText(t, name) {
+    if (Object.prototype.hasOwnProperty.call(t.paramText, name)) return t.paramText[name];
+    return Object.prototype.hasOwnProperty.call(t.params, name) ? String(t.params[name]) : '';
+  }
+
   /** A tooltip as a DOM element: a bold title and `key value` lines. */
   function tip(title, lines) {
     const node = h('div', { class: 'tip' }, [h('b', { text: title })]);
@@ -117,10 +121,7 @@
     while (jobs.length > 0 && performance.now() - start < 25) {
       const job = jobs.shift();
       try {
-        const t0 = performance.now();
         job();
-        const k = job.name || String(job).slice(0, 40);
-        window.__marks[k] = (window.__marks[k] || 0) + performance.now() - t0;
       } catch (err) {
         console.error(err);
       }
@@ -128,7 +129,6 @@
     if (jobs.length > 0) setTimeout(drain, 0);
     else {
       draining = false;
-      window.__marks.done = performance.now();
       document.body.setAttribute('data-rendered', 'true');
       // The dashboard's tests wait for the data version they expect to be drawn.
       if (live) document.body.setAttribute('data-version', String(version));
@@ -284,7 +284,7 @@
         label: p.name,
         num: p.numeric,
         value: (t) => (Object.prototype.hasOwnProperty.call(t.params, p.name) ? t.params[p.name] : null),
-        text: (t) => (Object.prototype.hasOwnProperty.call(t.paramText, p.name) ? t.paramText[p.name] : ''),
+        text: (t) => paramText(t, p.name),
       });
     }
 
@@ -877,7 +877,7 @@
       // The y axis is the objective in every slice; the section's text says so.
       yAxis: Object.assign({ type: 'value', scale: true }, AXIS),
       // Points are [value, score, trial]: plain arrays, drawn in large mode when there are many.
-      tooltip: { trigger: 'item', confine: true, formatter: (x) => trialTip(byNumber.get(x.value[2]), [[p.name, byNumber.get(x.value[2]).paramText[p.name]]]) },
+      tooltip: { trigger: 'item', confine: true, formatter: (x) => trialTip(byNumber.get(x.value[2]), [[p.name, paramText(byNumber.get(x.value[2]), p.name)]]) },
       series: [
         {
           type: 'scatter',
