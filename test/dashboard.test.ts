@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { LiveStudy } from '../src/dashboard/live-study.js';
+import { lightTrialView, type LightTrialView } from '../src/report/html/build-report-data.js';
 import { startDashboard, type Dashboard } from '../src/dashboard/server.js';
 import { openStore } from '../src/store/open-store.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
@@ -138,6 +139,12 @@ describe('gradtune dashboard: what a poll reads and sends', () => {
     expect(first.trials).toHaveLength(300);
     // Light views: no per-epoch history or gradients for 300 trials.
     expect(first.trials.every((t) => !('history' in t) || t.status === 'running')).toBe(true);
+    // Read light (curves cut in the database), yet the views of the whole trials: which
+    // have curves and gradient statistics, their metrics, findings and reasons.
+    const whole = await reader.trials(study.id);
+    const finished = first.trials.filter((t) => t.status !== 'running');
+    expect(finished.filter((t) => (t as LightTrialView).hasGradients).length).toBeGreaterThan(0);
+    for (const view of finished) expect(view).toEqual(lightTrialView(study, whole.find((t) => t.number === view.n)!, null, whole));
 
     // Nothing changed: one look at the seq and the epochs, no trial read, nothing sent.
     for (const k of Object.keys(rows)) rows[k] = 0;

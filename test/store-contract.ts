@@ -293,7 +293,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     });
 
     describe('changedTrials, light', () => {
-      it('cuts a finished trial to its last epoch and its diagnostics to no per-epoch statistics, and keeps the rest and running trials whole', async () => {
+      it('cuts a finished trial\'s history and per-epoch gradient statistics to their last epoch, and keeps the rest and running trials whole', async () => {
         const store = await open();
         const { id } = await store.createStudy(newStudy());
         for (let i = 0; i < 4; i++) await store.ask(id, run({ i }));
@@ -301,7 +301,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const diagnostics = { verdict: { kind: 'exploding' }, checks: 7, epochs: [stats(1), stats(2)], settings: { every: 1 }, rejectedBy: 'exploding' } as unknown as TrialDiagnostics;
         const history = [epoch(1), epoch(2), epoch(3, { loss: Number.NaN, val_loss: Number.POSITIVE_INFINITY })];
         await store.tell(id, 0, { ...completed, history, epochsRun: 3, diagnostics });
-        await store.tell(id, 1, { ...completed, history: [] });
+        await store.tell(id, 1, { ...completed, history: [], diagnostics: { ...diagnostics, epochs: [] } });
         await store.tell(id, 2, { ...completed, history: [epoch(1)], diagnostics: null });
         await store.reportEpoch(id, { number: 3, attempt: 1, run: 0, epoch: 1, value: 0.5, record: epoch(1) });
         await store.reportEpoch(id, { number: 3, attempt: 1, run: 0, epoch: 2, value: 0.6, record: epoch(2) });
@@ -311,9 +311,10 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const [t0, t1, t2, t3] = light.trials;
         expect(t0!.history).toEqual([history[2]]);
         expect(t0!.history[0]!.loss).toBeNaN();
-        expect(t0!.diagnostics).toEqual({ ...diagnostics, epochs: [] });
+        expect(t0!.diagnostics).toEqual({ ...diagnostics, epochs: [stats(2)] });
         expect({ ...t0!, history: [], diagnostics: null }).toEqual({ ...full[0]!, history: [], diagnostics: null });
         expect(t1!.history).toEqual([]);
+        expect(t1!.diagnostics).toEqual({ ...diagnostics, epochs: [] });
         expect(t2).toEqual(full[2]);
         // Running: its curve so far, whole.
         expect(t3!.status).toBe('running');

@@ -80,17 +80,21 @@ export const TRIAL_COLUMNS = `${SUMMARY_COLUMNS}, history_json, error, diagnosti
 
 /**
  * TRIAL_COLUMNS without what only a finished trial's own charts draw (see
- * Store.changedTrials' `light`): the last epoch of its history, its diagnostics without
- * per-epoch statistics. Running trials' columns are whole.
+ * Store.changedTrials' `light`): the last epoch of its history, and of its diagnostics'
+ * per-epoch statistics (so that whether it has any still shows). Running trials' columns
+ * are whole.
  */
 export function lightTrialColumns(dialect: 'sqlite' | 'postgres'): string {
   const lastEpoch = dialect === 'sqlite' ? "history_json -> '$[#-1]'" : '(history_json::jsonb -> -1)::text';
-  const noEpochs = dialect === 'sqlite' ? "json_set(diagnostics_json, '$.epochs', json_array())" : `(diagnostics_json::jsonb || '{"epochs": []}'::jsonb)::text`;
+  const lastStats =
+    dialect === 'sqlite'
+      ? `CASE WHEN json_array_length(diagnostics_json, '$.epochs') > 0 THEN json_set(diagnostics_json, '$.epochs', json_array(json(diagnostics_json -> '$.epochs[#-1]'))) ELSE diagnostics_json END`
+      : `CASE WHEN jsonb_array_length(diagnostics_json::jsonb -> 'epochs') > 0 THEN jsonb_set(diagnostics_json::jsonb, '{epochs}', jsonb_build_array(diagnostics_json::jsonb -> 'epochs' -> -1))::text ELSE diagnostics_json END`;
   return [
     SUMMARY_COLUMNS,
     `CASE WHEN status = 'running' THEN history_json ELSE '[' || coalesce(${lastEpoch}, '') || ']' END AS history_json`,
     'error',
-    `CASE WHEN status = 'running' OR diagnostics_json IS NULL THEN diagnostics_json ELSE ${noEpochs} END AS diagnostics_json`,
+    `CASE WHEN status = 'running' OR diagnostics_json IS NULL THEN diagnostics_json ELSE ${lastStats} END AS diagnostics_json`,
     'runs_json',
   ].join(', ');
 }

@@ -241,8 +241,8 @@ export interface Store {
    * `epochsSince`. Throws the one-line error of a deleted study.
    *
    * `light`: finished trials come without what only their own charts draw: the history
-   * holds its last epoch only, the diagnostics no per-epoch statistics (running trials
-   * come whole). Cut in the database, so a first read of 10,000 trials neither reads nor
+   * holds its last epoch only, and so do the diagnostics' per-epoch statistics (running
+   * trials come whole). Cut in the database, so a first read of 10,000 trials neither reads nor
    * decodes their ~100 MB of curves.
    */
   changedTrials(studyId: number, sinceSeq: number, opts?: { light?: boolean }): Promise<{ trials: TrialRecord[]; seq: number }>;
