@@ -31,6 +31,20 @@ describe('plug-ins in code', () => {
     expect(more.trials).toHaveLength(5);
   });
 
+  it('a sampler of the user\'s that never returns is ended by sampleTimeout, with a built-in space too', { timeout: 120_000 }, async () => {
+    const storage = join(tempDir(), 'loop.db');
+    const stuck: Sampler = {
+      name: 'stuck',
+      sample() {
+        for (;;) {
+          // A sampler that never ends: the search must not hang on it.
+        }
+      },
+    };
+    const search = new Tuner({ space: 'quick', data: 'iris', algorithm: 'random', maxTrials: 2, maxEpochs: 1, workers: 1, storage, sampler: stuck, sampleTimeout: 1 }).search();
+    await expect(search).rejects.toThrow(/drawing the next configuration from search space quick took longer than 1 s/);
+  });
+
   it('an oracle of the user\'s own decides the trials', { timeout: 120_000 }, async () => {
     const storage = join(tempDir(), 'o.db');
     const plan = [{ learning_rate: 0.1 }, { learning_rate: 0.01 }, { learning_rate: 0.001 }];
