@@ -97,7 +97,9 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL: one search and three workers on one 
 
   it('Hyperband: every round holds exactly the trials its schedule says, each configuration once per slot, promotions within their bracket', async () => {
     const cwd = tempDir();
-    const hb = ['--algo', 'hyperband', '--max-epochs', '9', '--factor', '3'];
+    // The whole schedule of --max-epochs 27 (375 epochs of batch 2): long enough that the
+    // workers join before the search has run it alone (at 9, 45 epochs, it sometimes had).
+    const hb = ['--algo', 'hyperband', '--max-epochs', '27', '--factor', '3'];
     const plan = JSON.parse((await runOk(['plan', ...hb, '--json'], { cwd })).stdout) as { brackets: { bracket: number; rounds: { trials: number }[] }[]; totalTrials: number };
     await searchAndWorkers('shared-hyperband', hb);
     const trials = await rows(url, 'shared-hyperband');
